@@ -1,0 +1,2 @@
+/// Dashboard state, messages, effects and screens.
+public enum DashboardModule {}

@@ -1,0 +1,3 @@
+/// The only code that calls ncurses.
+import CNcursesw
+public enum NcursesBackendModule {}

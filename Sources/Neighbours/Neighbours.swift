@@ -1,0 +1,2 @@
+/// k-nearest-neighbour feature banks, exact search and voting.
+public enum NeighboursModule {}

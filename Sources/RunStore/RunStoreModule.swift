@@ -1,0 +1,2 @@
+/// The on-disk contract between training workers and the dashboard.
+public enum RunStoreModule {}

@@ -1,0 +1,86 @@
+/// Single-precision matrix multiply, row-major:
+///
+///     C[M×N] = alpha · op(A) · op(B) + beta · C
+///
+/// op(A) is M×K (A is stored M×K, or K×M when `transposeA`), op(B) is K×N (B is stored
+/// K×N, or N×K when `transposeB`). Leading dimensions are row strides in elements.
+/// `beta == 0` overwrites C without reading it (C may hold NaNs).
+public enum GEMM {
+    public static func multiply(
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        threads: Int? = nil
+    ) {
+        checkArguments(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                       lda: lda, ldb: ldb, ldc: ldc)
+        // Placeholder: the blocked SIMD kernel replaces this.
+        naive(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// The reference twin: three loops with Double accumulation. Test oracle only.
+    public static func naive(
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        checkArguments(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                       lda: lda, ldb: ldb, ldc: ldc)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Double = 0
+                for p in 0..<k {
+                    let aValue = transposeA ? a[p * lda + i] : a[i * lda + p]
+                    let bValue = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+                    sum += Double(aValue) * Double(bValue)
+                }
+                let previous = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
+                c[i * ldc + j] = Float(Double(alpha) * sum + previous)
+            }
+        }
+    }
+
+    static func checkArguments(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                               lda: Int, ldb: Int, ldc: Int) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "GEMM sizes must be non-negative: m=\(m) n=\(n) k=\(k)")
+        precondition(lda >= max(1, transposeA ? m : k),
+                     "GEMM lda=\(lda) too small for A \(transposeA ? "K×M" : "M×K") with m=\(m) k=\(k)")
+        precondition(ldb >= max(1, transposeB ? k : n),
+                     "GEMM ldb=\(ldb) too small for B \(transposeB ? "N×K" : "K×N") with k=\(k) n=\(n)")
+        precondition(ldc >= max(1, n), "GEMM ldc=\(ldc) too small for C M×N with n=\(n)")
+    }
+}
+
+extension GEMM {
+    /// Tensor convenience: returns op(A)·op(B) for rank-2 tensors.
+    public static func matmul(_ a: Tensor, _ b: Tensor,
+                              transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        precondition(a.rank == 2 && b.rank == 2, "matmul needs rank-2 tensors, got \(a.shape) and \(b.shape)")
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let k = transposeA ? a.shape[0] : a.shape[1]
+        let kB = transposeB ? b.shape[1] : b.shape[0]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        precondition(k == kB, "matmul inner dimensions differ: op(A) is \(m)×\(k), op(B) is \(kB)×\(n)")
+        var c = Tensor(shape: [m, n])
+        a.withUnsafeBufferPointer { aBuffer in
+            b.withUnsafeBufferPointer { bBuffer in
+                c.withUnsafeMutableBufferPointer { cBuffer in
+                    multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                             a: aBuffer.baseAddress!, lda: a.shape[1],
+                             b: bBuffer.baseAddress!, ldb: b.shape[1],
+                             c: cBuffer.baseAddress!, ldc: n)
+                }
+            }
+        }
+        return c
+    }
+}

@@ -1,0 +1,2 @@
+/// Cells, buffers, layout and widgets; never touches the terminal.
+public enum TerminalUIModule {}

@@ -1,0 +1,2 @@
+/// Datasets, the training loop, evaluation and checkpoints.
+public enum TrainingModule {}

@@ -1,0 +1,2 @@
+/// Detached worker processes, slots and the queue.
+public enum WorkerModule {}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages simlab needs when they are missing (needs root or sudo):
+# the ncurses and zlib headers, the Fashion-MNIST dataset, and tmux for the end-to-end tests.
+set -euo pipefail
+needed=()
+for package in libncurses-dev zlib1g-dev pkg-config dataset-fashion-mnist tmux; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || needed+=("$package")
+done
+if [ ${#needed[@]} -gt 0 ]; then
+    echo "simlab: installing ${needed[*]}" >&2
+    sudo_prefix=""
+    [ "$(id -u)" -eq 0 ] || sudo_prefix="sudo"
+    $sudo_prefix apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_prefix apt-get install -y -qq "${needed[@]}" >/dev/null
+fi
