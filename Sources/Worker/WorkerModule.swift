@@ -1,2 +1,0 @@
-/// Detached worker processes, slots and the queue.
-public enum WorkerModule {}
