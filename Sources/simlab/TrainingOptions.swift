@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// The command-line face of `TrainingConfiguration` (shared by `train` and `bench train`).
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Model: nsn-lite or small-cnn; nsn-lite:VARIANT also sets the variant.")
+    var model: String = TrainingConfiguration().model
+    @Option(help: "Similarity variant: conv, static-full, static-diag, dynamic-full, dynamic-diag.")
+    var variant: String?
+    @Option(name: .customLong("stem-width"), help: "Width of the first plain convolution (nsn-lite).")
+    var stemWidth: Int = TrainingConfiguration().stemWidth
+    @Option(help: "Stage widths, comma-separated (nsn-lite), e.g. 16,32,64.")
+    var widths: String = TrainingConfiguration().widths.map(String.init).joined(separator: ",")
+    @Option(name: .customLong("blocks"), help: "Similarity layers per stage (nsn-lite).")
+    var blocksPerStage: Int = TrainingConfiguration().blocksPerStage
+    @Option(name: .customLong("kernel"), help: "Kernel size of the similarity layers: 3 or 5.")
+    var kernelSize: Int = TrainingConfiguration().kernelSize
+    @Option(name: .customLong("meta-hidden"), help: "Hidden width of the meta-network (dynamic variants).")
+    var metaHidden: Int = TrainingConfiguration().metaHidden
+    @Option(name: .customLong("similarity-penalty"), help: "L2 penalty on M (static-full).")
+    var similarityPenalty: Double = TrainingConfiguration().similarityPenalty
+
+    @Option(help: "Number of epochs.")
+    var epochs: Int = TrainingConfiguration().epochs
+    @Option(name: .customLong("batch-size"), help: "Images per step.")
+    var batchSize: Int = TrainingConfiguration().batchSize
+    @Option(help: "Optimizer: sgd, nesterov, adam, adamw.")
+    var optimizer: String = TrainingConfiguration().optimizer
+    @Option(name: .customLong("lr"), help: "Peak learning rate.")
+    var learningRate: Double = TrainingConfiguration().learningRate
+    @Option(help: "SGD momentum.")
+    var momentum: Double = TrainingConfiguration().momentum
+    @Option(name: .customLong("weight-decay"), help: "Weight decay (decoupled for adamw).")
+    var weightDecay: Double = TrainingConfiguration().weightDecay
+    @Option(help: "Learning-rate schedule: constant, cosine, or step:F1,F2,… (×0.1 at those fractions of training).")
+    var schedule: String = TrainingConfiguration().schedule
+    @Option(name: .customLong("warmup"), help: "Linear warm-up length in epochs (may be fractional).")
+    var warmupEpochs: Double = TrainingConfiguration().warmupEpochs
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε.")
+    var labelSmoothing: Double = TrainingConfiguration().labelSmoothing
+
+    @Option(name: .customLong("data"), help: "Directory with the four IDX files (default: $SIMLAB_DATA or /usr/share/datasets/fashion-mnist).")
+    var dataDirectory: String?
+    @Option(name: .customLong("validation"), help: "Training images held out for validation (stratified).")
+    var validationSize: Int = TrainingConfiguration().validationSize
+    @Option(name: .customLong("train-fraction"), help: "Fraction of the remaining training set to train on (e.g. 0.01).")
+    var trainFraction: Double = TrainingConfiguration().trainFraction
+    @Flag(name: .customLong("no-augment"), help: "Turn off pad-2 random crop and horizontal flip.")
+    var noAugment = false
+    @Option(help: "Random seed (initialisation, split, shuffling, augmentation).")
+    var seed: UInt64 = TrainingConfiguration().seed
+    @Option(help: "Threads for the numeric kernels.")
+    var threads: Int = TrainingConfiguration().threads
+    @Option(name: .customLong("log-every"), help: "Write a training metrics line every N steps.")
+    var logEverySteps: Int = TrainingConfiguration().logEverySteps
+
+    @Option(name: .customLong("knn-alpha"), help: "Reweight the loss by CE·(1 + α·ℓ_knn); 0 turns it off.")
+    var knnAlpha: Double = TrainingConfiguration().knnAlpha
+    @Option(name: .customLong("knn-focal"), help: "Focal kNN reweighting CE·(1 − p_knn)^γ instead of --knn-alpha.")
+    var knnFocalGamma: Double?
+    @Option(name: .customLong("knn-features"), help: "kNN feature space: pixels, model or frozen:RUN.")
+    var knnFeatures: String = TrainingConfiguration().knnFeatures
+    @Option(name: .customLong("knn-k"), help: "Neighbours in the vote.")
+    var knnK: Int = TrainingConfiguration().knnK
+    @Option(name: .customLong("knn-t"), help: "Vote temperature.")
+    var knnTemperature: Double = TrainingConfiguration().knnTemperature
+    @Option(name: .customLong("knn-metric"), help: "cosine or euclidean.")
+    var knnMetric: String = TrainingConfiguration().knnMetric
+    @Flag(name: .customLong("no-knn-eval"), help: "Skip the kNN and blended evaluation at the end.")
+    var noKNNEvaluation = false
+
+    /// The configuration, or a ValidationError listing every problem.
+    func configuration() throws -> TrainingConfiguration {
+        var configuration = TrainingConfiguration()
+        var modelName = model
+        if let colon = model.firstIndex(of: ":") {
+            modelName = String(model[..<colon])
+            configuration.variant = String(model[model.index(after: colon)...])
+        }
+        configuration.model = modelName
+        if let variant { configuration.variant = variant }
+        configuration.stemWidth = stemWidth
+        let parsedWidths = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parsedWidths.isEmpty, parsedWidths.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--widths must be comma-separated integers like 16,32,64, got '\(widths)'")
+        }
+        configuration.widths = parsedWidths.compactMap { $0 }
+        configuration.blocksPerStage = blocksPerStage
+        configuration.kernelSize = kernelSize
+        configuration.metaHidden = metaHidden
+        configuration.similarityPenalty = similarityPenalty
+        configuration.epochs = epochs
+        configuration.batchSize = batchSize
+        configuration.optimizer = optimizer
+        configuration.learningRate = learningRate
+        configuration.momentum = momentum
+        configuration.weightDecay = weightDecay
+        configuration.schedule = schedule
+        configuration.warmupEpochs = warmupEpochs
+        configuration.labelSmoothing = labelSmoothing
+        configuration.dataDirectory = dataDirectory
+        configuration.validationSize = validationSize
+        configuration.trainFraction = trainFraction
+        configuration.augment = !noAugment
+        configuration.seed = seed
+        configuration.threads = threads
+        configuration.logEverySteps = logEverySteps
+        configuration.knnAlpha = knnAlpha
+        configuration.knnFocalGamma = knnFocalGamma
+        configuration.knnFeatures = knnFeatures
+        configuration.knnK = knnK
+        configuration.knnTemperature = knnTemperature
+        configuration.knnMetric = knnMetric
+        configuration.knnEvaluate = !noKNNEvaluation
+        let problems = configuration.problems()
+        guard problems.isEmpty else {
+            throw ValidationError(problems.joined(separator: "\n"))
+        }
+        return configuration
+    }
+}
