@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Training
+import RunStore
 
 /// The command-line face of `TrainingConfiguration` (shared by `train` and `bench train`).
 struct TrainingOptions: ParsableArguments {
