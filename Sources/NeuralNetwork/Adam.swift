@@ -87,7 +87,30 @@ public final class Adam: Optimizer {
             let m = entry.buffers[0].pointer, v = entry.buffers[1].pointer
             parameter.gradient.withUnsafeBufferPointer { g in
                 parameter.value.withUnsafeMutableBufferPointer { p in
-                    for i in 0..<count {
+                    // Eight lanes at a time (the square root and division do not
+                    // auto-vectorise through possibly aliasing pointers), then the tail.
+                    let vectorEnd = count & ~7
+                    var i = 0
+                    if vectorEnd > 0 {
+                        let pv = UnsafeMutableRawPointer(p.baseAddress!)
+                        let gv = UnsafeRawPointer(g.baseAddress!)
+                        let mv = UnsafeMutableRawPointer(m), vv = UnsafeMutableRawPointer(v)
+                        while i < vectorEnd {
+                            let offset = i * MemoryLayout<Float>.stride
+                            let pi = pv.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * shrink
+                            let gi = gv.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + l2 * pi
+                            let mi = beta1 * mv.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                                + oneMinusBeta1 * gi
+                            let vi = beta2 * vv.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                                + oneMinusBeta2 * gi * gi
+                            mv.storeBytes(of: mi, toByteOffset: offset, as: SIMD8<Float>.self)
+                            vv.storeBytes(of: vi, toByteOffset: offset, as: SIMD8<Float>.self)
+                            let update = stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + epsilon)
+                            pv.storeBytes(of: pi - update, toByteOffset: offset, as: SIMD8<Float>.self)
+                            i += 8
+                        }
+                    }
+                    while i < count {
                         let pi = p[i] * shrink
                         let gi = g[i] + l2 * pi
                         let mi = beta1 * m[i] + oneMinusBeta1 * gi
@@ -95,6 +118,7 @@ public final class Adam: Optimizer {
                         m[i] = mi
                         v[i] = vi
                         p[i] = pi - stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + epsilon)
+                        i += 1
                     }
                 }
             }

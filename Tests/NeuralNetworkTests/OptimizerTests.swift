@@ -84,6 +84,36 @@ final class OptimizerTests: XCTestCase {
         assertTrajectory(runTwoSteps(Adam.adamW(weightDecay: 0.01), decays: false), [0.9, 0.8], "AdamW decays=false")
     }
 
+    func testWholeTensorStepsMatchOneScalarSteps() {
+        // 19 scalars cover the eight-lane loops and their scalar tails; each must follow
+        // the same trajectory as the scalar stepped on its own.
+        let variants: [(String, () -> Optimizer)] = [
+            ("SGD", { SGD(momentum: 0.9, weightDecay: 0.01) }),
+            ("SGD Nesterov", { SGD(momentum: 0.9, weightDecay: 0.01, nesterov: true) }),
+            ("Adam", { Adam(weightDecay: 0.01) }),
+            ("AdamW", { Adam.adamW(weightDecay: 0.1) }),
+        ]
+        for (label, make) in variants {
+            var generator = SeededGenerator(seed: 21)
+            let whole = Parameter(name: "w", value: .randomNormal(shape: [19], generator: &generator))
+            let singles = whole.value.scalars.map { Parameter(name: "s", value: Tensor(shape: [1], scalars: [$0])) }
+            let wholeOptimizer = make()
+            let singleOptimizers = singles.map { _ in make() }
+            for _ in 0..<3 {
+                whole.gradient = .randomNormal(shape: [19], generator: &generator)
+                wholeOptimizer.step([whole], learningRate: 0.05)
+                for (i, single) in singles.enumerated() {
+                    single.gradient = Tensor(shape: [1], scalars: [whole.gradient.scalars[i]])
+                    singleOptimizers[i].step([single], learningRate: 0.05)
+                }
+            }
+            for (i, single) in singles.enumerated() {
+                XCTAssertEqual(whole.value.scalars[i], single.value.scalars[0], accuracy: 1e-5,
+                               "\(label): scalar \(i) of 19")
+            }
+        }
+    }
+
     func testZeroGradients() {
         let a = Parameter(name: "a", value: Tensor(shape: [3]))
         a.gradient = Tensor(shape: [3], scalars: [1, 2, 3])
