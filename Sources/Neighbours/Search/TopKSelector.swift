@@ -22,6 +22,10 @@ struct TopKSelector {
 
     /// Offers scores[j] (minus offsets[j] when given) for bank row `base + j`, j in 0..<J,
     /// skipping bank row `excluded`.
+    ///
+    /// The 8-wide test is `threshold − v < 0` read from the sign bits of the difference
+    /// (subtraction and an integer min-reduction vectorise; a lane-wise float `.>` does not).
+    /// A −0 or NaN lane only sends the group to the exact scalar test in `offer`.
     @inline(__always)
     mutating func scan(scores: UnsafePointer<Float>, offsets: UnsafePointer<Float>?, columns: Int,
                        base: Int, excluded: Int) {
@@ -31,8 +35,9 @@ struct TopKSelector {
             while j + 8 <= columns {
                 let v = UnsafeRawPointer(scores + j).loadUnaligned(as: SIMD8<Float>.self)
                     - UnsafeRawPointer(offsets + j).loadUnaligned(as: SIMD8<Float>.self)
-                let mask = v .> SIMD8(repeating: threshold)
-                if any(mask) { offerLanes(v, mask: mask, index: base + j, excluded: excluded) }
+                if Self.anyAbove(v, threshold) {
+                    for lane in 0..<8 { offer(scores[j + lane] - offsets[j + lane], index: base + j + lane, excluded: excluded) }
+                }
                 j += 8
             }
             while j < columns {
@@ -42,8 +47,9 @@ struct TopKSelector {
         } else {
             while j + 8 <= columns {
                 let v = UnsafeRawPointer(scores + j).loadUnaligned(as: SIMD8<Float>.self)
-                let mask = v .> SIMD8(repeating: threshold)
-                if any(mask) { offerLanes(v, mask: mask, index: base + j, excluded: excluded) }
+                if Self.anyAbove(v, threshold) {
+                    for lane in 0..<8 { offer(scores[j + lane], index: base + j + lane, excluded: excluded) }
+                }
                 j += 8
             }
             while j < columns {
@@ -53,11 +59,11 @@ struct TopKSelector {
         }
     }
 
-    @inline(never)
-    mutating func offerLanes(_ v: SIMD8<Float>, mask: SIMDMask<SIMD8<Int32>>, index: Int, excluded: Int) {
-        for lane in 0..<8 where mask[lane] {
-            offer(v[lane], index: index + lane, excluded: excluded)
-        }
+    /// True when some lane may exceed `threshold` (exact for finite values, except −0).
+    @inline(__always)
+    static func anyAbove(_ v: SIMD8<Float>, _ threshold: Float) -> Bool {
+        let difference = SIMD8<Float>(repeating: threshold) - v
+        return unsafeBitCast(difference, to: SIMD8<Int32>.self).min() < 0
     }
 
     @inline(__always)
