@@ -1,2 +1,0 @@
-/// k-nearest-neighbour feature banks, exact search and voting.
-public enum NeighboursModule {}
