@@ -31,39 +31,41 @@ public enum ConvolutionReference {
             precondition(mixing.shape == [batch, taps * taps, outH, outW],
                          "reference similarity: mixing must be [\(batch), \(taps * taps), \(outH), \(outW)], got \(mixing.shape)")
         }
-        var output = Tensor(shape: [batch, outChannels, outH, outW])
+        var output = [Float](repeating: 0, count: batch * outChannels * outH * outW)
+        let x = input.scalars, w = weight.scalars, m = mixing?.scalars, b = bias?.scalars
         var patch = [Double](repeating: 0, count: taps)
         for n in 0..<batch {
             for o in 0..<outChannels {
                 for i in 0..<outH {
                     for j in 0..<outW {
-                        var sum = Double(bias?.scalars[o] ?? 0)
+                        var sum = Double(b?[o] ?? 0)
                         for c in 0..<channels {
                             for kh in 0..<k {
                                 for kw in 0..<k {
                                     let ih = i * stride - padding + kh, iw = j * stride - padding + kw
                                     let inside = ih >= 0 && ih < height && iw >= 0 && iw < width
-                                    patch[kh * k + kw] = inside ? Double(input[n, c, ih, iw]) : 0
+                                    patch[kh * k + kw] = inside ? Double(x[((n * channels + c) * height + ih) * width + iw]) : 0
                                 }
                             }
                             for t in 0..<taps {
                                 var mixed: Double = 0
-                                if let mixing {
+                                if let m {
+                                    // M(n, i, j)[t, p] = mixing[n, t·K + p, i, j]
                                     for p in 0..<taps {
-                                        mixed += Double(mixing[n, t * taps + p, i, j]) * patch[p]
+                                        mixed += Double(m[((n * taps * taps + t * taps + p) * outH + i) * outW + j]) * patch[p]
                                     }
                                 } else {
                                     mixed = patch[t]
                                 }
-                                sum += Double(weight[o, c, t / k, t % k]) * mixed
+                                sum += Double(w[(o * channels + c) * taps + t]) * mixed
                             }
                         }
-                        output[n, o, i, j] = Float(sum)
+                        output[((n * outChannels + o) * outH + i) * outW + j] = Float(sum)
                     }
                 }
             }
         }
-        return output
+        return Tensor(shape: [batch, outChannels, outH, outW], scalars: output)
     }
 
     /// im2col from the definition: [N, C, H, W] → [N, C·K, L] (see `Im2col` for the layout).
