@@ -79,21 +79,13 @@ public final class BatchNorm2D: Layer {
                                 Parallel.forEach(channels) { c in
                                     var sum: Double = 0
                                     for n in 0..<batch {
-                                        let plane = x + (n * channels + c) * spatial
-                                        var partial: Float = 0
-                                        for i in 0..<spatial { partial += plane[i] }
-                                        sum += Double(partial)
+                                        sum += Double(Reductions.sum(x + (n * channels + c) * spatial, count: spatial))
                                     }
                                     let mean = Float(sum / Double(samples))
                                     var squares: Double = 0
                                     for n in 0..<batch {
-                                        let plane = x + (n * channels + c) * spatial
-                                        var partial: Float = 0
-                                        for i in 0..<spatial {
-                                            let d = plane[i] - mean
-                                            partial += d * d
-                                        }
-                                        squares += Double(partial)
+                                        squares += Double(Reductions.squaredDeviation(
+                                            x + (n * channels + c) * spatial, count: spatial, from: mean))
                                     }
                                     let variance = Float(squares / Double(samples))
                                     let inverse = 1 / (variance + epsilon).squareRoot()
@@ -152,13 +144,8 @@ public final class BatchNorm2D: Layer {
                                 var sumDy: Double = 0, sumDyHat: Double = 0
                                 for n in 0..<batch {
                                     let offset = (n * channels + c) * spatial
-                                    var a: Float = 0, b: Float = 0
-                                    for i in 0..<spatial {
-                                        a += dy[offset + i]
-                                        b += dy[offset + i] * hat[offset + i]
-                                    }
-                                    sumDy += Double(a)
-                                    sumDyHat += Double(b)
+                                    sumDy += Double(Reductions.sum(dy + offset, count: spatial))
+                                    sumDyHat += Double(Reductions.dot(dy + offset, hat + offset, count: spatial))
                                 }
                                 dgOut[c] = Float(sumDyHat)
                                 dbOut[c] = Float(sumDy)

@@ -141,10 +141,7 @@ enum ConvolutionEngine {
                                                       beta: 1, c: dw, ldc: rows, threads: threads)
                                         if biasGradient != nil {
                                             for o in 0..<outputChannels {
-                                                let plane = dyImage + o * positions
-                                                var sum: Float = 0
-                                                for l in 0..<positions { sum += plane[l] }
-                                                db[o] += sum
+                                                db[o] += Reductions.sum(dyImage + o * positions, count: positions)
                                             }
                                         }
                                         let dPatches = mixedGradient ?? columnsGradient

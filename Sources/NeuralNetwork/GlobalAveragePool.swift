@@ -18,9 +18,7 @@ public final class GlobalAveragePool: Layer {
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
                 for plane in 0..<planes {
-                    var sum: Float = 0
-                    for i in 0..<spatial { sum += x[plane * spatial + i] }
-                    y[plane] = sum * scale
+                    y[plane] = Reductions.sum(x.baseAddress! + plane * spatial, count: spatial) * scale
                 }
             }
         }

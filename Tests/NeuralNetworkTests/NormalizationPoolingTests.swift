@@ -41,6 +41,8 @@ final class NormalizationPoolingTests: XCTestCase {
         bn.beta.value = .randomNormal(shape: [3], generator: &generator)
         let input = Tensor.randomNormal(shape: [3, 3, 2, 3], generator: &generator)
         assertGradientsMatch(bn, input: input, label: "BatchNorm2D [3,3,2,3]", epsilon: 1e-2)
+        let wide = Tensor.randomNormal(shape: [2, 3, 4, 5], generator: &generator)
+        assertGradientsMatch(bn, input: wide, label: "BatchNorm2D [2,3,4,5] (vector lanes + tail)", epsilon: 1e-2)
         let flat = Tensor.randomNormal(shape: [5, 3], generator: &generator)
         assertGradientsMatch(bn, input: flat, label: "BatchNorm2D [5,3]", epsilon: 1e-2)
     }
