@@ -1,0 +1,174 @@
+import TensorCore
+
+/// Batch normalisation over the channels of [N, C, H, W] (also [N, C]: H·W = 1).
+///
+///     training:  μ_c, σ²_c = mean and biased variance over (N, H, W)
+///                x̂ = (x − μ_c) / √(σ²_c + ε),  y = γ_c · x̂ + β_c
+///                running ← (1 − momentum)·running + momentum·batch   (variance unbiased, ×S/(S−1))
+///     inference: the same with the running mean and variance.
+///
+/// Legend: `S = N·H·W` samples per channel. γ, β: Parameters [C] without weight decay.
+/// Running statistics are buffers [C] (saved with the model, never trained).
+public final class BatchNorm2D: Layer {
+    public let gamma: Parameter
+    public let beta: Parameter
+    public let runningMean: Parameter
+    public let runningVariance: Parameter
+    public let channels: Int
+    public let momentum: Float
+    public let epsilon: Float
+    /// Kept by a training forward: x̂ [N, C, H, W] and 1/√(σ² + ε) [C].
+    private var cachedNormalized: Tensor?
+    private var cachedInverseStd: [Float] = []
+
+    public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5, name: String = "bn") {
+        precondition(channels > 0, "BatchNorm2D needs a positive channel count, got \(channels)")
+        self.channels = channels
+        self.momentum = momentum
+        self.epsilon = epsilon
+        gamma = Parameter(name: "\(name).gamma", value: Tensor(shape: [channels], repeating: 1), decays: false)
+        beta = Parameter(name: "\(name).beta", value: Tensor(shape: [channels]), decays: false)
+        runningMean = Parameter(name: "\(name).runningMean", value: Tensor(shape: [channels]), decays: false)
+        runningVariance = Parameter(name: "\(name).runningVariance",
+                                    value: Tensor(shape: [channels], repeating: 1), decays: false)
+    }
+
+    public var parameters: [Parameter] { [gamma, beta] }
+    public var buffers: [Parameter] { [runningMean, runningVariance] }
+
+    public func forward(_ input: Tensor, mode: ForwardMode) -> Tensor {
+        precondition(input.rank >= 2 && input.shape[1] == channels,
+                     "BatchNorm2D(\(channels)) expects input [N, \(channels), …], got \(input.shape)")
+        let batch = input.shape[0]
+        let spatial = input.shape.dropFirst(2).reduce(1, *)
+        let samples = batch * spatial
+        var output = Tensor(shape: input.shape)
+        let gammaValues = gamma.value.scalars, betaValues = beta.value.scalars
+        if mode == .inference {
+            let mean = runningMean.value.scalars, variance = runningVariance.value.scalars
+            input.withUnsafeBufferPointer { xBuffer in
+                output.withUnsafeMutableBufferPointer { yBuffer in
+                    let x = xBuffer.baseAddress!, y = yBuffer.baseAddress!
+                    for c in 0..<channels {
+                        let scale = gammaValues[c] / (variance[c] + epsilon).squareRoot()
+                        let shift = betaValues[c] - mean[c] * scale
+                        for n in 0..<batch {
+                            let offset = (n * channels + c) * spatial
+                            for i in 0..<spatial { y[offset + i] = x[offset + i] * scale + shift }
+                        }
+                    }
+                }
+            }
+            cachedNormalized = nil
+            return output
+        }
+        precondition(samples > 1, "BatchNorm2D training needs more than one value per channel, got input \(input.shape)")
+        var normalized = Tensor(shape: input.shape)
+        var means = [Float](repeating: 0, count: channels)
+        var variances = [Float](repeating: 0, count: channels)
+        var inverseStd = [Float](repeating: 0, count: channels)
+        input.withUnsafeBufferPointer { xBuffer in
+            output.withUnsafeMutableBufferPointer { yBuffer in
+                normalized.withUnsafeMutableBufferPointer { hatBuffer in
+                    means.withUnsafeMutableBufferPointer { meanBuffer in
+                        variances.withUnsafeMutableBufferPointer { varianceBuffer in
+                            inverseStd.withUnsafeMutableBufferPointer { inverseBuffer in
+                                let x = xBuffer.baseAddress!, y = yBuffer.baseAddress!, hat = hatBuffer.baseAddress!
+                                let meanOut = meanBuffer.baseAddress!, varianceOut = varianceBuffer.baseAddress!
+                                let inverseOut = inverseBuffer.baseAddress!
+                                Parallel.forEach(channels) { c in
+                                    var sum: Double = 0
+                                    for n in 0..<batch {
+                                        sum += Double(Reductions.sum(x + (n * channels + c) * spatial, count: spatial))
+                                    }
+                                    let mean = Float(sum / Double(samples))
+                                    var squares: Double = 0
+                                    for n in 0..<batch {
+                                        squares += Double(Reductions.squaredDeviation(
+                                            x + (n * channels + c) * spatial, count: spatial, from: mean))
+                                    }
+                                    let variance = Float(squares / Double(samples))
+                                    let inverse = 1 / (variance + epsilon).squareRoot()
+                                    let g = gammaValues[c], b = betaValues[c]
+                                    for n in 0..<batch {
+                                        let offset = (n * channels + c) * spatial
+                                        for i in 0..<spatial {
+                                            let h = (x[offset + i] - mean) * inverse
+                                            hat[offset + i] = h
+                                            y[offset + i] = g * h + b
+                                        }
+                                    }
+                                    meanOut[c] = mean
+                                    varianceOut[c] = variance
+                                    inverseOut[c] = inverse
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let unbiased = Float(samples) / Float(samples - 1)
+        for c in 0..<channels {
+            runningMean.value.scalars[c] = (1 - momentum) * runningMean.value.scalars[c] + momentum * means[c]
+            runningVariance.value.scalars[c] = (1 - momentum) * runningVariance.value.scalars[c]
+                + momentum * variances[c] * unbiased
+        }
+        cachedNormalized = normalized
+        cachedInverseStd = inverseStd
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        guard let normalized = cachedNormalized else {
+            preconditionFailure("BatchNorm2D.backward called without a training forward")
+        }
+        precondition(outputGradient.shape == normalized.shape,
+                     "BatchNorm2D.backward expects gradient \(normalized.shape), got \(outputGradient.shape)")
+        let batch = normalized.shape[0]
+        let spatial = normalized.shape.dropFirst(2).reduce(1, *)
+        let samples = Float(batch * spatial)
+        var inputGradient = Tensor(shape: normalized.shape)
+        let gammaValues = gamma.value.scalars, inverseStd = cachedInverseStd
+        var gammaGradient = [Float](repeating: 0, count: channels)
+        var betaGradient = [Float](repeating: 0, count: channels)
+        outputGradient.withUnsafeBufferPointer { dyBuffer in
+            normalized.withUnsafeBufferPointer { hatBuffer in
+                inputGradient.withUnsafeMutableBufferPointer { dxBuffer in
+                    gammaGradient.withUnsafeMutableBufferPointer { dgBuffer in
+                        betaGradient.withUnsafeMutableBufferPointer { dbBuffer in
+                            let dy = dyBuffer.baseAddress!, hat = hatBuffer.baseAddress!, dx = dxBuffer.baseAddress!
+                            let dgOut = dgBuffer.baseAddress!, dbOut = dbBuffer.baseAddress!
+                            Parallel.forEach(channels) { c in
+                                // forward: y = γ·x̂ + β  →  dγ = Σ dy·x̂, dβ = Σ dy
+                                var sumDy: Double = 0, sumDyHat: Double = 0
+                                for n in 0..<batch {
+                                    let offset = (n * channels + c) * spatial
+                                    sumDy += Double(Reductions.sum(dy + offset, count: spatial))
+                                    sumDyHat += Double(Reductions.dot(dy + offset, hat + offset, count: spatial))
+                                }
+                                dgOut[c] = Float(sumDyHat)
+                                dbOut[c] = Float(sumDy)
+                                // forward: x̂ = (x − μ)/√(σ² + ε) with batch μ, σ²  →
+                                // dx = γ/√(σ² + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂))
+                                let scale = gammaValues[c] * inverseStd[c]
+                                let meanDy = Float(sumDy) / samples, meanDyHat = Float(sumDyHat) / samples
+                                for n in 0..<batch {
+                                    let offset = (n * channels + c) * spatial
+                                    for i in 0..<spatial {
+                                        dx[offset + i] = scale * (dy[offset + i] - meanDy - hat[offset + i] * meanDyHat)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for c in 0..<channels {
+            gamma.gradient.scalars[c] += gammaGradient[c]
+            beta.gradient.scalars[c] += betaGradient[c]
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,245 @@
+import TensorCore
+
+/// The shared kernels of Conv2D, SimilarityConv2D and PatchNormConv: im2col + GEMM per
+/// image, the batch split into one contiguous chunk per thread (each chunk owns its scratch
+/// and its partial weight gradient, so nothing is allocated per image or per element).
+///
+/// Legend: `N` batch, `C` input channels, `O` output channels, `K = k²` taps,
+/// `L = H_out·W_out` output positions, `G` mixing entries per position (K for a diagonal
+/// M, K² for a full one). Per image: P = cols [C·K, L], P' = mixed cols [C·K, L],
+/// Y [O, L] (the NCHW output plane block of that image).
+enum ConvolutionEngine {
+    /// A per-position tap mixing M(n, l): entries [N, G, L], row-major M (entry t·K + p)
+    /// when full, the diagonal when `diagonal`. Entries are the whole M (identity included).
+    struct Mixing {
+        let entries: UnsafePointer<Float>
+        let diagonal: Bool
+    }
+
+    /// Runs `body(images, threadsForGEMM)` over contiguous chunks of the batch in parallel.
+    static func forEachChunk(batch: Int, _ body: (Range<Int>, Int, Int?) -> Void) {
+        let chunks = max(1, min(Parallel.threadCount, batch))
+        let ranges = Parallel.ranges(batch, parts: chunks)
+        let gemmThreads: Int? = ranges.count > 1 ? 1 : nil
+        Parallel.forEach(ranges.count) { chunk in body(ranges[chunk], chunk, gemmThreads) }
+    }
+
+    static func checkInput(_ input: Tensor, _ g: ConvolutionGeometry, _ layer: String) {
+        precondition(input.rank == 4 && input.shape[1] == g.channels,
+                     "\(layer) expects input [N, \(g.channels), H, W], got \(input.shape)")
+    }
+
+    static func geometry(for input: Tensor, channels: Int, kernel: Int, stride: Int, padding: Int,
+                         layer: String) -> ConvolutionGeometry {
+        precondition(input.rank == 4 && input.shape[1] == channels,
+                     "\(layer) expects input [N, \(channels), H, W], got \(input.shape)")
+        return ConvolutionGeometry(channels: channels, height: input.shape[2], width: input.shape[3],
+                                   kernel: kernel, stride: stride, padding: padding)
+    }
+
+    // MARK: - Convolution (optionally with a per-position mixing)
+
+    /// y[n] = W · mix(P[n]) + b.  input [N, C, H, W], weight [O, C·K], bias [O] → [N, O, H_out, W_out].
+    static func forward(input: Tensor, weight: Tensor, bias: Tensor?, outputChannels: Int,
+                        geometry g: ConvolutionGeometry, mixing: Mixing?) -> Tensor {
+        let batch = input.shape[0]
+        let rows = g.patchLength, positions = g.positions
+        precondition(weight.count == outputChannels * rows,
+                     "convolution weight \(weight.shape) does not match [\(outputChannels), \(g.channels), \(g.kernel), \(g.kernel)]")
+        var output = Tensor(shape: [batch, outputChannels, g.outputHeight, g.outputWidth])
+        let biasValues = bias?.scalars
+        input.withUnsafeBufferPointer { xBuffer in
+            weight.withUnsafeBufferPointer { wBuffer in
+                output.withUnsafeMutableBufferPointer { yBuffer in
+                    let x = xBuffer.baseAddress!, w = wBuffer.baseAddress!, y = yBuffer.baseAddress!
+                    forEachChunk(batch: batch) { images, _, threads in
+                        let columns = UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
+                        defer { columns.deallocate() }
+                        let mixed = mixing == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
+                        defer { mixed?.deallocate() }
+                        for n in images {
+                            Im2col.columns(of: x + n * g.imageSize, geometry: g, into: columns)
+                            var patches = UnsafePointer(columns)
+                            if let mixing, let mixed {
+                                mix(columns, mixing: mixing.entries + n * mixingSize(mixing, g) * positions,
+                                    diagonal: mixing.diagonal, into: mixed, channels: g.channels,
+                                    taps: g.taps, positions: positions)
+                                patches = UnsafePointer(mixed)
+                            }
+                            let yImage = y + n * outputChannels * positions
+                            // Y[O, L] = W[O, C·K] · P'[C·K, L]
+                            GEMM.multiply(m: outputChannels, n: positions, k: rows,
+                                          a: w, lda: rows, b: patches, ldb: positions,
+                                          c: yImage, ldc: positions, threads: threads)
+                            if let biasValues {
+                                for o in 0..<outputChannels {
+                                    let plane = yImage + o * positions, value = biasValues[o]
+                                    for l in 0..<positions { plane[l] += value }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// Backward of `forward`. ADDS dW into `weightGradient` [O, C·K] and db into
+    /// `biasGradient` [O]; OVERWRITES `mixingGradient` [N, G, L] with dM; returns dx.
+    static func backward(input: Tensor, outputGradient: Tensor, weight: Tensor, outputChannels: Int,
+                         geometry g: ConvolutionGeometry, mixing: Mixing?,
+                         weightGradient: inout Tensor, biasGradient: UnsafeMutablePointer<Float>?,
+                         mixingGradient: UnsafeMutablePointer<Float>?) -> Tensor {
+        let batch = input.shape[0]
+        let rows = g.patchLength, positions = g.positions
+        precondition(outputGradient.shape == [batch, outputChannels, g.outputHeight, g.outputWidth],
+                     "convolution backward expects gradient [\(batch), \(outputChannels), \(g.outputHeight), \(g.outputWidth)], got \(outputGradient.shape)")
+        precondition(mixing == nil || mixingGradient != nil, "a mixed convolution needs a mixing gradient buffer")
+        var inputGradient = Tensor(shape: input.shape)
+        let chunks = max(1, min(Parallel.threadCount, batch))
+        // Per-chunk partial dW (first chunk writes straight into weightGradient).
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(0, chunks - 1) * outputChannels * rows + 1)
+        partials.update(repeating: 0, count: max(0, chunks - 1) * outputChannels * rows + 1)
+        defer { partials.deallocate() }
+        var biasPartials = [Float](repeating: 0, count: chunks * outputChannels)
+        input.withUnsafeBufferPointer { xBuffer in
+            outputGradient.withUnsafeBufferPointer { dyBuffer in
+                weight.withUnsafeBufferPointer { wBuffer in
+                    weightGradient.withUnsafeMutableBufferPointer { dwBuffer in
+                        inputGradient.withUnsafeMutableBufferPointer { dxBuffer in
+                            biasPartials.withUnsafeMutableBufferPointer { dbBuffer in
+                                let x = xBuffer.baseAddress!, dy = dyBuffer.baseAddress!, w = wBuffer.baseAddress!
+                                let dx = dxBuffer.baseAddress!, dbAll = dbBuffer.baseAddress!
+                                let dwMain = dwBuffer.baseAddress!
+                                forEachChunk(batch: batch) { images, chunk, threads in
+                                    let dw = chunk == 0 ? dwMain : partials + (chunk - 1) * outputChannels * rows
+                                    let db = dbAll + chunk * outputChannels
+                                    let columns = UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
+                                    let columnsGradient = UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
+                                    let mixed = mixing == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
+                                    let mixedGradient = mixing == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
+                                    defer {
+                                        columns.deallocate(); columnsGradient.deallocate()
+                                        mixed?.deallocate(); mixedGradient?.deallocate()
+                                    }
+                                    for n in images {
+                                        let dyImage = dy + n * outputChannels * positions
+                                        Im2col.columns(of: x + n * g.imageSize, geometry: g, into: columns)
+                                        var patches = UnsafePointer(columns)
+                                        var mixingEntries: UnsafePointer<Float>? = nil
+                                        if let mixing, let mixed {
+                                            let entries = mixing.entries + n * mixingSize(mixing, g) * positions
+                                            mix(columns, mixing: entries, diagonal: mixing.diagonal, into: mixed,
+                                                channels: g.channels, taps: g.taps, positions: positions)
+                                            patches = UnsafePointer(mixed)
+                                            mixingEntries = entries
+                                        }
+                                        // forward: Y = W · P' + b  →  dW += dY · P'ᵀ, db += Σ_l dY, dP' = Wᵀ · dY
+                                        GEMM.multiply(transposeB: true, m: outputChannels, n: rows, k: positions,
+                                                      a: dyImage, lda: positions, b: patches, ldb: positions,
+                                                      beta: 1, c: dw, ldc: rows, threads: threads)
+                                        if biasGradient != nil {
+                                            for o in 0..<outputChannels {
+                                                db[o] += Reductions.sum(dyImage + o * positions, count: positions)
+                                            }
+                                        }
+                                        let dPatches = mixedGradient ?? columnsGradient
+                                        GEMM.multiply(transposeA: true, m: rows, n: positions, k: outputChannels,
+                                                      a: w, lda: rows, b: dyImage, ldb: positions,
+                                                      c: dPatches, ldc: positions, threads: threads)
+                                        if let mixing, let mixingEntries, let mixedGradient, let mixingGradient {
+                                            // forward: P' = mix(M, P)  →  dM, dP
+                                            mixBackward(columns, mixing: mixingEntries, diagonal: mixing.diagonal,
+                                                        outputGradient: mixedGradient, inputGradient: columnsGradient,
+                                                        mixingGradient: mixingGradient + n * mixingSize(mixing, g) * positions,
+                                                        channels: g.channels, taps: g.taps, positions: positions)
+                                        }
+                                        Im2col.accumulateImage(columns: columnsGradient, geometry: g,
+                                                               into: dx + n * g.imageSize)
+                                    }
+                                }
+                                for chunk in 1..<max(1, chunks) {
+                                    let partial = partials + (chunk - 1) * outputChannels * rows
+                                    for i in 0..<(outputChannels * rows) { dwMain[i] += partial[i] }
+                                }
+                                if let biasGradient {
+                                    for chunk in 0..<chunks {
+                                        for o in 0..<outputChannels { biasGradient[o] += dbAll[chunk * outputChannels + o] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return inputGradient
+    }
+
+    static func mixingSize(_ mixing: Mixing, _ g: ConvolutionGeometry) -> Int {
+        mixing.diagonal ? g.taps : g.taps * g.taps
+    }
+
+    // MARK: - Tap mixing
+
+    /// P'[c·K + t, l] = Σ_p M[t·K + p, l] · P[c·K + p, l]   (diagonal: M[t, l] · P[c·K + t, l])
+    /// patches [C·K, L], mixing [G, L] → mixed [C·K, L] (overwritten).
+    static func mix(_ patches: UnsafePointer<Float>, mixing: UnsafePointer<Float>, diagonal: Bool,
+                    into mixed: UnsafeMutablePointer<Float>, channels: Int, taps: Int, positions: Int) {
+        for c in 0..<channels {
+            for t in 0..<taps {
+                let out = mixed + (c * taps + t) * positions
+                if diagonal {
+                    let m = mixing + t * positions, p = patches + (c * taps + t) * positions
+                    for l in 0..<positions { out[l] = m[l] * p[l] }
+                } else {
+                    out.update(repeating: 0, count: positions)
+                    for q in 0..<taps {
+                        let m = mixing + (t * taps + q) * positions, p = patches + (c * taps + q) * positions
+                        for l in 0..<positions { out[l] += m[l] * p[l] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward of `mix`:  dM[t·K + p, l] = Σ_c dP'[c·K + t, l] · P[c·K + p, l],
+    /// dP[c·K + p, l] = Σ_t M[t·K + p, l] · dP'[c·K + t, l]. Both overwritten.
+    static func mixBackward(_ patches: UnsafePointer<Float>, mixing: UnsafePointer<Float>, diagonal: Bool,
+                            outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
+                            mixingGradient: UnsafeMutablePointer<Float>,
+                            channels: Int, taps: Int, positions: Int) {
+        let mixingCount = (diagonal ? taps : taps * taps) * positions
+        mixingGradient.update(repeating: 0, count: mixingCount)
+        if diagonal {
+            for c in 0..<channels {
+                for t in 0..<taps {
+                    let row = (c * taps + t) * positions
+                    let m = mixing + t * positions, dm = mixingGradient + t * positions
+                    let p = patches + row, dq = outputGradient + row, dp = inputGradient + row
+                    for l in 0..<positions {
+                        dm[l] += dq[l] * p[l]
+                        dp[l] = m[l] * dq[l]
+                    }
+                }
+            }
+            return
+        }
+        inputGradient.update(repeating: 0, count: channels * taps * positions)
+        for c in 0..<channels {
+            for t in 0..<taps {
+                let dq = outputGradient + (c * taps + t) * positions
+                for q in 0..<taps {
+                    let entry = (t * taps + q) * positions
+                    let m = mixing + entry, dm = mixingGradient + entry
+                    let p = patches + (c * taps + q) * positions, dp = inputGradient + (c * taps + q) * positions
+                    for l in 0..<positions {
+                        dm[l] += dq[l] * p[l]
+                        dp[l] += m[l] * dq[l]
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import TensorCore
+
+/// The meta-network g of a dynamic similarity convolution: for every sample and output
+/// position, the entries of that position's mixing M − I.
+///
+///     PatchNormConv(C → h, k×k, the main conv's stride and padding) → BN → ReLU
+///     → Conv2D(h → G, 3×3, stride 1, padding 1, no bias) → BN (γ initialised to `initialScale`)
+///
+/// The first convolution uses the main convolution's k, stride and padding, so it sees
+/// exactly the patches x(i,j) whose norm it divides by and its output has the main
+/// convolution's resolution; the 3×3 "same" second convolution keeps it.
+/// Legend: `C` input channels, `h` hidden channels, `G` outputs per position (K or K²).
+/// Shapes: x [N, C, H, W] → g [N, G, H_out, W_out].
+public final class MetaNetwork: Layer {
+    public let patchNormConv: PatchNormConv
+    public let hiddenNorm: BatchNorm2D
+    public let projection: Conv2D
+    /// The last BatchNorm; its γ sets the scale of g (tiny at start so M ≈ I).
+    public let outputNorm: BatchNorm2D
+    public let hiddenChannels: Int
+    public let outputChannels: Int
+    private let body: Sequential
+
+    public init(inputChannels: Int, hiddenChannels: Int, outputChannels: Int, kernelSize: Int,
+                stride: Int, padding: Int, initialScale: Float = 1e-3, name: String = "meta",
+                generator: inout SeededGenerator) {
+        precondition(hiddenChannels > 0 && outputChannels > 0,
+                     "MetaNetwork needs positive widths, got hidden \(hiddenChannels), output \(outputChannels)")
+        self.hiddenChannels = hiddenChannels
+        self.outputChannels = outputChannels
+        patchNormConv = PatchNormConv(inputChannels: inputChannels, outputChannels: hiddenChannels,
+                                      kernelSize: kernelSize, stride: stride, padding: padding,
+                                      name: "\(name).patchNormConv", generator: &generator)
+        hiddenNorm = BatchNorm2D(channels: hiddenChannels, name: "\(name).hiddenNorm")
+        projection = Conv2D(inputChannels: hiddenChannels, outputChannels: outputChannels, kernelSize: 3,
+                            stride: 1, padding: 1, bias: false, name: "\(name).projection", generator: &generator)
+        outputNorm = BatchNorm2D(channels: outputChannels, name: "\(name).outputNorm")
+        outputNorm.gamma.value = Tensor(shape: [outputChannels], repeating: initialScale)
+        body = Sequential([patchNormConv, hiddenNorm, ReLU(), projection, outputNorm])
+    }
+
+    public var parameters: [Parameter] { body.parameters }
+    public var buffers: [Parameter] { body.buffers }
+
+    public func forward(_ input: Tensor, mode: ForwardMode) -> Tensor {
+        body.forward(input, mode: mode)
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        body.backward(outputGradient)
+    }
+}

@@ -1,0 +1,83 @@
+import XCTest
+import TensorCore
+@testable import NeuralNetwork
+
+final class NormalizationPoolingTests: XCTestCase {
+    func testBatchNormTrainingNormalizesAndUpdatesRunningStatistics() {
+        let bn = BatchNorm2D(channels: 1)
+        bn.gamma.value = Tensor(shape: [1], scalars: [2])
+        bn.beta.value = Tensor(shape: [1], scalars: [1])
+        // Values 1, 2, 3, 6: mean 3, biased variance 14/4 = 3.5, unbiased 14/3.
+        let input = Tensor(shape: [2, 1, 1, 2], scalars: [1, 2, 3, 6])
+        let output = bn.forward(input, mode: .training)
+        let std = (3.5 + 1e-5).squareRoot()
+        let expected: [Float] = [1, 2, 3, 6].map { 2 * ($0 - 3) / Float(std) + 1 }
+        for i in 0..<4 { XCTAssertEqual(output.scalars[i], expected[i], accuracy: 1e-5, "BN training output \(i)") }
+        XCTAssertEqual(bn.runningMean.value.scalars[0], 0.3, accuracy: 1e-6, "running mean 0.9·0 + 0.1·3")
+        XCTAssertEqual(bn.runningVariance.value.scalars[0], 0.9 + 0.1 * 14 / 3, accuracy: 1e-6,
+                       "running variance 0.9·1 + 0.1·(14/3), unbiased")
+        XCTAssertEqual(bn.buffers.map(\.name), ["bn.runningMean", "bn.runningVariance"])
+        XCTAssertFalse(bn.gamma.decays || bn.beta.decays)
+    }
+
+    func testBatchNormInferenceUsesRunningStatistics() {
+        let bn = BatchNorm2D(channels: 2)
+        bn.runningMean.value = Tensor(shape: [2], scalars: [1, -2])
+        bn.runningVariance.value = Tensor(shape: [2], scalars: [4, 0.25])
+        bn.gamma.value = Tensor(shape: [2], scalars: [3, 1])
+        bn.beta.value = Tensor(shape: [2], scalars: [0, 0.5])
+        // [N=1, C=2, 1, 2]: channel 0 values 5, 1; channel 1 values -2, -1.5
+        let output = bn.forward(Tensor(shape: [1, 2, 1, 2], scalars: [5, 1, -2, -1.5]), mode: .inference)
+        let s0 = Float((4 + 1e-5).squareRoot()), s1 = Float((0.25 + 1e-5).squareRoot())
+        let expected: [Float] = [3 * 4 / s0, 0, 0.5, 0.5 / s1 + 0.5]
+        for i in 0..<4 { XCTAssertEqual(output.scalars[i], expected[i], accuracy: 1e-5, "BN inference output \(i)") }
+        XCTAssertEqual(bn.runningMean.value.scalars, [1, -2], "inference leaves running statistics alone")
+    }
+
+    func testBatchNormGradients() {
+        var generator = SeededGenerator(seed: 11)
+        let bn = BatchNorm2D(channels: 3)
+        bn.gamma.value = .randomUniform(shape: [3], low: 0.5, high: 1.5, generator: &generator)
+        bn.beta.value = .randomNormal(shape: [3], generator: &generator)
+        let input = Tensor.randomNormal(shape: [3, 3, 2, 3], generator: &generator)
+        assertGradientsMatch(bn, input: input, label: "BatchNorm2D [3,3,2,3]", epsilon: 1e-2)
+        let wide = Tensor.randomNormal(shape: [2, 3, 4, 5], generator: &generator)
+        assertGradientsMatch(bn, input: wide, label: "BatchNorm2D [2,3,4,5] (vector lanes + tail)", epsilon: 1e-2)
+        let flat = Tensor.randomNormal(shape: [5, 3], generator: &generator)
+        assertGradientsMatch(bn, input: flat, label: "BatchNorm2D [5,3]", epsilon: 1e-2)
+    }
+
+    func testMaxPoolFloorsAndPicksMaxima() {
+        let pool = MaxPool2D()
+        let input = Tensor(shape: [1, 1, 7, 7], scalars: (0..<49).map { Float(($0 * 17) % 49) })
+        let output = pool.forward(input, mode: .inference)
+        XCTAssertEqual(output.shape, [1, 1, 3, 3], "7 → 3 with kernel 2 stride 2")
+        for i in 0..<3 {
+            for j in 0..<3 {
+                let window = [input[0, 0, 2 * i, 2 * j], input[0, 0, 2 * i, 2 * j + 1],
+                              input[0, 0, 2 * i + 1, 2 * j], input[0, 0, 2 * i + 1, 2 * j + 1]]
+                XCTAssertEqual(output[0, 0, i, j], window.max()!, "window (\(i), \(j))")
+            }
+        }
+    }
+
+    func testMaxPoolGradientsWithoutTies() {
+        var generator = SeededGenerator(seed: 12)
+        let count = 2 * 3 * 6 * 5
+        var values = (0..<count).map { Float($0) * 0.05 }
+        values.shuffle(using: &generator)
+        let input = Tensor(shape: [2, 3, 6, 5], scalars: values)
+        assertGradientsMatch(MaxPool2D(), input: input, label: "MaxPool2D [2,3,6,5]", epsilon: 1e-3)
+        assertGradientsMatch(MaxPool2D(kernelSize: 3, stride: 2), input: input, label: "MaxPool2D k3 s2", epsilon: 1e-3)
+    }
+
+    func testGlobalAveragePool() {
+        let pool = GlobalAveragePool()
+        let output = pool.forward(Tensor(shape: [1, 2, 1, 3], scalars: [1, 2, 6, -1, 0, 4]), mode: .inference)
+        XCTAssertEqual(output.shape, [1, 2])
+        XCTAssertEqual(output.scalars, [3, 1])
+        var generator = SeededGenerator(seed: 13)
+        let input = Tensor.randomNormal(shape: [2, 3, 3, 4], generator: &generator)
+        assertGradientsMatch(pool, input: input, label: "GlobalAveragePool [2,3,3,4]")
+    }
+}
