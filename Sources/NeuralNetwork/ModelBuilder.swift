@@ -1,0 +1,75 @@
+import TensorCore
+
+/// The two networks simlab trains.
+///
+/// - `nsn-lite` (DESIGN.md): conv3×3(C→stem)-BN-ReLU, then per stage `blocks` similarity
+///   layers (each followed by BN-ReLU) and a 2×2 max-pool, global average pool, linear head.
+///   On 28×28 with widths 16/32/64: 28→14→7→3.
+/// - `small-cnn`: conv(1→32, 3×3, pad 1)-ReLU-maxpool 2, conv(32→64, 3×3, pad 1)-ReLU-maxpool 2,
+///   linear 3136→128-ReLU, linear 128→10 (the network the speed target is measured on).
+public enum ModelBuilder {
+    public struct NSNLiteOptions: Equatable, Sendable {
+        public var variant: SimilarityVariant = .conv
+        public var stemWidth = 16
+        public var widths = [16, 32, 64]
+        public var blocksPerStage = 2
+        public var kernelSize = 3
+        public var metaHidden = 8
+        public init() {}
+    }
+
+    public static func nsnLite(_ options: NSNLiteOptions, inputChannels: Int = 1, classCount: Int = 10,
+                               imageHeight: Int = 28, imageWidth: Int = 28,
+                               generator: inout SeededGenerator) -> ImageClassifier {
+        precondition(!options.widths.isEmpty, "nsn-lite needs at least one stage")
+        var layers: [Layer] = [
+            Conv2D(inputChannels: inputChannels, outputChannels: options.stemWidth, kernelSize: 3,
+                   bias: false, name: "stem.conv", generator: &generator),
+            BatchNorm2D(channels: options.stemWidth, name: "stem.bn"),
+            ReLU(),
+        ]
+        var channels = options.stemWidth
+        var height = imageHeight, width = imageWidth
+        for (stage, stageWidth) in options.widths.enumerated() {
+            for block in 0..<options.blocksPerStage {
+                let name = "stage\(stage + 1).block\(block + 1)"
+                layers.append(SimilarityConv2D(inputChannels: channels, outputChannels: stageWidth,
+                                               kernelSize: options.kernelSize, variant: options.variant, bias: false,
+                                               metaHiddenChannels: options.metaHidden,
+                                               name: "\(name).similarity", generator: &generator))
+                layers.append(BatchNorm2D(channels: stageWidth, name: "\(name).bn"))
+                layers.append(ReLU())
+                channels = stageWidth
+            }
+            precondition(height >= 2 && width >= 2,
+                         "nsn-lite: \(options.widths.count) stages halve a \(imageHeight)×\(imageWidth) image below 1×1")
+            layers.append(MaxPool2D(kernelSize: 2, stride: 2))
+            height /= 2; width /= 2
+        }
+        layers.append(GlobalAveragePool())
+        let head = Linear(inputFeatures: channels, outputFeatures: classCount, name: "head", generator: &generator)
+        return ImageClassifier(body: Sequential(layers), head: head, label: "nsn-lite/\(options.variant.rawValue)")
+    }
+
+    public static func smallCNN(inputChannels: Int = 1, classCount: Int = 10, imageHeight: Int = 28,
+                                imageWidth: Int = 28, generator: inout SeededGenerator) -> ImageClassifier {
+        let flattened = 64 * (imageHeight / 4) * (imageWidth / 4)
+        let body = Sequential([
+            Conv2D(inputChannels: inputChannels, outputChannels: 32, kernelSize: 3, padding: 1, name: "conv1", generator: &generator),
+            ReLU(),
+            MaxPool2D(kernelSize: 2, stride: 2),
+            Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, name: "conv2", generator: &generator),
+            ReLU(),
+            MaxPool2D(kernelSize: 2, stride: 2),
+            Linear(inputFeatures: flattened, outputFeatures: 128, name: "fc1", generator: &generator),
+            ReLU(),
+        ])
+        let head = Linear(inputFeatures: 128, outputFeatures: classCount, name: "head", generator: &generator)
+        return ImageClassifier(body: body, head: head, label: "small-cnn")
+    }
+}
+
+extension ImageClassifier {
+    /// The similarity layers in order (for kernel-shape snapshots and the M penalty).
+    public var similarityLayers: [SimilarityConv2D] { body.layers.compactMap { $0 as? SimilarityConv2D } }
+}

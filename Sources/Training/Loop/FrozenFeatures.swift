@@ -1,0 +1,25 @@
+import Foundation
+import NeuralNetwork
+import RunStore
+
+/// `--knn-features frozen:RUN`: the feature extractor of another run's checkpoint.
+public enum FrozenFeatures {
+    /// The frozen model, or nil when the configuration does not use one.
+    public static func model(_ configuration: TrainingConfiguration, runsDirectory: URL,
+                             classCount: Int, imageHeight: Int = 28, imageWidth: Int = 28) throws -> ImageClassifier? {
+        guard configuration.knnFeatures.hasPrefix("frozen:") else { return nil }
+        let reference = String(configuration.knnFeatures.dropFirst("frozen:".count))
+        let catalog = RunCatalog(root: runsDirectory)
+        guard let other = catalog.find(reference) ?? (reference.contains("/") ? RunDirectory(url: URL(fileURLWithPath: reference)) : nil),
+              FileManager.default.fileExists(atPath: other.configURL.path) else {
+            throw ConfigurationError("--knn-features frozen:\(reference): no run '\(reference)' in \(runsDirectory.path)")
+        }
+        guard let checkpointURL = other.latestCheckpoint() else {
+            throw ConfigurationError("--knn-features frozen:\(reference): run \(other.id) has no checkpoint yet")
+        }
+        let otherConfiguration = try other.readConfig().trainingConfiguration()
+        let model = try ModelFactory.build(otherConfiguration, classCount: classCount, imageHeight: imageHeight, imageWidth: imageWidth)
+        try TrainerCheckpoint.loadModel(model, from: CheckpointFile.read(from: checkpointURL))
+        return model
+    }
+}

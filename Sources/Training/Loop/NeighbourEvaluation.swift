@@ -1,0 +1,70 @@
+import Foundation
+import Neighbours
+import NeuralNetwork
+import RunStore
+
+/// The end-of-training kNN evaluation: a bank of the final model's training features,
+/// λ, k and T chosen on the validation split only, then kNN-only, network-only and
+/// blended accuracy on test; neighbour results saved for browsing.
+public enum NeighbourEvaluation {
+    public struct Result: Codable, Sendable {
+        public var choice: BlendChoice
+        public var featureSpace: String
+        public var networkAccuracy: Double
+        public var knnAccuracy: Double
+        public var blendedAccuracy: Double
+        public var testCount: Int
+    }
+
+    /// Largest k the validation grid may choose; the test search uses the chosen k.
+    static let searchK = 100
+    /// Correctly classified test images kept for browsing besides every misclassified one.
+    static let correctSample = 300
+
+    public static func run(trainer: Trainer, run: RunDirectory, configuration: TrainingConfiguration) throws -> Result {
+        let data = trainer.data
+        let classCount = data.train.classCount
+        let metric: SimilarityMetric = configuration.knnMetric == "euclidean" ? .euclidean : .cosine
+        let trainFeatures = trainer.evaluate(data.train, keepFeatures: true)
+        let bank = FeatureBank(features: trainFeatures.features ?? [], count: data.train.count,
+                               dimension: trainFeatures.featureCount, labels: data.train.labels,
+                               classCount: classCount, metric: metric)
+        let search = NeighbourSearch.default
+        let k = min(searchK, data.train.count)
+
+        // Choose on validation (the test set is not touched until the choice is made).
+        let choice: BlendChoice
+        if data.validation.count > 0 {
+            let validation = trainer.evaluate(data.validation, keepFeatures: true)
+            let neighbours = search.search(validation.features ?? [], in: bank, k: k)
+            choice = BlendSelection.select(validationNeighbours: neighbours, bankLabels: data.train.labels,
+                                           validationLabels: data.validation.labels,
+                                           validationNetworkProbabilities: validation.probabilities,
+                                           classCount: classCount)
+        } else {
+            choice = BlendChoice(lambda: 0, k: min(configuration.knnK, k), temperature: Float(configuration.knnTemperature),
+                                 validationAccuracy: 0, validationCount: 0, accuracyByLambda: [])
+        }
+
+        let test = trainer.evaluate(data.test, keepFeatures: true)
+        let testNeighbours = search.search(test.features ?? [], in: bank, k: choice.k)
+        let knn = KNNVote.probabilities(testNeighbours, labels: data.train.labels, classCount: classCount,
+                                        temperature: choice.temperature)
+        let blended = BlendSelection.blend(knn: knn, network: test.probabilities, lambda: choice.lambda)
+        let knnPredictions = KNNVote.predictions(knn, classCount: classCount)
+        let blendedPredictions = KNNVote.predictions(blended, classCount: classCount)
+        let labels = data.test.labels
+        func accuracy(_ predictions: [Int]) -> Double {
+            Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(max(1, labels.count))
+        }
+        let result = Result(choice: choice, featureSpace: "model", networkAccuracy: test.accuracy,
+                            knnAccuracy: accuracy(knnPredictions), blendedAccuracy: accuracy(blendedPredictions),
+                            testCount: labels.count)
+        try run.writeJSON(result, to: run.url.appendingPathComponent("evaluation.json"))
+        try NeighbourBrowserFile.write(run: run, data: data, neighbours: testNeighbours,
+                                       networkPredictions: test.predictions, knnPredictions: knnPredictions,
+                                       blendedPredictions: blendedPredictions, knnProbabilities: knn,
+                                       seed: configuration.seed, correctSample: correctSample)
+        return result
+    }
+}

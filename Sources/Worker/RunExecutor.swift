@@ -1,0 +1,280 @@
+import Foundation
+import NeuralNetwork
+import RunStore
+import TensorCore
+import Training
+
+/// Runs one training run against its run directory: the loop of the worker process
+/// (`simlab worker RUN_DIR`) and of foreground `simlab train`.
+///
+/// It owns every write to the run directory during training: status (atomically, with a
+/// heartbeat), metrics lines, kernel and kNN snapshots, checkpoints, neighbour results.
+/// Control arrives through `ControlSignalReceiver` flags, checked between steps. Failures
+/// never escape: they end in a `failed` status with the error.
+public final class RunExecutor {
+    public let run: RunDirectory
+    public let control: ControlSignalReceiver
+    /// Called after every step (the foreground progress bar).
+    public var onStep: ((StepProgress) -> Void)?
+    /// Called with each human-readable log line.
+    public var onLog: ((String) -> Void)?
+    /// Where log lines go: stdout (a detached worker's stdout is worker.log) or, in the
+    /// foreground, appended to worker.log directly so the terminal keeps its progress bar.
+    public var logsToStandardOutput = true
+
+    private var status: RunStatus
+    private var lastStatusWrite = Date.distantPast
+    private var throughput = ThroughputMeter()
+
+    public struct StepProgress: Sendable {
+        public var epoch: Int
+        public var epochs: Int
+        public var epochFraction: Double
+        public var loss: Double
+        public var accuracy: Double
+        public var imagesPerSecond: Double
+        public var etaSeconds: Double
+    }
+
+    public init(run: RunDirectory, control: ControlSignalReceiver) {
+        self.run = run
+        self.control = control
+        status = (try? run.readStatus()) ?? RunStatus(state: .queued)
+    }
+
+    /// Trains until finished, stopped or failed; returns the final state.
+    @discardableResult
+    public func execute(resume: Bool) -> RunState {
+        do {
+            return try executeThrowing(resume: resume)
+        } catch {
+            let message = "\(error)"
+            log("error: \(message)")
+            status.state = .failed
+            status.lastError = message
+            status.finishedAt = Date()
+            writeStatus(force: true)
+            return .failed
+        }
+    }
+
+    private func executeThrowing(resume: Bool) throws -> RunState {
+        let configuration = try run.readConfig().trainingConfiguration()
+        Parallel.threadCount = configuration.threads
+        status.state = .running
+        status.pid = getpid()
+        status.startedAt = status.startedAt ?? Date()
+        status.lastError = nil
+        writeStatus(force: true)
+
+        log("loading data")
+        let data = try DataPreparation.load(configuration)
+        log("data: \(data.train.count) train, \(data.validation.count) validation, \(data.test.count) test images from \(data.train.name)")
+        let model = try ModelFactory.build(configuration, classCount: data.train.classCount,
+                                           imageHeight: data.train.height, imageWidth: data.train.width)
+        log("model: \(model.label), \(model.parameterCount) parameters")
+        let trainer = try Trainer(configuration: configuration, data: data, model: model)
+        status.totalSteps = trainer.totalSteps
+
+        if resume, let checkpoint = run.latestCheckpoint() {
+            try TrainerCheckpoint.restore(trainer, from: checkpoint)
+            try discardRecordsAfter(trainer.progress)
+            log("resumed from \(checkpoint.lastPathComponent) at epoch \(trainer.progress.completedEpochs + 1), step \(trainer.progress.globalStep)")
+        } else if resume {
+            try discardRecordsAfter(TrainingProgress())
+            log("no checkpoint yet: starting from the beginning")
+        }
+
+        let miner = try configuration.usesKNNReweighting
+            ? HardExampleMiner(configuration: configuration, data: data,
+                               frozenModel: FrozenFeatures.model(configuration, runsDirectory: run.url.deletingLastPathComponent(),
+                                                                 classCount: data.train.classCount))
+            : nil
+        var knnProbabilities: [Float]?
+        let metrics = try MetricsWriter(url: run.metricsURL)
+        defer { try? metrics.close() }
+
+        while !trainer.isFinished {
+            if control.isStopRequested { return try stop(trainer) }
+            if control.isPaused {
+                if try waitWhilePaused() == false { return try stop(trainer) }
+            }
+            let epoch = trainer.progress.completedEpochs + 1
+            if let miner, trainer.progress.stepInEpoch == 0 || knnProbabilities == nil {
+                log("epoch \(epoch): kNN vote over the training set (\(miner.featureSpace) features)")
+                let probabilities = miner.knnProbabilities(model: model)
+                knnProbabilities = probabilities
+                trainer.exampleWeights = miner.lossWeights(knnProbabilities: probabilities)
+            }
+            let report = trainer.step()
+            throughput.add(images: report.batchSize, seconds: report.seconds)
+            let (loss, accuracy) = trainer.epochTrainingMetrics
+            let stepInEpoch = trainer.progress.stepInEpoch
+            if stepInEpoch % configuration.logEverySteps == 0 && !report.endsEpoch {
+                try metrics.append(MetricRecord(epoch: epoch, step: trainer.progress.globalStep, split: .train,
+                                                loss: loss, accuracy: accuracy, lr: Double(report.learningRate),
+                                                imagesPerSecond: throughput.imagesPerSecond, interval: .steps))
+            }
+            let remainingSteps = Double(trainer.totalSteps - trainer.progress.globalStep)
+            let eta = remainingSteps * Double(configuration.batchSize) / max(throughput.imagesPerSecond, 1e-9)
+            status.epoch = epoch
+            status.step = trainer.progress.globalStep
+            status.imagesPerSecond = throughput.imagesPerSecond
+            status.etaSeconds = eta
+            writeStatus()
+            onStep?(StepProgress(epoch: epoch, epochs: configuration.epochs,
+                                 epochFraction: Double(stepInEpoch) / Double(trainer.stepsPerEpoch),
+                                 loss: loss, accuracy: accuracy, imagesPerSecond: throughput.imagesPerSecond,
+                                 etaSeconds: eta))
+            if report.endsEpoch {
+                try finishEpoch(trainer, epoch: epoch, metrics: metrics, miner: miner,
+                                knnProbabilities: knnProbabilities, learningRate: report.learningRate)
+            }
+        }
+
+        if configuration.knnEvaluate {
+            log("kNN evaluation: blending on validation, then test")
+            status.heartbeat = Date(); writeStatus(force: true)
+            let result = try NeighbourEvaluation.run(trainer: trainer, run: run, configuration: configuration)
+            try metrics.append(MetricRecord(epoch: configuration.epochs, step: trainer.progress.globalStep, split: .test,
+                                            loss: nil, accuracy: result.networkAccuracy, interval: .epoch,
+                                            knnAccuracy: result.knnAccuracy, blendedAccuracy: result.blendedAccuracy,
+                                            extra: ["blendLambda": Double(result.choice.lambda),
+                                                    "blendK": Double(result.choice.k),
+                                                    "blendTemperature": Double(result.choice.temperature)]))
+            log(String(format: "test accuracy: network %.2f%%, kNN %.2f%%, blended %.2f%% (λ=%.1f k=%d T=%.2f)",
+                       result.networkAccuracy * 100, result.knnAccuracy * 100, result.blendedAccuracy * 100,
+                       result.choice.lambda, result.choice.k, result.choice.temperature))
+        }
+        try metrics.sync()
+        status.state = .finished
+        status.finishedAt = Date()
+        status.etaSeconds = 0
+        writeStatus(force: true)
+        log("finished")
+        return .finished
+    }
+
+    private func finishEpoch(_ trainer: Trainer, epoch: Int, metrics: MetricsWriter, miner: HardExampleMiner?,
+                             knnProbabilities: [Float]?, learningRate: Float) throws {
+        let (trainLoss, trainAccuracy) = trainer.epochTrainingMetrics
+        let epochSeconds = trainer.progress.epochSeconds
+        let imagesPerSecond = Double(trainer.progress.epochSeen) / max(epochSeconds, 1e-9)
+        status.heartbeat = Date(); writeStatus(force: true)
+        let validation = trainer.data.validation.count > 0 ? trainer.evaluate(trainer.data.validation) : nil
+        let test = trainer.evaluate(trainer.data.test)
+        let step = trainer.progress.globalStep
+        try metrics.append(MetricRecord(epoch: epoch, step: step, split: .train, loss: trainLoss,
+                                        accuracy: trainAccuracy, lr: Double(learningRate),
+                                        imagesPerSecond: imagesPerSecond, epochSeconds: epochSeconds, interval: .epoch))
+        if let validation {
+            try metrics.append(MetricRecord(epoch: epoch, step: step, split: .val, loss: validation.loss,
+                                            accuracy: validation.accuracy, interval: .epoch))
+        }
+        try metrics.append(MetricRecord(epoch: epoch, step: step, split: .test, loss: test.loss,
+                                        accuracy: test.accuracy, interval: .epoch))
+        try metrics.sync()
+        try KernelSnapshot.write(model: trainer.model, epoch: epoch, data: trainer.data, run: run)
+        if let miner, let knnProbabilities {
+            let hardExamples = miner.statistics(knnProbabilities: knnProbabilities,
+                                                networkProbabilities: trainer.epochNetworkProbabilities, epoch: epoch)
+            try run.createDirectory(run.knnURL)
+            try run.writeJSON(hardExamples, to: run.knnSnapshotURL(epoch: epoch))
+        }
+        trainer.finishEpoch(validationAccuracy: validation?.accuracy, testAccuracy: test.accuracy)
+        let checkpoint = run.checkpointURL(epoch: epoch)
+        try TrainerCheckpoint.write(trainer, to: checkpoint, run: run)
+        log(String(format: "epoch %d/%d: train loss %.4f acc %.2f%%, val %@, test loss %.4f acc %.2f%%, %.0f img/s, %.1f s",
+                   epoch, trainer.configuration.epochs, trainLoss, trainAccuracy * 100,
+                   validation.map { String(format: "%.2f%%", $0.accuracy * 100) } ?? "-" as String,
+                   test.loss, test.accuracy * 100, imagesPerSecond, epochSeconds))
+    }
+
+    /// Writes a checkpoint at the current step and ends in `stopped`.
+    private func stop(_ trainer: Trainer) throws -> RunState {
+        status.state = .stopping
+        writeStatus(force: true)
+        let name = String(format: "step-%07d", trainer.progress.globalStep)
+        try TrainerCheckpoint.write(trainer, to: run.checkpointURL(named: name), run: run)
+        status.state = .stopped
+        status.finishedAt = Date()
+        writeStatus(force: true)
+        log("stopped at step \(trainer.progress.globalStep); checkpoint \(name)")
+        return .stopped
+    }
+
+    /// Sleeps while paused, keeping the heartbeat; false when a stop arrives meanwhile.
+    private func waitWhilePaused() throws -> Bool {
+        status.state = .paused
+        writeStatus(force: true)
+        log("paused")
+        while control.isPaused {
+            if control.isStopRequested { return false }
+            usleep(100_000)
+            writeStatus()
+        }
+        status.state = .running
+        writeStatus(force: true)
+        log("resumed")
+        throughput.reset()
+        return true
+    }
+
+    /// A resumed run continues from its checkpoint: metrics lines written after it (the
+    /// partial epoch a crash interrupted) and later snapshots are dropped, so nothing is
+    /// counted twice.
+    private func discardRecordsAfter(_ progress: TrainingProgress) throws {
+        try MetricsRewriter.keepRecords(in: run.metricsURL) { record in
+            record.step <= progress.globalStep
+                && (record.interval == .steps || record.epoch <= progress.completedEpochs)
+        }
+        for folder in [run.kernelsURL, run.knnURL] {
+            for epoch in run.snapshotEpochs(in: folder) where epoch > progress.completedEpochs {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(String(format: "epoch-%03d.json", epoch)))
+            }
+        }
+    }
+
+    /// Status writes are throttled to one a second unless forced (state changes).
+    private func writeStatus(force: Bool = false) {
+        let now = Date()
+        guard force || now.timeIntervalSince(lastStatusWrite) >= 1 else { return }
+        status.heartbeat = now
+        status.pid = getpid()
+        do {
+            try run.writeStatus(status)
+            lastStatusWrite = now
+        } catch {
+            log("warning: cannot write status: \(error)")
+        }
+    }
+
+    private func log(_ message: String) {
+        let line = "\(ISOTime.format(Date())) \(message)\n"
+        if logsToStandardOutput {
+            FileHandle.standardOutput.write(Data(line.utf8))
+        } else if let handle = try? FileHandle(forWritingTo: run.workerLogURL) {
+            handle.seekToEndOfFile()
+            handle.write(Data(line.utf8))
+            try? handle.close()
+        } else {
+            try? line.write(to: run.workerLogURL, atomically: false, encoding: .utf8)
+        }
+        onLog?(message)
+    }
+}
+
+/// Images per second over the recent steps (exponential average of step rates).
+struct ThroughputMeter {
+    private(set) var imagesPerSecond: Double = 0
+    private var initialized = false
+
+    mutating func add(images: Int, seconds: Double) {
+        guard seconds > 0 else { return }
+        let rate = Double(images) / seconds
+        imagesPerSecond = initialized ? 0.9 * imagesPerSecond + 0.1 * rate : rate
+        initialized = true
+    }
+
+    mutating func reset() { initialized = false }
+}
