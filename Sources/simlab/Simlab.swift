@@ -6,6 +6,10 @@ struct Simlab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simlab",
         abstract: "A terminal laboratory for similarity learning in image classification.",
-        subcommands: [BenchCommand.self]
+        subcommands: [
+            TrainCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
+            PauseCommand.self, ResumeCommand.self, StopCommand.self, RemoveCommand.self, QueueCommand.self,
+            BenchCommand.self, WorkerCommand.self,
+        ]
     )
 }

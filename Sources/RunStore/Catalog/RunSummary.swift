@@ -71,6 +71,10 @@ public struct RunSummary: Sendable {
 
     public static func condition(of status: RunStatus, now: Date, heartbeatTimeout: TimeInterval,
                                  isAlive: (Int32) -> Bool) -> RunCondition {
+        // A queued run with a pid has a worker waiting for a slot; it must be alive too.
+        if status.state == .queued, let pid = status.pid, !isAlive(pid) {
+            return .lost(recorded: status.state, reason: "queued worker process \(pid) is gone")
+        }
         guard status.state.isActive else { return .recorded(status.state) }
         if let pid = status.pid, !isAlive(pid) {
             return .lost(recorded: status.state, reason: "worker process \(pid) is gone")

@@ -31,6 +31,8 @@ public struct RunStatus: Equatable, Sendable {
     public var lastError: String?
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// When the run last joined the queue (runs start in this order when a slot frees).
+    public var queuedAt: Date?
     public var imagesPerSecond: Double?
     public var etaSeconds: Double?
 
@@ -69,6 +71,7 @@ public struct RunStatus: Equatable, Sendable {
         if let lastError { object["lastError"] = .string(lastError) }
         if let startedAt { object["startedAt"] = .string(ISOTime.format(startedAt)) }
         if let finishedAt { object["finishedAt"] = .string(ISOTime.format(finishedAt)) }
+        if let queuedAt { object["queuedAt"] = .string(ISOTime.format(queuedAt)) }
         if let imagesPerSecond, imagesPerSecond.isFinite { object["imagesPerSecond"] = .number(imagesPerSecond) }
         if let etaSeconds, etaSeconds.isFinite { object["etaSeconds"] = .number(etaSeconds) }
         return .object(object)
@@ -94,6 +97,7 @@ public struct RunStatus: Equatable, Sendable {
         lastError = try r.optionalString("lastError")
         startedAt = try r.optionalDate("startedAt")
         finishedAt = try r.optionalDate("finishedAt")
+        queuedAt = try r.optionalDate("queuedAt")
         imagesPerSecond = try r.optionalDouble("imagesPerSecond")
         etaSeconds = try r.optionalDouble("etaSeconds")
     }

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import RunStore
+import Worker
+
+/// `simlab pause RUN`: pause a running worker at its next step.
+struct PauseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a running run.")
+    @Argument(help: "Run id (or a unique prefix).") var id: String
+    @OptionGroup var runs: RunsLocation
+    func run() throws {
+        let directory = try runs.run(id)
+        try perform { try RunLauncher(runsDirectory: runs.url).pause(directory) }
+        print("pausing \(directory.id)")
+    }
+}
+
+/// `simlab resume RUN`: resume a paused worker, or restart a stopped or failed run from its
+/// last checkpoint.
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Resume a paused run, or restart a stopped or failed one from its checkpoint.")
+    @Argument(help: "Run id (or a unique prefix).") var id: String
+    @OptionGroup var runs: RunsLocation
+    @Flag(help: "Train in the foreground instead of a background worker (stopped/failed runs).")
+    var foreground = false
+    func run() throws {
+        let directory = try runs.run(id)
+        let launcher = RunLauncher(runsDirectory: runs.url)
+        if foreground, launcher.livePid(directory) == nil {
+            if ForegroundTraining.run(directory, resume: true) == .failed { throw ExitCode.failure }
+            return
+        }
+        try perform { try launcher.resume(directory) }
+        print("resuming \(directory.id)")
+    }
+}
+
+/// `simlab stop RUN`: stop a run; its worker writes a checkpoint first.
+struct StopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop a run (a checkpoint is written first; resume continues from it).")
+    @Argument(help: "Run id (or a unique prefix).") var id: String
+    @OptionGroup var runs: RunsLocation
+    func run() throws {
+        let directory = try runs.run(id)
+        try perform { try RunLauncher(runsDirectory: runs.url).stop(directory) }
+        print("stopping \(directory.id)")
+    }
+}
+
+/// `simlab rm RUN`: delete a run directory (asks first).
+struct RemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a run (asks first).")
+    @Argument(help: "Run id (or a unique prefix).") var id: String
+    @OptionGroup var runs: RunsLocation
+    @Flag(name: [.short, .long], help: "Do not ask.") var yes = false
+    func run() throws {
+        let directory = try runs.run(id)
+        if !yes {
+            guard isatty(0) != 0 else {
+                throw ValidationError("refusing to delete \(directory.id) without confirmation: no terminal to ask on (pass --yes)")
+            }
+            print("delete run \(directory.id) and all its files (\(directory.url.path))? [y/N] ", terminator: "")
+            fflush(stdout)
+            guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                print("kept \(directory.id)")
+                return
+            }
+        }
+        try perform { try RunLauncher(runsDirectory: runs.url).delete(directory) }
+        print("deleted \(directory.id)")
+    }
+}
+
+/// `simlab queue [--slots N]`: show the queue, or set how many runs train at once.
+struct QueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "Show the training queue, or set the number of slots.")
+    @OptionGroup var runs: RunsLocation
+    @Option(help: "How many runs may train at once (default 1 on this 2-core machine).") var slots: Int?
+    func run() throws {
+        let queue = SlotQueue(runsDirectory: runs.url.path)
+        if let slots {
+            guard slots >= 1 && slots <= 64 else { throw ValidationError("--slots must be in 1...64, got \(slots)") }
+            try FileManager.default.createDirectory(at: runs.url, withIntermediateDirectories: true)
+            try queue.setSlotCount(slots)
+        }
+        print("slots: \(queue.busySlots()) of \(queue.slotCount) busy")
+        let waiting = runs.catalog.summaries().filter { $0.condition.state == .queued }
+        for summary in waiting { print("queued: \(summary.id)  \(summary.config?.name ?? "?")") }
+    }
+}
+
+/// Turns a control error into a clean command-line failure.
+func perform(_ action: () throws -> Void) throws {
+    do { try action() } catch let error as RunLauncher.ControlError {
+        throw ValidationError(error.description)
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import RunStore
+
+/// `simlab show RUN`: a run's settings, state, per-epoch results and log tail.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run in detail.")
+    @Argument(help: "Run id (or a unique prefix).") var id: String
+    @OptionGroup var runs: RunsLocation
+
+    func run() throws {
+        let directory = try runs.run(id)
+        let snapshot = RunSnapshot(directory: directory, logLines: 10)
+        let summary = snapshot.summary
+        print("run       \(directory.id)  (\(directory.url.path))")
+        print("state     \(summary.condition.label)\(lostReason(summary.condition))")
+        for problem in summary.problems { print("problem   \(problem)") }
+        if let config = summary.config {
+            print("name      \(config.name)")
+            print("created   \(ISOTime.format(config.createdAt))  \(config.codeVersion)")
+            print("data      \(config.dataDirectory)")
+            print("settings  " + config.settings.map { "\($0.key)=\(render($0.value))" }.joined(separator: " "))
+        }
+        if let status = summary.status {
+            print(String(format: "progress  epoch %d, step %d/%d (%.0f%%)", status.epoch, status.step, status.totalSteps,
+                         status.progress * 100))
+            if let error = status.lastError { print("error     \(error)") }
+        }
+        let records = (try? MetricsTailReader(url: directory.metricsURL).readNew().records) ?? []
+        let metrics = MetricsSummary(records)
+        print("best val  \(percent(metrics.bestValidationAccuracy)) (epoch \(metrics.bestValidationEpoch.map(String.init) ?? "-")), test there \(percent(metrics.testAccuracyAtBestValidation))")
+        if metrics.knnAccuracy != nil {
+            print("kNN test  \(percent(metrics.knnAccuracy)), blended \(percent(metrics.blendedAccuracy))")
+        }
+        var rows = [["EPOCH", "TRAIN LOSS", "TRAIN ACC", "VAL ACC", "TEST LOSS", "TEST ACC", "IMG/S", "SECONDS"]]
+        var byEpoch: [Int: [MetricSplit: MetricRecord]] = [:]
+        for record in records where record.interval == .epoch && record.knnAccuracy == nil {
+            byEpoch[record.epoch, default: [:]][record.split] = record
+        }
+        for epoch in byEpoch.keys.sorted() {
+            let e = byEpoch[epoch]!
+            rows.append(["\(epoch)", e[.train]?.loss.map { String(format: "%.4f", $0) } ?? "-",
+                         percent(e[.train]?.accuracy), percent(e[.val]?.accuracy),
+                         e[.test]?.loss.map { String(format: "%.4f", $0) } ?? "-", percent(e[.test]?.accuracy),
+                         e[.train]?.imagesPerSecond.map { String(format: "%.0f", $0) } ?? "-",
+                         e[.train]?.epochSeconds.map { String(format: "%.1f", $0) } ?? "-"])
+        }
+        if rows.count > 1 { print(""); printTable(rows) }
+        if !snapshot.workerLogTail.isEmpty {
+            print("\nworker.log (last lines)")
+            snapshot.workerLogTail.forEach { print("  " + $0) }
+        }
+    }
+
+    private func lostReason(_ condition: RunCondition) -> String {
+        if case .lost(let recorded, let reason) = condition { return " (recorded \(recorded.rawValue); \(reason))" }
+        if case .incomplete(let reason) = condition { return " (\(reason))" }
+        return ""
+    }
+
+    private func render(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return s
+        case .number(let n): return n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .bool(let b): return String(b)
+        case .null: return "null"
+        case .array(let items): return items.map(render).joined(separator: ",")
+        case .object: return "{…}"
+        }
+    }
+}
+
+/// `simlab export RUN --csv|--json`: the metrics as CSV or JSON lines on stdout.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a run's metrics.")
+    @Argument(help: "Run id (or a unique prefix).") var id: String
+    @OptionGroup var runs: RunsLocation
+    @Flag(help: "Comma-separated values with a header.") var csv = false
+    @Flag(help: "One JSON object per line.") var json = false
+
+    func validate() throws {
+        guard csv != json else { throw ValidationError("give exactly one of --csv or --json") }
+    }
+
+    func run() throws {
+        let directory = try runs.run(id)
+        let records = (try? MetricsTailReader(url: directory.metricsURL).readNew().records) ?? []
+        if json {
+            for record in records { FileHandle.standardOutput.write(Data(record.jsonLine())) }
+            return
+        }
+        let extras = Set(records.flatMap(\.extra.keys)).sorted()
+        let fixed = ["time", "epoch", "step", "split", "interval", "loss", "accuracy", "lr", "imagesPerSecond",
+                     "epochSeconds", "knnAccuracy", "blendedAccuracy"]
+        print((fixed + extras).joined(separator: ","))
+        func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+        for r in records {
+            let cells = [ISOTime.format(r.time), "\(r.epoch)", "\(r.step)", r.split.rawValue, r.interval?.rawValue ?? "",
+                         number(r.loss), number(r.accuracy), number(r.lr), number(r.imagesPerSecond),
+                         number(r.epochSeconds), number(r.knnAccuracy), number(r.blendedAccuracy)]
+                + extras.map { number(r.extra[$0]) }
+            print(cells.joined(separator: ","))
+        }
+    }
+}
