@@ -62,13 +62,15 @@ public final class NcursesTerminal {
             // Braille, blocks and box drawing need a UTF-8 locale.
             if setlocale(LC_CTYPE, "C.UTF-8") == nil { setlocale(LC_CTYPE, "en_US.UTF-8") }
         }
+        TerminalGuard.install()
         guard let screen = newterm(nil, stdout, stdin) else {
+            TerminalGuard.uninstall()
             throw TerminalError.cannotInitialize(term: getenv("TERM").map { String(cString: $0) } ?? "")
         }
+        TerminalGuard.active = true
         self.screen = screen
         set_term(screen)
         window = cnc_stdscr()
-        TerminalGuard.install()
         if options.rawKeys { raw() } else { cbreak() }
         noecho()
         nonl()
