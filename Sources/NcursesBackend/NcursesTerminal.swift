@@ -108,6 +108,19 @@ public final class NcursesTerminal {
         screen = nil
     }
 
+    /// Suspends the process like Ctrl-Z in a shell (restoring the terminal first) and
+    /// takes the screen back when the shell resumes it; the next draw is a full redraw.
+    /// Useful because raw mode delivers Ctrl-Z as the key `.ctrl("z")`.
+    public func suspend() {
+        guard running else { return }
+        TerminalGuard.active = false
+        endwin()
+        kill(getpid(), SIGTSTP)   // stops here until SIGCONT
+        TerminalGuard.active = true
+        invalidate()
+        doupdate()
+    }
+
     /// The current size in cells.
     public var size: (width: Int, height: Int) {
         (Int(getmaxx(window)), Int(getmaxy(window)))
