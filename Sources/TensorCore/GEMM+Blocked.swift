@@ -1,0 +1,83 @@
+// The cache-blocked driver of GEMM.multiply (one thread's share of C).
+//
+// Dimension legend: op(A) is M×K, op(B) is K×N, C is M×N. Loops, outermost first:
+//   jc: columns of C in blocks of nc  (a packed kc×nc block of op(B) stays in L3/L2)
+//   pc: depth in blocks of kc         (C is updated once per depth block; beta only on the first)
+//   ic: rows of C in blocks of mc     (a packed mc×kc block of op(A) stays in L2)
+//   jr, ir: 16-column and 6-row register tiles (a kc×16 B micro-panel stays in L1)
+
+extension GEMM {
+    /// Block sizes: mc is a multiple of 6, nc a multiple of 16.
+    nonisolated(unsafe) static var blockRows = tuning(0) ?? 144
+    nonisolated(unsafe) static var blockDepth = tuning(1) ?? 256
+    nonisolated(unsafe) static var blockColumns = tuning(2) ?? 2048
+    /// Below this many multiply-adds (m·n·k) one thread does the whole product.
+    static let parallelThreshold = 96 * 96 * 96
+
+    static func blocked(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, workspace: Workspace
+    ) {
+        let mr = microRows, nr = microColumns
+        let mc = min(blockRows, roundUp(m, to: mr))
+        let kc = min(blockDepth, k)
+        let nc = min(blockColumns, roundUp(n, to: nr))
+        workspace.reserve(a: mc * kc, b: kc * nc)
+        let packedA = workspace.packedA, packedB = workspace.packedB
+
+        for jc in stride(from: 0, to: n, by: nc) {
+            let nb = min(nc, n - jc)
+            for pc in stride(from: 0, to: k, by: kc) {
+                let kb = min(kc, k - pc)
+                let blockBeta: Float = pc == 0 ? beta : 1
+                packB(transposed: transposeB, b: b, ldb: ldb, depthStart: pc, depth: kb,
+                      columnStart: jc, columns: nb, into: packedB)
+                for ic in stride(from: 0, to: m, by: mc) {
+                    let mb = min(mc, m - ic)
+                    packA(transposed: transposeA, a: a, lda: lda, rowStart: ic, rows: mb,
+                          depthStart: pc, depth: kb, into: packedA)
+                    for jr in stride(from: 0, to: nb, by: nr) {
+                        let columns = min(nr, nb - jr)
+                        let bPanel = packedB + (jr / nr) * kb * nr
+                        for ir in stride(from: 0, to: mb, by: mr) {
+                            let rows = min(mr, mb - ir)
+                            let aPanel = packedA + (ir / mr) * kb * mr
+                            let tile = c + (ic + ir) * ldc + jc + jr
+                            if rows == mr && columns == nr {
+                                microKernel6x16(depth: kb, a: aPanel, b: bPanel, c: tile, ldc: ldc,
+                                                alpha: alpha, beta: blockBeta)
+                            } else {
+                                edgeKernel(depth: kb, a: aPanel, b: bPanel, c: tile, ldc: ldc,
+                                           rows: rows, columns: columns, alpha: alpha, beta: blockBeta)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// C = beta · C (beta == 0 writes zeros without reading C).
+    static func scale(m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int, by beta: Float) {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 {
+                row.update(repeating: 0, count: n)
+            } else {
+                for j in 0..<n { row[j] *= beta }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func roundUp(_ value: Int, to multiple: Int) -> Int {
+        (value + multiple - 1) / multiple * multiple
+    }
+}
+
+import Glibc
+func tuning(_ i: Int) -> Int? { // TEMP
+    guard let v = getenv("GEMM_TUNE") else { return nil }
+    return Int(String(cString: v).split(separator: ",")[i])
+}
