@@ -5,6 +5,13 @@
 /// op(A) is M×K (A is stored M×K, or K×M when `transposeA`), op(B) is K×N (B is stored
 /// K×N, or N×K when `transposeB`). Leading dimensions are row strides in elements.
 /// `beta == 0` overwrites C without reading it (C may hold NaNs).
+///
+/// `multiply` packs blocks of op(A) and op(B) into contiguous panels and runs a 6×16
+/// register-blocked SIMD8 micro-kernel over them (GEMM+Blocked.swift, GEMM+Packing.swift,
+/// GEMM+MicroKernel.swift). With `threads > 1` the columns (or, for tall C, the rows) of C
+/// are split among threads. Every element of C is computed by the same sequence of
+/// operations whatever the split, so results are bit-identical for any `threads` value
+/// and run to run; they differ from `naive` only by Float rounding.
 public enum GEMM {
     public static func multiply(
         transposeA: Bool = false, transposeB: Bool = false,
