@@ -5,6 +5,13 @@
 /// op(A) is M×K (A is stored M×K, or K×M when `transposeA`), op(B) is K×N (B is stored
 /// K×N, or N×K when `transposeB`). Leading dimensions are row strides in elements.
 /// `beta == 0` overwrites C without reading it (C may hold NaNs).
+///
+/// `multiply` packs blocks of op(A) and op(B) into contiguous panels and runs a 6×16
+/// register-blocked SIMD8 micro-kernel over them (GEMM+Blocked.swift, GEMM+Packing.swift,
+/// GEMM+MicroKernel.swift). With `threads > 1` the columns (or, for tall C, the rows) of C
+/// are split among threads. Every element of C is computed by the same sequence of
+/// operations whatever the split, so results are bit-identical for any `threads` value
+/// and run to run; they differ from `naive` only by Float rounding.
 public enum GEMM {
     public static func multiply(
         transposeA: Bool = false, transposeB: Bool = false,
@@ -18,9 +25,35 @@ public enum GEMM {
     ) {
         checkArguments(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                        lda: lda, ldb: ldb, ldc: ldc)
-        // Placeholder: the blocked SIMD kernel replaces this.
-        naive(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            scale(m: m, n: n, c: c, ldc: ldc, by: beta)
+            return
+        }
+        // Every element of C gets the same arithmetic whichever thread computes its tile,
+        // so the result does not depend on `threads` at all (nor on scheduling).
+        let threads = max(1, threads ?? Parallel.threadCount)
+        let parts = m * n * k < parallelThreshold ? 1 : threads
+        let splitColumns = n >= m
+        let tileCount = splitColumns ? (n + microColumns - 1) / microColumns : (m + microRows - 1) / microRows
+        let ranges = Parallel.ranges(tileCount, parts: parts)
+        Parallel.forEach(ranges.count, threads: threads) { part in
+            let workspace = workspaces.take()
+            defer { workspaces.give(workspace) }
+            if splitColumns {
+                let j0 = ranges[part].lowerBound * microColumns
+                let j1 = min(n, ranges[part].upperBound * microColumns)
+                blocked(transposeA: transposeA, transposeB: transposeB, m: m, n: j1 - j0, k: k, alpha: alpha,
+                        a: a, lda: lda, b: transposeB ? b + j0 * ldb : b + j0, ldb: ldb,
+                        beta: beta, c: c + j0, ldc: ldc, workspace: workspace)
+            } else {
+                let i0 = ranges[part].lowerBound * microRows
+                let i1 = min(m, ranges[part].upperBound * microRows)
+                blocked(transposeA: transposeA, transposeB: transposeB, m: i1 - i0, n: n, k: k, alpha: alpha,
+                        a: transposeA ? a + i0 : a + i0 * lda, lda: lda, b: b, ldb: ldb,
+                        beta: beta, c: c + i0 * ldc, ldc: ldc, workspace: workspace)
+            }
+        }
     }
 
     /// The reference twin: three loops with Double accumulation. Test oracle only.
