@@ -1,2 +1,0 @@
-/// Cells, buffers, layout and widgets; never touches the terminal.
-public enum TerminalUIModule {}
