@@ -1,0 +1,107 @@
+import Foundation
+
+/// What the dashboard and `simlab runs` show as a run's state.
+public enum RunCondition: Equatable, Sendable {
+    /// status.json is missing, unreadable or from another schema version.
+    case incomplete(reason: String)
+    /// The state as recorded.
+    case recorded(RunState)
+    /// Recorded as running/paused/stopping, but the worker is gone: shown as failed.
+    case lost(recorded: RunState, reason: String)
+
+    /// The state to show: `.failed` for a lost worker, nil when incomplete.
+    public var state: RunState? {
+        switch self {
+        case .incomplete: return nil
+        case .recorded(let state): return state
+        case .lost: return .failed
+        }
+    }
+
+    /// One word for a table column.
+    public var label: String {
+        switch self {
+        case .incomplete: return "incomplete"
+        case .recorded(let state): return state.rawValue
+        case .lost: return "failed"
+        }
+    }
+}
+
+/// A run as listed: what could be read of it, and what could not.
+public struct RunSummary: Sendable {
+    public let directory: RunDirectory
+    public var id: RunID { directory.id }
+    /// nil when config.json is missing or unreadable (see `problems`).
+    public let config: RunConfig?
+    /// nil when status.json is missing or unreadable (see `problems`).
+    public let status: RunStatus?
+    /// Files that could not be read, with why.
+    public let problems: [RunStoreError]
+    public let condition: RunCondition
+
+    /// Reads a run's config and status and checks that an active worker is still alive:
+    /// an active state whose pid no longer exists, or whose heartbeat is older than
+    /// `heartbeatTimeout` seconds, is reported as `.lost` (shown as failed).
+    public init(directory: RunDirectory, now: Date = Date(), heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout,
+                isAlive: (Int32) -> Bool = ProcessLiveness.isAlive(pid:)) {
+        self.directory = directory
+        var problems: [RunStoreError] = []
+        func attempt<T>(_ read: () throws -> T) -> T? {
+            do { return try read() } catch let error as RunStoreError {
+                problems.append(error)
+            } catch {
+                problems.append(.malformed(path: directory.url.path, reason: "\(error)"))
+            }
+            return nil
+        }
+        config = attempt { try directory.readConfig() }
+        status = attempt { try directory.readStatus() }
+        self.problems = problems
+        guard let status else {
+            let reason = problems.last(where: { $0.path == directory.statusURL.path })?.shortDescription ?? "missing status.json"
+            condition = .incomplete(reason: reason)
+            return
+        }
+        condition = RunSummary.condition(of: status, now: now, heartbeatTimeout: heartbeatTimeout, isAlive: isAlive)
+    }
+
+    /// Seconds without a heartbeat after which an active run is presumed dead.
+    public static let defaultHeartbeatTimeout: TimeInterval = 120
+
+    public static func condition(of status: RunStatus, now: Date, heartbeatTimeout: TimeInterval,
+                                 isAlive: (Int32) -> Bool) -> RunCondition {
+        guard status.state.isActive else { return .recorded(status.state) }
+        if let pid = status.pid, !isAlive(pid) {
+            return .lost(recorded: status.state, reason: "worker process \(pid) is gone")
+        }
+        let silence = now.timeIntervalSince(status.heartbeat)
+        if silence > heartbeatTimeout {
+            return .lost(recorded: status.state, reason: "no heartbeat for \(Int(silence)) s")
+        }
+        return .recorded(status.state)
+    }
+}
+
+/// A summary plus what a detail view needs: the tail of worker.log.
+public struct RunSnapshot: Sendable {
+    public let summary: RunSummary
+    public let workerLogTail: [String]
+
+    public init(directory: RunDirectory, logLines: Int = 20, now: Date = Date(),
+                heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout) {
+        summary = RunSummary(directory: directory, now: now, heartbeatTimeout: heartbeatTimeout)
+        workerLogTail = LogTail.lastLines(of: directory.workerLogURL, count: logLines)
+    }
+}
+
+extension RunStoreError {
+    /// The file the error is about.
+    public var path: String {
+        switch self {
+        case .missingFile(let path), .malformed(let path, _), .unsupportedSchemaVersion(let path, _, _),
+             .alreadyExists(let path), .io(let path, _, _):
+            return path
+        }
+    }
+}

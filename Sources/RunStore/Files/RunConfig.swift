@@ -1,0 +1,84 @@
+import Foundation
+
+/// A run's configuration (config.json), written once when the run is created.
+///
+/// Fixed fields are the ones every tool needs to list and compare runs; `settings` holds
+/// every other hyperparameter in order, so new options need no schema change.
+public struct RunConfig: Equatable, Sendable {
+    public static let schemaVersion = 1
+
+    /// Human label shown in lists (defaults to the model and variant).
+    public var name: String
+    /// Architecture, e.g. "nsn-lite".
+    public var model: String
+    /// Similarity variant, e.g. "conv", "static-diag", "dynamic-full".
+    public var variant: String
+    /// Directory the dataset was read from.
+    public var dataDirectory: String
+    public var seed: UInt64
+    public var threads: Int
+    public var epochs: Int
+    public var createdAt: Date
+    /// Version of the code that created the run (e.g. a git describe string).
+    public var codeVersion: String
+    /// Every other setting, in the order it was given: `"lr": 0.1, "batchSize": 128, ...`.
+    public var settings: JSONObject
+
+    public init(name: String, model: String, variant: String, dataDirectory: String, seed: UInt64,
+                threads: Int, epochs: Int, createdAt: Date = Date(), codeVersion: String,
+                settings: JSONObject = [:]) {
+        self.name = name
+        self.model = model
+        self.variant = variant
+        self.dataDirectory = dataDirectory
+        self.seed = seed
+        self.threads = threads
+        self.epochs = epochs
+        self.createdAt = createdAt
+        self.codeVersion = codeVersion
+        self.settings = settings
+    }
+
+    /// The file's JSON (times in whole seconds; a seed above 2^53 is written as a string).
+    public var json: JSONValue {
+        let seedValue: JSONValue = seed <= 1 << 53 ? .number(Double(seed)) : .string(String(seed))
+        return .object([
+            "schemaVersion": .number(Double(RunConfig.schemaVersion)),
+            "name": .string(name),
+            "model": .string(model),
+            "variant": .string(variant),
+            "dataDirectory": .string(dataDirectory),
+            "seed": seedValue,
+            "threads": .number(Double(threads)),
+            "epochs": .number(Double(epochs)),
+            "createdAt": .string(ISOTime.format(createdAt)),
+            "codeVersion": .string(codeVersion),
+            "settings": .object(settings),
+        ])
+    }
+
+    /// Reads the members of a config.json object (`path` names the file in errors).
+    /// Missing optional members take defaults so older files stay readable.
+    public init(json object: JSONObject, path: String) throws {
+        let r = FieldReader(object: object, path: path)
+        model = try r.optionalString("model") ?? "unknown"
+        variant = try r.optionalString("variant") ?? "unknown"
+        name = try r.optionalString("name") ?? "\(model) \(variant)"
+        dataDirectory = try r.optionalString("dataDirectory") ?? ""
+        switch object["seed"] {
+        case .number(let v)? where v >= 0 && v.rounded() == v && v < 18_446_744_073_709_551_616.0: seed = UInt64(v)
+        case .string(let s)? where UInt64(s) != nil: seed = UInt64(s)!
+        case nil, .null?: seed = 0
+        default: throw r.fail("seed", "a non-negative integer")
+        }
+        threads = try r.optionalInt("threads") ?? 1
+        epochs = try r.optionalInt("epochs") ?? 0
+        createdAt = try r.date("createdAt")
+        codeVersion = try r.optionalString("codeVersion") ?? ""
+        switch object["settings"] {
+        case .object(let s)?: settings = s
+        case nil, .null?: settings = [:]
+        default: throw r.fail("settings", "an object")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// A run's lifecycle state as recorded in status.json.
+public enum RunState: String, CaseIterable, Sendable {
+    case queued, running, paused, stopping, finished, failed, stopped
+
+    /// States in which a worker process should exist (and keep its heartbeat fresh).
+    public var isActive: Bool { self == .running || self == .paused || self == .stopping }
+    /// States that will not change any more.
+    public var isTerminal: Bool { self == .finished || self == .failed || self == .stopped }
+}
+
+/// A run's current status (status.json), replaced atomically by the worker.
+///
+/// Contract keys (scripts read them; never rename): schemaVersion, state, pid, epoch, step,
+/// totalSteps, heartbeat. Optional: lastError, startedAt, finishedAt, imagesPerSecond,
+/// etaSeconds. Times are ISO-8601 UTC with whole seconds.
+public struct RunStatus: Equatable, Sendable {
+    public static let schemaVersion = 1
+
+    public var state: RunState
+    /// The worker's process id (nil while queued).
+    public var pid: Int32?
+    /// Current epoch (1-based while training, 0 before the first).
+    public var epoch: Int
+    /// Optimizer steps done so far, out of `totalSteps`.
+    public var step: Int
+    public var totalSteps: Int
+    /// Last time the worker said it was alive.
+    public var heartbeat: Date
+    public var lastError: String?
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var imagesPerSecond: Double?
+    public var etaSeconds: Double?
+
+    public init(state: RunState, pid: Int32? = nil, epoch: Int = 0, step: Int = 0, totalSteps: Int = 0,
+                heartbeat: Date = Date(), lastError: String? = nil, startedAt: Date? = nil,
+                finishedAt: Date? = nil, imagesPerSecond: Double? = nil, etaSeconds: Double? = nil) {
+        self.state = state
+        self.pid = pid
+        self.epoch = epoch
+        self.step = step
+        self.totalSteps = totalSteps
+        self.heartbeat = heartbeat
+        self.lastError = lastError
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.imagesPerSecond = imagesPerSecond
+        self.etaSeconds = etaSeconds
+    }
+
+    /// A fresh status for a run that waits for a worker.
+    public static func queued(at date: Date = Date()) -> RunStatus { RunStatus(state: .queued, heartbeat: date) }
+
+    /// Fraction of steps done, in 0...1 (0 when the total is unknown).
+    public var progress: Double { totalSteps > 0 ? min(1, Double(step) / Double(totalSteps)) : 0 }
+
+    public var json: JSONValue {
+        var object: JSONObject = [
+            "schemaVersion": .number(Double(RunStatus.schemaVersion)),
+            "state": .string(state.rawValue),
+            "pid": pid.map { .number(Double($0)) } ?? .null,
+            "epoch": .number(Double(epoch)),
+            "step": .number(Double(step)),
+            "totalSteps": .number(Double(totalSteps)),
+            "heartbeat": .string(ISOTime.format(heartbeat)),
+        ]
+        if let lastError { object["lastError"] = .string(lastError) }
+        if let startedAt { object["startedAt"] = .string(ISOTime.format(startedAt)) }
+        if let finishedAt { object["finishedAt"] = .string(ISOTime.format(finishedAt)) }
+        if let imagesPerSecond, imagesPerSecond.isFinite { object["imagesPerSecond"] = .number(imagesPerSecond) }
+        if let etaSeconds, etaSeconds.isFinite { object["etaSeconds"] = .number(etaSeconds) }
+        return .object(object)
+    }
+
+    public init(json object: JSONObject, path: String) throws {
+        let r = FieldReader(object: object, path: path)
+        let stateText = try r.string("state")
+        guard let state = RunState(rawValue: stateText) else {
+            throw RunStoreError.malformed(path: path, reason: "unknown state \"\(stateText)\"")
+        }
+        self.state = state
+        if let pid = try r.optionalInt("pid") {
+            guard pid > 0, pid <= Int(Int32.max) else { throw r.fail("pid", "a process id") }
+            self.pid = Int32(pid)
+        } else {
+            pid = nil
+        }
+        epoch = try r.optionalInt("epoch") ?? 0
+        step = try r.optionalInt("step") ?? 0
+        totalSteps = try r.optionalInt("totalSteps") ?? 0
+        heartbeat = try r.date("heartbeat")
+        lastError = try r.optionalString("lastError")
+        startedAt = try r.optionalDate("startedAt")
+        finishedAt = try r.optionalDate("finishedAt")
+        imagesPerSecond = try r.optionalDouble("imagesPerSecond")
+        etaSeconds = try r.optionalDouble("etaSeconds")
+    }
+}

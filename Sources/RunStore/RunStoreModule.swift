@@ -1,2 +1,0 @@
-/// The on-disk contract between training workers and the dashboard.
-public enum RunStoreModule {}

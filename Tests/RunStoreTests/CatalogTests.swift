@@ -1,0 +1,78 @@
+import XCTest
+@testable import RunStore
+
+final class CatalogTests: XCTestCase {
+    let now = Date(timeIntervalSince1970: 1_795_338_000)
+
+    func config() -> RunConfig {
+        RunConfig(name: "r", model: "nsn-lite", variant: "conv", dataDirectory: "/d", seed: 1, threads: 1, epochs: 1,
+                  createdAt: now, codeVersion: "test")
+    }
+
+    /// A pid that no process has: past the kernel's pid_max.
+    func deadPid() -> Int32 {
+        let text = (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)) ?? "4194304"
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))! + 1
+    }
+
+    func testLivenessOfActiveRuns() throws {
+        XCTAssertTrue(ProcessLiveness.isAlive(pid: getpid()))
+        XCTAssertFalse(ProcessLiveness.isAlive(pid: deadPid()))
+        let catalog = RunCatalog(root: try makeTemporaryDirectory(self))
+        let cases: [(String, RunStatus, RunCondition)] = [
+            ("alive", RunStatus(state: .running, pid: getpid(), heartbeat: now), .recorded(.running)),
+            ("pid gone", RunStatus(state: .running, pid: deadPid(), heartbeat: now),
+             .lost(recorded: .running, reason: "worker process \(deadPid()) is gone")),
+            ("stale heartbeat", RunStatus(state: .paused, pid: getpid(), heartbeat: now.addingTimeInterval(-600)),
+             .lost(recorded: .paused, reason: "no heartbeat for 600 s")),
+            ("finished, pid gone is fine", RunStatus(state: .finished, pid: deadPid(), heartbeat: now.addingTimeInterval(-9999)),
+             .recorded(.finished)),
+            ("queued", RunStatus(state: .queued, heartbeat: now.addingTimeInterval(-9999)), .recorded(.queued)),
+        ]
+        for (label, status, expected) in cases {
+            let run = try catalog.createRun(config: config(), status: status, at: now)
+            let summary = RunSummary(directory: run, now: now, heartbeatTimeout: 120)
+            XCTAssertEqual(summary.condition, expected, label)
+            XCTAssertEqual(summary.problems, [], label)
+        }
+        XCTAssertEqual(RunSummary.condition(of: cases[1].1, now: now, heartbeatTimeout: 120, isAlive: { _ in true }),
+                       .recorded(.running), "injected liveness check is used")
+        XCTAssertEqual(RunCondition.lost(recorded: .running, reason: "").state, .failed)
+    }
+
+    func testListingReportsIncompleteRunsInsteadOfThrowing() throws {
+        let root = try makeTemporaryDirectory(self)
+        let catalog = RunCatalog(root: root)
+        let good = try catalog.createRun(config: config(), at: now)
+        let empty = catalog.directory(for: RunID("00000000-000000-0000"))
+        try FileManager.default.createDirectory(at: empty.url, withIntermediateDirectories: true)
+        let future = catalog.directory(for: RunID("99999999-000000-ffff"))
+        try FileManager.default.createDirectory(at: future.url, withIntermediateDirectories: true)
+        try Data(#"{"schemaVersion": 9, "state": "running"}"#.utf8).write(to: future.statusURL)
+        try Data("hidden".utf8).write(to: root.appendingPathComponent(".lock"))
+        try Data("file".utf8).write(to: root.appendingPathComponent("notes.txt"))
+
+        let summaries = catalog.summaries(now: now)
+        XCTAssertEqual(summaries.map(\.id), [empty.id, good.id, future.id])
+        XCTAssertEqual(summaries[0].condition, .incomplete(reason: "missing status.json"))
+        XCTAssertEqual(summaries[0].problems.count, 2)
+        XCTAssertNil(summaries[0].config)
+        XCTAssertEqual(summaries[1].condition, .recorded(.queued))
+        XCTAssertEqual(summaries[1].config, config())
+        XCTAssertEqual(summaries[2].condition, .incomplete(reason: "status.json: schemaVersion 9, expected 1"))
+        XCTAssertEqual(catalog.find(String(good.id.rawValue.prefix(18)))?.id, good.id)
+        XCTAssertTrue(RunCatalog(root: root.appendingPathComponent("nope")).summaries().isEmpty)
+    }
+
+    func testLogTail() throws {
+        let url = try makeTemporaryDirectory(self).appendingPathComponent("worker.log")
+        XCTAssertEqual(LogTail.lastLines(of: url, count: 5), [], "missing log")
+        let lines = (1...30_000).map { "line \($0) " + String(repeating: "x", count: $0 % 17) }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
+        XCTAssertEqual(LogTail.lastLines(of: url, count: 5), Array(lines.suffix(5)))
+        XCTAssertEqual(LogTail.lastLines(of: url, count: 5000), Array(lines.suffix(5000)), "spans several blocks")
+        XCTAssertEqual(LogTail.lastLines(of: url, count: 100_000).count, 30_000)
+        try appendBytes("partial", to: url)
+        XCTAssertEqual(LogTail.lastLines(of: url, count: 2), [lines.last!, "partial"])
+    }
+}
