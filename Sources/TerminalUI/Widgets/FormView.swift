@@ -34,7 +34,8 @@ public struct FormView: Widget {
             let focused = index == state.focus
             var x = buffer.write(focused ? "› " : "  ", x: area.x, y: y, style: theme.accent, clip: clip)
             x = buffer.write(Text.fit(field.label, width: labelWidth, alignment: .right), x: x, y: y,
-                             style: focused ? theme.titleFocused : theme.text, clip: clip) + 2
+                             style: focused ? theme.titleFocused : theme.text, clip: clip)
+            x = buffer.write("  ", x: x, y: y, style: theme.text, clip: clip)
             let valueStyle = focused ? theme.selection : theme.text
             switch (field.kind, field.value) {
             case (.text, .text(let text)):
@@ -57,11 +58,14 @@ public struct FormView: Widget {
             default:
                 x = buffer.write(field.text, x: x, y: y, style: valueStyle, clip: clip)
             }
-            let rest = Rect(x: x + 2, y: y, width: area.maxX - x - 2, height: 1).intersection(clip)
+            let message = field.error.map { "✗ " + $0 } ?? field.hint
+            guard !message.isEmpty else { continue }
+            x = buffer.write("  ", x: x, y: y, style: theme.text, clip: clip)
+            let rest = Rect(x: x, y: y, width: area.maxX - x, height: 1).intersection(clip)
             if let error = field.error {
-                buffer.write("✗ " + error, x: rest.x, y: y, maxWidth: rest.width, style: theme.error, clip: rest)
+                buffer.write("✗ " + error, x: x, y: y, maxWidth: rest.width, style: theme.error, clip: rest)
             } else if !field.hint.isEmpty {
-                buffer.write(field.hint, x: rest.x, y: y, maxWidth: rest.width, style: theme.muted, clip: rest)
+                buffer.write(field.hint, x: x, y: y, maxWidth: rest.width, style: theme.muted, clip: rest)
             }
         }
     }

@@ -17,7 +17,7 @@ public struct KeyHints: Widget {
             let separator = i == 0 ? 0 : 2
             let needed = separator + hint.key.count + 1 + hint.description.count
             guard x + needed <= area.maxX else { break }
-            x += separator
+            if separator > 0 { x = buffer.write("  ", x: x, y: area.y, style: theme.muted, clip: clip) }
             x = buffer.write(hint.key, x: x, y: area.y, style: theme.key, clip: clip)
             x = buffer.write(" " + hint.description, x: x, y: area.y, style: theme.muted, clip: clip)
         }

@@ -95,7 +95,9 @@ public struct Paragraph: Widget {
                     break
                 }
                 var cut = rest.prefix(room)
-                if let space = cut.lastIndex(of: " "), space > cut.startIndex {
+                if rest.dropFirst(room).first == " " {
+                    // The cut ends exactly at a word boundary.
+                } else if let space = cut.lastIndex(of: " "), space > cut.startIndex {
                     cut = rest[rest.startIndex..<space]
                 } else if currentWidth > 0 {
                     result.append(Line(spans: current)); current = []; currentWidth = 0

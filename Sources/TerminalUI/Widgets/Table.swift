@@ -110,6 +110,7 @@ public struct Table {
         state.offset = TableState.scrollOffset(selected: state.selected, offset: state.offset,
                                                visibleRows: visible, rowCount: rows.count)
         guard !clip.isEmpty else { return }
+        buffer.fill(clip, with: Cell(" ", style: theme.text))
         let gutter = showMarks ? Swift.min(2, area.width) : 0
         let body = area.inset(left: gutter)
         let widths = Layout.sizes(columns.map(\.width.constraint), total: body.width, spacing: columnSpacing)

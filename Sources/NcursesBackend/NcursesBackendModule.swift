@@ -1,3 +1,0 @@
-/// The only code that calls ncurses.
-import CNcursesw
-public enum NcursesBackendModule {}
