@@ -6,6 +6,7 @@ struct Simlab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simlab",
         abstract: "A terminal laboratory for similarity learning in image classification.",
-        subcommands: [BenchCommand.self]
+        subcommands: [DashboardCommand.self, BenchCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
 }

@@ -41,7 +41,9 @@ public struct KeyBinding: Sendable {
     /// The keys as shown in hints: "p", "↑/k".
     public var keyText: String { keys.map(\.displayName).joined(separator: "/") }
 
-    public func applies(on screen: Screen) -> Bool { screens.map { $0.contains(screen) } ?? true }
+    /// Whether the binding works on `screen` (global ones everywhere but the form, whose
+    /// fields take typed characters).
+    public func applies(on screen: Screen) -> Bool { screens.map { $0.contains(screen) } ?? (screen != .launch) }
 
     private static func c(_ character: Character) -> Key { .character(character) }
 

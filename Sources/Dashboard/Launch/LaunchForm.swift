@@ -40,12 +40,28 @@ public struct LaunchForm: Equatable, Sendable {
         generalErrors = []
         for problem in configuration.problems() {
             // A field with a parse error keeps that message; others get the first problem that names them.
-            if let i = fields.indices.first(where: { problem.contains("--\(fields[$0].flag)") && !problem.contains("--\(fields[$0].flag)-") }) {
+            // The field named first in the message ("--variant X needs --model …" → variant).
+            let named = fields.indices.compactMap { i -> (Int, String.Index)? in
+                guard let range = LaunchForm.range(of: "--" + fields[i].flag, in: problem) else { return nil }
+                return (i, range.lowerBound)
+            }
+            if let i = named.min(by: { $0.1 < $1.1 })?.0 {
                 if fields[i].error == nil { fields[i].error = problem }
             } else {
                 generalErrors.append(problem)
             }
         }
+    }
+
+    /// Where `flag` occurs in `text` as a whole option name (not as the start of a longer one).
+    static func range(of flag: String, in text: String) -> Range<String.Index>? {
+        var start = text.startIndex
+        while let range = text.range(of: flag, range: start..<text.endIndex) {
+            let next = range.upperBound < text.endIndex ? text[range.upperBound] : " "
+            if !(next.isLetter || next == "-") { return range }
+            start = range.upperBound
+        }
+        return nil
     }
 
     public mutating func type(_ character: Character) {

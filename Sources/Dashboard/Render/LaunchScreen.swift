@@ -40,7 +40,9 @@ extension DashboardState {
             let valueStyle = focused ? theme.selection : (field.error != nil ? theme.error : theme.muted.adding(.underline))
             x = buffer.write(Text.fit(shown, width: valueWidth), x: x, y: y, style: valueStyle, clip: fieldsArea) + 1
             let flag = "--\(field.flag)"
-            if let error = field.error {
+            if var error = field.error {
+                // Beside the field, its own option name is implied.
+                if error.hasPrefix(flag + " ") { error.removeFirst(flag.count + 1) }
                 buffer.write("✗ " + error, x: x, y: y, maxWidth: fieldsArea.maxX - x, style: theme.error, clip: fieldsArea)
             } else {
                 buffer.write(field.flag == "name" ? "optional label for the list" : flag, x: x, y: y,

@@ -69,7 +69,12 @@ extension DashboardState {
         var tableState = TableState(selected: selectedIndex, offset: runsOffset,
                                     marked: Set(visible.indices.filter { markedRunIDs.contains(visible[$0].id) }),
                                     sortColumn: DashboardState.column(of: sort), sortAscending: sortAscending)
-        Table(columns: DashboardState.runColumns, rows: rows, rowStyles: styles, showMarks: true, theme: theme)
+        // Narrow terminals drop the id column (the detail line below shows it).
+        let wide = inner.width >= 130
+        let columns = wide ? DashboardState.runColumns : Array(DashboardState.runColumns.dropFirst())
+        let shownRows = wide ? rows : rows.map { Array($0.dropFirst()) }
+        tableState.sortColumn = wide ? tableState.sortColumn : tableState.sortColumn.map { $0 - 1 }
+        Table(columns: columns, rows: shownRows, rowStyles: styles, showMarks: true, theme: theme)
             .render(in: inner, buffer: &buffer, state: &tableState)
         guard let run = selected, !detailArea.isEmpty else { return }
         var lines: [Line] = [
