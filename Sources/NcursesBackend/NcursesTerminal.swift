@@ -62,13 +62,15 @@ public final class NcursesTerminal {
             // Braille, blocks and box drawing need a UTF-8 locale.
             if setlocale(LC_CTYPE, "C.UTF-8") == nil { setlocale(LC_CTYPE, "en_US.UTF-8") }
         }
+        TerminalGuard.install()
         guard let screen = newterm(nil, stdout, stdin) else {
+            TerminalGuard.uninstall()
             throw TerminalError.cannotInitialize(term: getenv("TERM").map { String(cString: $0) } ?? "")
         }
+        TerminalGuard.active = true
         self.screen = screen
         set_term(screen)
         window = cnc_stdscr()
-        TerminalGuard.install()
         if options.rawKeys { raw() } else { cbreak() }
         noecho()
         nonl()
@@ -104,6 +106,19 @@ public final class NcursesTerminal {
         TerminalGuard.uninstall()
         if let screen { delscreen(screen) }
         screen = nil
+    }
+
+    /// Suspends the process like Ctrl-Z in a shell (restoring the terminal first) and
+    /// takes the screen back when the shell resumes it; the next draw is a full redraw.
+    /// Useful because raw mode delivers Ctrl-Z as the key `.ctrl("z")`.
+    public func suspend() {
+        guard running else { return }
+        TerminalGuard.active = false
+        endwin()
+        kill(getpid(), SIGTSTP)   // stops here until SIGCONT
+        TerminalGuard.active = true
+        invalidate()
+        doupdate()
     }
 
     /// The current size in cells.

@@ -88,6 +88,15 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(Heatmap.color(position: 1, mode: .ansi), .red)
     }
 
+    func testHeatmapCellHeightAndClipping() {
+        // 2×2 entries, 4 columns × 2 rows each, the label on the upper middle row.
+        let map = Heatmap(rows: 2, columns: 2, values: [0, 1, 2, 3], center: 1, cellWidth: 4, cellHeight: 2,
+                          decimals: 0, showLegend: false)
+        assertRender(map, size: (9, 5), [" 0   1  x", "        x", " 2   3  x", "        x", "xxxxxxxxx"])
+        // Too small for the matrix: cut at the area's edge, nothing outside.
+        assertRender(map, size: (6, 3), area: Rect(x: 0, y: 0, width: 5, height: 3), [" 0   x", "     x", " 2   x"])
+    }
+
     func testHeatmapLegendHalfBlockAndMonochrome() {
         let map = Heatmap(rows: 1, columns: 1, values: [2], center: 1, spread: 1, showValues: false)
         var buffer = xBuffer(11, 2)

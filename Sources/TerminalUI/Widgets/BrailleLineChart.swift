@@ -71,22 +71,36 @@ public struct BrailleLineChart: Widget {
 
     /// The points each series displays (smoothed, non-finite dropped), in order.
     public func displayedSeries() -> [[(x: Double, y: Double)]] {
+        smoothedSeries().map { $0.filter { $0.x.isFinite && $0.y.isFinite } }
+    }
+
+    /// Every series with smoothing applied; non-finite points kept (they break the line).
+    func smoothedSeries() -> [[(x: Double, y: Double)]] {
         series.map { s in
+            guard smoothing > 0 else { return s.points }
             let ys = BrailleLineChart.smoothed(s.points.map(\.y), factor: smoothing)
-            return zip(s.points, ys).compactMap { p, y in
-                p.x.isFinite && y.isFinite ? (p.x, y) : nil
-            }
+            return zip(s.points, ys).map { ($0.0.x, $0.1) }
         }
     }
 
     /// The x and y ranges used for drawing (never empty: equal bounds are widened).
     public func resolvedRanges() -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
-        let shown = displayedSeries().joined()
-        var x = xRange ?? ((shown.map(\.x).min() ?? 0)...(shown.map(\.x).max() ?? 1))
+        resolvedRanges(smoothedSeries())
+    }
+
+    func resolvedRanges(_ shown: [[(x: Double, y: Double)]]) -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
+        var loX = Double.infinity, hiX = -Double.infinity, loY = Double.infinity, hiY = -Double.infinity
+        for points in shown {
+            for p in points where p.x.isFinite && p.y.isFinite {
+                loX = min(loX, p.x); hiX = max(hiX, p.x); loY = min(loY, p.y); hiY = max(hiY, p.y)
+            }
+        }
+        let empty = loX > hiX
+        var x = xRange ?? (empty ? 0...1 : loX...hiX)
         if x.lowerBound == x.upperBound { x = (x.lowerBound - 0.5)...(x.upperBound + 0.5) }
         var y: ClosedRange<Double>
         if let yRange { y = yRange } else {
-            let lo = shown.map(\.y).min() ?? 0, hi = shown.map(\.y).max() ?? 1
+            let lo = empty ? 0 : loY, hi = empty ? 1 : hiY
             let pad = (hi - lo) * 0.05
             y = (lo - pad)...(hi + pad)
         }
@@ -100,7 +114,8 @@ public struct BrailleLineChart: Widget {
     public func render(in area: Rect, buffer: inout CellBuffer) {
         let clip = area.intersection(buffer.area)
         guard !clip.isEmpty else { return }
-        let (xr, yr) = resolvedRanges()
+        let shown = smoothedSeries()
+        let (xr, yr) = resolvedRanges(shown)
         var plot = area
         if showLegend && !series.isEmpty && area.height >= 3 {
             let (legendRow, rest) = area.splitTop(1)
@@ -146,11 +161,10 @@ public struct BrailleLineChart: Widget {
         }
         for (i, s) in series.enumerated() {
             let color = theme.colorMode == .monochrome ? .default : (s.color ?? theme.seriesColor(i))
-            let ys = BrailleLineChart.smoothed(s.points.map(\.y), factor: smoothing)
             var previous: (x: Int, y: Int)?
-            for (p, y) in zip(s.points, ys) {
-                guard p.x.isFinite && y.isFinite else { previous = nil; continue }
-                let d = dot((p.x, y))
+            for p in shown[i] {
+                guard p.x.isFinite && p.y.isFinite else { previous = nil; continue }
+                let d = dot(p)
                 if let previous { canvas.line(from: previous, to: d, color: color) } else {
                     canvas.set(dotX: d.x, dotY: d.y, color: color)
                 }

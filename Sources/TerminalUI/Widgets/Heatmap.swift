@@ -15,6 +15,9 @@ public struct Heatmap: Widget {
     public var spread: Double?
     /// Columns per entry; nil = as wide as fits, at most 6.
     public var cellWidth: Int?
+    /// Rows per entry (full mode); nil = as tall as fits, at most cellWidth / 2 (cells are
+    /// about twice as tall as wide) and at least 1.
+    public var cellHeight: Int?
     public var showValues: Bool
     public var decimals: Int
     public var halfBlock: Bool
@@ -26,7 +29,7 @@ public struct Heatmap: Widget {
     static let ramp: [Unicode.Scalar] = [" ", ".", ":", "-", "=", "+", "*", "#", "%", "@"]
 
     public init(rows: Int, columns: Int, values: [Double], center: Double = 0, spread: Double? = nil,
-                cellWidth: Int? = nil, showValues: Bool = true, decimals: Int = 2, halfBlock: Bool = false,
+                cellWidth: Int? = nil, cellHeight: Int? = nil, showValues: Bool = true, decimals: Int = 2, halfBlock: Bool = false,
                 showLegend: Bool = true, colorMode: ColorMode = .indexed256) {
         precondition(values.count == rows * columns,
                      "Heatmap: \(values.count) values for a \(rows)×\(columns) matrix")
@@ -36,6 +39,7 @@ public struct Heatmap: Widget {
         self.center = center
         self.spread = spread
         self.cellWidth = cellWidth
+        self.cellHeight = cellHeight
         self.showValues = showValues
         self.decimals = decimals
         self.halfBlock = halfBlock
@@ -107,20 +111,24 @@ public struct Heatmap: Widget {
             }
         } else {
             let width = max(1, cellWidth ?? min(6, grid.width / columns))
-            for r in 0..<min(grid.height, rows) {
+            let height = max(1, cellHeight ?? min(width / 2, grid.height / rows))
+            for r in 0..<rows {
+                let y0 = grid.y + r * height
+                guard y0 < grid.maxY else { break }
                 for c in 0..<columns {
                     let x0 = grid.x + c * width
                     guard x0 < grid.maxX else { break }
                     let value = values[r * columns + c]
                     let base = cell(value)
-                    let slot = Rect(x: x0, y: grid.y + r, width: width, height: 1).intersection(grid)
-                    buffer.fill(slot.intersection(clip), with: base)
+                    let block = Rect(x: x0, y: y0, width: width, height: height).intersection(grid)
+                    buffer.fill(block.intersection(clip), with: base)
+                    let slot = Rect(x: x0, y: y0 + (height - 1) / 2, width: width, height: 1).intersection(grid)
                     let label = NumberFormat.fixed(value, decimals: decimals)
                     if showValues && value.isFinite && label.count < width {
                         let t = scalePosition(value)
                         let style = colorMode == .monochrome ? Style([.reverse])
                             : Style(fg: abs(t) >= 0.7 ? .indexed(231) : .indexed(16), bg: base.background)
-                        buffer.write(Text.fit(label, width: width, alignment: .center), x: x0, y: grid.y + r,
+                        buffer.write(Text.fit(label, width: width, alignment: .center), x: x0, y: slot.y,
                                      style: style, clip: slot.intersection(clip))
                     }
                 }
