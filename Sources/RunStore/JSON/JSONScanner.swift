@@ -167,10 +167,30 @@ struct JSONScanner {
             let value = fractionDigits == 0 ? Double(mantissa) : Double(mantissa) / JSONScanner.powersOfTen[fractionDigits]
             return negative ? -value : value
         }
+        #if arch(x86_64)
+        // 16 to 19 significant digits (a Float widened to Double prints 17): divide in
+        // 64-bit-mantissa extended precision, exact unless the quotient sits next to a
+        // midpoint between two Doubles, where rounding twice could differ from once.
+        if !hasExponent && digits <= 19 && fractionDigits <= 27 {
+            let q = Float80(mantissa) / JSONScanner.extendedPowersOfTen[fractionDigits]
+            let lowBits = q.significandBitPattern & 0x7FF
+            if lowBits < 0x3FF || lowBits > 0x401 {
+                let value = Double(q)
+                return negative ? -value : value
+            }
+        }
+        #endif
         return try slowNumber(start..<position)
     }
 
     private static let powersOfTen: [Double] = (0...22).map { pow(10.0, Double($0)) }
+    #if arch(x86_64)
+    private static let extendedPowersOfTen: [Float80] = {
+        var powers: [Float80] = [1]
+        for _ in 1...27 { powers.append(powers.last! * 10) }  // exact: 5^27 < 2^64
+        return powers
+    }()
+    #endif
 
     private func slowNumber(_ range: Range<Int>) throws -> Double {
         guard range.count < 64 else {

@@ -44,8 +44,9 @@ extension MetricRecord {
             case .interval:
                 if s.peek() == UInt8(ascii: "n"), s.consume("null") { break }
                 let (range, escaped) = try s.scanRawString()
-                guard let value = MetricInterval(rawValue: try s.decodeString(range, hasEscapes: escaped)) else { return nil }
-                record.interval = value
+                if !escaped && equal(s.bytes, range, "steps") { record.interval = .steps }
+                else if !escaped && equal(s.bytes, range, "epoch") { record.interval = .epoch }
+                else { return nil }
             case .loss: record.loss = try number(&s)
             case .accuracy: record.accuracy = try number(&s)
             case .lr: record.lr = try number(&s)

@@ -56,22 +56,37 @@ public final class MetricsTailReader {
         identity = current
         guard size > offset else { return TailResult(records: [], restarted: restarted) }
 
-        let length = Int(size - offset)
-        var buffer = [UInt8](repeating: 0, count: length)
-        var filled = 0
-        while filled < length {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, length - filled, off_t(offset) + off_t(filled)) }
+        // Read in blocks (a line longer than a block grows it), parse the complete lines,
+        // carry a partial line over to the next block.
+        var records: [MetricRecord] = []
+        records.reserveCapacity(Int(min(size - offset, 1 << 34)) / 150)
+        var buffer = [UInt8](repeating: 0, count: Int(min(size - offset, UInt64(MetricsTailReader.blockSize))))
+        var carried = 0
+        var position = offset
+        while position < size {
+            if carried == buffer.count { buffer += [UInt8](repeating: 0, count: max(buffer.count, 4096)) }
+            let want = min(buffer.count - carried, Int(size - position))
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + carried, want, off_t(position)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw RunStoreError.io(path: url.path, operation: "read", errno: errno)
             }
             if n == 0 { break }
-            filled += n
+            position += UInt64(n)
+            let total = carried + n
+            let consumed = buffer.withUnsafeBufferPointer { parseLines($0, count: total, into: &records) }
+            offset += UInt64(consumed)
+            carried = total - consumed
+            if carried > 0 && consumed > 0 {
+                buffer.withUnsafeMutableBytes { raw in
+                    _ = memmove(raw.baseAddress!, raw.baseAddress! + consumed, carried)
+                }
+            }
         }
-        let (records, consumed) = parseLines(buffer, count: filled)
-        offset += UInt64(consumed)
         return TailResult(records: records, restarted: restarted)
     }
+
+    static let blockSize = 4 << 20
 
     /// Forgets the position: the next read starts at the beginning of the file.
     public func reset() {
@@ -82,32 +97,28 @@ public final class MetricsTailReader {
         identity = nil
     }
 
-    /// Parses the complete lines of `buffer[0..<count]`; returns them and the bytes consumed.
-    private func parseLines(_ buffer: [UInt8], count: Int) -> ([MetricRecord], Int) {
-        var records: [MetricRecord] = []
+    /// Parses the complete lines of `all[0..<count]` into `records`; returns the bytes consumed.
+    private func parseLines(_ all: UnsafeBufferPointer<UInt8>, count: Int, into records: inout [MetricRecord]) -> Int {
+        guard let base = all.baseAddress else { return 0 }
         var consumed = 0
-        buffer.withUnsafeBufferPointer { all in
-            guard let base = all.baseAddress else { return }
-            records.reserveCapacity(count / 160)
-            var start = 0
-            while start < count {
-                guard let newline = memchr(base + start, 0x0A, count - start) else { break }
-                let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-                linesConsumed += 1
-                var lineEnd = end
-                if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                if lineEnd > start {  // blank lines are ignored
-                    if let record = MetricRecord.parse(line: UnsafeBufferPointer(rebasing: all[start..<lineEnd])) {
-                        records.append(record)
-                    } else {
-                        corruptLineCount += 1
-                        if corruptLineNumbers.count < 100 { corruptLineNumbers.append(linesConsumed) }
-                    }
+        var start = 0
+        while start < count {
+            guard let newline = memchr(base + start, 0x0A, count - start) else { break }
+            let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+            linesConsumed += 1
+            var lineEnd = end
+            if lineEnd > start, all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            if lineEnd > start {  // blank lines are ignored
+                if let record = MetricRecord.parse(line: UnsafeBufferPointer(rebasing: all[start..<lineEnd])) {
+                    records.append(record)
+                } else {
+                    corruptLineCount += 1
+                    if corruptLineNumbers.count < 100 { corruptLineNumbers.append(linesConsumed) }
                 }
-                start = end + 1
-                consumed = start
             }
+            start = end + 1
+            consumed = start
         }
-        return (records, consumed)
+        return consumed
     }
 }
