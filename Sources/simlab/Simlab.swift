@@ -7,9 +7,10 @@ struct Simlab: ParsableCommand {
         commandName: "simlab",
         abstract: "A terminal laboratory for similarity learning in image classification.",
         subcommands: [
-            TrainCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
+            DashboardCommand.self, TrainCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
             PauseCommand.self, ResumeCommand.self, StopCommand.self, RemoveCommand.self, QueueCommand.self,
             BenchCommand.self, WorkerCommand.self,
-        ]
+        ],
+        defaultSubcommand: DashboardCommand.self
     )
 }

@@ -1,0 +1,49 @@
+import TerminalUI
+
+/// A synthetic, busy dashboard for timing a frame (`simlab bench dashboard`).
+public enum DashboardBenchmark {
+    /// The Run screen of a 15-epoch run with 100 step lines per epoch, six runs listed.
+    public static func syntheticState(width: Int = 200, height: Int = 60, frame: Int = 0) -> DashboardState {
+        var state = DashboardState(width: width, height: height, theme: .colour)
+        var runs: [RunRow] = []
+        for i in 0..<6 {
+            let id = "20261122-1200\(10 + i)-ab\(10 + i)"
+            runs.append(RunRow(id: id, path: "/runs/\(id)", name: "run \(i)", model: "nsn-lite",
+                               variant: ["conv", "static-diag", "static-full", "dynamic-diag", "dynamic-full", "conv"][i],
+                               state: i == 0 ? .running : .finished, epoch: 8, epochs: 15, step: 3000 + frame, totalSteps: 5625,
+                               bestValidationAccuracy: 0.9 + Double(i) * 0.003, bestTestAccuracy: 0.89 + Double(i) * 0.003,
+                               imagesPerSecond: 850, etaSeconds: 1200, createdAt: Double(i), hasCheckpoint: true,
+                               settings: [("model", "nsn-lite"), ("lr", "0.1"), ("epochs", "15"), ("batchSize", "128")]))
+        }
+        _ = state.update(.runsListed(runs, error: nil))
+        state.openRunID = runs[0].id
+        state.screen = .run
+        var points: [MetricPoint] = []
+        let steps = 800 + frame
+        for s in 0..<steps {
+            let x = Double(s) / 100
+            points.append(MetricPoint(x: x, epoch: s / 100 + 1, split: .train, isStepLine: true,
+                                      loss: 2.3 * (1 / (1 + x)) + 0.05 * Double((s * 7919) % 13) / 13,
+                                      accuracy: 1 - 0.9 / (1 + x)))
+            if s % 100 == 99 {
+                let e = Double(s / 100 + 1)
+                points.append(MetricPoint(x: e, epoch: Int(e), split: .val, loss: 1.8 / (1 + e), accuracy: 1 - 0.85 / (1 + e)))
+                points.append(MetricPoint(x: e, epoch: Int(e), split: .test, loss: 1.9 / (1 + e), accuracy: 1 - 0.86 / (1 + e),
+                                          knnAccuracy: 1 - 0.95 / (1 + e), blendedAccuracy: 1 - 0.84 / (1 + e)))
+            }
+        }
+        _ = state.update(.metricsAppended(runID: runs[0].id, points: points, restarted: true))
+        _ = state.update(.logLoaded(runID: runs[0].id, lines: (0..<200).map { "epoch \($0 / 25 + 1) step \($0 * 15): loss 0.4\($0 % 10)" }))
+        return state
+    }
+
+    /// Renders one frame of the synthetic state and diffs it against `previous`; returns
+    /// the frame and the number of cells that changed.
+    public static func renderAndDiff(width: Int = 200, height: Int = 60, frame: Int = 0,
+                                     previous: CellBuffer? = nil) -> (buffer: CellBuffer, changedCells: Int) {
+        let state = syntheticState(width: width, height: height, frame: frame)
+        var buffer = CellBuffer(width: width, height: height)
+        state.render(into: &buffer)
+        return (buffer, buffer.changedCellCount(from: previous))
+    }
+}

@@ -1,2 +1,0 @@
-/// Dashboard state, messages, effects and screens.
-public enum DashboardModule {}

@@ -1,0 +1,305 @@
+import Foundation
+import RunStore
+
+/// Performs the dashboard's effects against the run folder and a `RunController`, and
+/// answers each with messages.
+///
+/// It keeps the only I/O state: a metrics tail reader per run (so only appended bytes are
+/// read), a second one per run for the list's best accuracies, and the log file sizes.
+public final class EffectRunner {
+    public let catalog: RunCatalog
+    public let controller: RunController
+    /// Lines of worker.log shown on the Run screen.
+    public var logLineCount = 200
+    /// The clock used for liveness (injectable for tests).
+    public var clock: () -> Date = Date.init
+
+    private var chartReaders: [String: MetricsTailReader] = [:]
+    private var listReaders: [String: (reader: MetricsTailReader, best: BestAccuracies)] = [:]
+    private var settingsCache: [String: (modified: Date, settings: [(key: String, value: String)])] = [:]
+    private var logSizes: [String: UInt64] = [:]
+
+    struct BestAccuracies {
+        var validation: Double?
+        var test: Double?
+        var imagesPerSecond: Double?
+        var stepsPerEpoch: Double?
+    }
+
+    public init(runsDirectory: String, controller: RunController) {
+        catalog = RunCatalog(root: URL(fileURLWithPath: runsDirectory, isDirectory: true))
+        self.controller = controller
+    }
+
+    /// Performs one effect; returns the messages it produced (`.quit` produces none).
+    public func perform(_ effect: Effect) -> [DashboardMessage] {
+        switch effect {
+        case .listRuns:
+            return [listRuns()]
+        case .tailMetrics(let ids):
+            return ids.compactMap(tailMetrics)
+        case .loadLog(let id):
+            let directory = catalog.directory(for: RunID(id))
+            let size = fileSize(directory.workerLogURL.path)
+            if let known = logSizes[id], known == size { return [] }
+            logSizes[id] = size
+            return [.logLoaded(runID: id, lines: LogTail.lastLines(of: directory.workerLogURL, count: logLineCount))]
+        case .loadKernels(let id, let epoch):
+            return [loadKernels(id, epoch: epoch)]
+        case .loadKNN(let id):
+            return [loadKNN(id)]
+        case .loadNeighbours(let id):
+            return [loadNeighbours(id)]
+        case .control(let action, let ids):
+            var errors: [String] = []
+            for id in ids {
+                let path = catalog.directory(for: RunID(id)).url.path
+                do {
+                    switch action {
+                    case .pause: try controller.pause(runDirectory: path)
+                    case .resume, .resumeFromCheckpoint: try controller.resume(runDirectory: path)
+                    case .stop: try controller.stop(runDirectory: path)
+                    case .delete:
+                        try controller.delete(runDirectory: path)
+                        forget(id)
+                    }
+                } catch {
+                    errors.append("\(id): \(error)")
+                }
+            }
+            return [.controlFinished(action: action, runIDs: ids, errors: errors)]
+        case .launch(let configuration, let name, let queue):
+            do {
+                let id = queue ? try controller.enqueue(configuration, name: name)
+                               : try controller.launch(configuration, name: name)
+                return [.launched(runID: id, error: nil)]
+            } catch {
+                return [.launched(runID: nil, error: "\(error)")]
+            }
+        case .quit:
+            return []
+        }
+    }
+
+    private func forget(_ id: String) {
+        chartReaders[id] = nil
+        listReaders[id] = nil
+        settingsCache[id] = nil
+        logSizes[id] = nil
+    }
+
+    // MARK: listing
+
+    func listRuns() -> DashboardMessage {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: catalog.root.path, isDirectory: &isDirectory)
+        guard exists && isDirectory.boolValue else {
+            return .runsListed([], error: "no run folder at \(catalog.root.path) yet: launch a run with n")
+        }
+        let summaries = catalog.summaries(now: clock())
+        let rows = summaries.map(row)
+        let present = Set(rows.map(\.id))
+        for id in listReaders.keys where !present.contains(id) { listReaders[id] = nil }
+        return .runsListed(rows, error: nil)
+    }
+
+    func row(_ summary: RunSummary) -> RunRow {
+        let id = summary.id.rawValue
+        let directory = summary.directory
+        let config = summary.config
+        let status = summary.status
+        let state: RunRow.DisplayState
+        var problem: String?
+        switch summary.condition {
+        case .incomplete(let reason):
+            state = .corrupt
+            problem = reason
+        case .recorded(let s):
+            state = RunRow.DisplayState(rawValue: s.rawValue) ?? .corrupt
+        case .lost(_, let reason):
+            state = .failed
+            problem = reason
+        }
+        if config == nil, let error = summary.problems.first(where: { $0.path == directory.configURL.path }) {
+            problem = [problem, error.shortDescription].compactMap { $0 }.joined(separator: "; ")
+        }
+        let best = bestAccuracies(id: id, directory: directory, status: status, epochs: config?.epochs ?? 0)
+        let created = config?.createdAt ?? summary.id.creationDate
+        return RunRow(
+            id: id, path: directory.url.path,
+            name: config?.name ?? id,
+            model: config?.model ?? "?", variant: config?.variant ?? "?",
+            state: state,
+            epoch: status?.epoch ?? 0, epochs: config?.epochs ?? 0,
+            step: status?.step ?? 0, totalSteps: status?.totalSteps ?? 0,
+            bestValidationAccuracy: best.validation, bestTestAccuracy: best.test,
+            imagesPerSecond: state == .running ? (status?.imagesPerSecond ?? best.imagesPerSecond) : nil,
+            etaSeconds: state == .running ? status?.etaSeconds : nil,
+            createdAt: created?.timeIntervalSince1970 ?? 0,
+            lastError: status?.lastError, problem: problem,
+            hasCheckpoint: directory.latestCheckpoint() != nil,
+            settings: settings(id: id, directory: directory))
+    }
+
+    /// Best validation/test accuracy so far, from the appended metrics only.
+    func bestAccuracies(id: String, directory: RunDirectory, status: RunStatus?, epochs: Int) -> BestAccuracies {
+        var entry = listReaders[id] ?? (MetricsTailReader(url: directory.metricsURL), BestAccuracies())
+        if let result = try? entry.reader.readNew() {
+            if result.restarted { entry.best = BestAccuracies() }
+            for record in result.records {
+                let accuracy = record.accuracy.flatMap { $0.isFinite ? $0 : nil }
+                if record.split == .val, let a = accuracy { entry.best.validation = max(entry.best.validation ?? a, a) }
+                if record.split == .test, let a = accuracy { entry.best.test = max(entry.best.test ?? a, a) }
+                if let speed = record.imagesPerSecond, speed.isFinite { entry.best.imagesPerSecond = speed }
+            }
+        }
+        listReaders[id] = entry
+        return entry.best
+    }
+
+    /// Every setting of config.json (top level and "settings"), flattened to text; cached by
+    /// modification time.
+    func settings(id: String, directory: RunDirectory) -> [(key: String, value: String)] {
+        let modified = (try? FileManager.default.attributesOfItem(atPath: directory.configURL.path)[.modificationDate] as? Date) ?? nil
+        guard let modified else { return [] }
+        if let cached = settingsCache[id], cached.modified == modified { return cached.settings }
+        var pairs: [(key: String, value: String)] = []
+        var seen = Set<String>()
+        func add(_ object: JSONObject) {
+            for (key, value) in object {
+                if case .object(let nested) = value { add(nested); continue }
+                guard !["schemaVersion", "createdAt", "codeVersion"].contains(key), !seen.contains(key) else { continue }
+                seen.insert(key)
+                pairs.append((key, EffectRunner.text(value)))
+            }
+        }
+        if let object = (try? directory.readJSON(from: directory.configURL))?.objectValue { add(object) }
+        settingsCache[id] = (modified, pairs)
+        return pairs
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return ""
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .string(let s): return s
+        case .array(let items): return items.map(text).joined(separator: ",")
+        case .object(let object): return "{" + object.map { "\($0.key): \(text($0.value))" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    // MARK: metrics
+
+    func tailMetrics(_ id: String) -> DashboardMessage? {
+        let directory = catalog.directory(for: RunID(id))
+        let reader = chartReaders[id] ?? MetricsTailReader(url: directory.metricsURL)
+        chartReaders[id] = reader
+        guard let result = try? reader.readNew() else { return nil }
+        guard !result.records.isEmpty || result.restarted else { return nil }
+        let status = try? directory.readStatus()
+        let epochs = (try? directory.readConfig())?.epochs ?? 0
+        let stepsPerEpoch: Double? = {
+            if let status, status.totalSteps > 0, epochs > 0 { return Double(status.totalSteps) / Double(epochs) }
+            return nil
+        }()
+        let points = result.records.map { EffectRunner.point($0, stepsPerEpoch: stepsPerEpoch) }
+        return .metricsAppended(runID: id, points: points, restarted: result.restarted)
+    }
+
+    /// A metrics record as a chart point (x in epochs).
+    static func point(_ record: MetricRecord, stepsPerEpoch: Double?) -> MetricPoint {
+        let isStep = record.interval == .steps
+        let x: Double
+        if isStep {
+            if let stepsPerEpoch, stepsPerEpoch > 0 { x = Double(record.step) / stepsPerEpoch }
+            else { x = Double(max(0, record.epoch - 1)) + 0.5 }
+        } else {
+            x = Double(record.epoch)
+        }
+        let split: MetricPoint.Split
+        switch record.split {
+        case .train: split = .train
+        case .val: split = .val
+        case .test: split = .test
+        default: split = .other
+        }
+        return MetricPoint(x: x, epoch: record.epoch, split: split, isStepLine: isStep, loss: record.loss,
+                           accuracy: record.accuracy, knnAccuracy: record.knnAccuracy,
+                           blendedAccuracy: record.blendedAccuracy, imagesPerSecond: record.imagesPerSecond)
+    }
+
+    // MARK: snapshots
+
+    func loadKernels(_ id: String, epoch: Int?) -> DashboardMessage {
+        let directory = catalog.directory(for: RunID(id))
+        let epochs = directory.snapshotEpochs(in: directory.kernelsURL)
+        guard let chosen = epoch.flatMap({ epochs.contains($0) ? $0 : nil }) ?? epochs.last else {
+            return .kernelsLoaded(runID: id, epochs: [], snapshot: nil, error: nil)
+        }
+        let url = directory.kernelSnapshotURL(epoch: chosen)
+        do {
+            let data = try Data(contentsOf: url)
+            var snapshot = try JSONDecoder().decode(KernelSnapshot.self, from: data)
+            if snapshot.epoch == 0 { snapshot.epoch = chosen }
+            return .kernelsLoaded(runID: id, epochs: epochs, snapshot: snapshot, error: nil)
+        } catch {
+            return .kernelsLoaded(runID: id, epochs: epochs, snapshot: nil,
+                                  error: "kernels/\(url.lastPathComponent) unreadable: \(EffectRunner.describe(error))")
+        }
+    }
+
+    func loadKNN(_ id: String) -> DashboardMessage {
+        let directory = catalog.directory(for: RunID(id))
+        var loaded: [KNNEpochStatistics] = []
+        var errors: [String] = []
+        for epoch in directory.snapshotEpochs(in: directory.knnURL) {
+            let url = directory.knnSnapshotURL(epoch: epoch)
+            do {
+                var statistics = try JSONDecoder().decode(KNNEpochStatistics.self, from: Data(contentsOf: url))
+                if statistics.epoch == 0 { statistics.epoch = epoch }
+                loaded.append(statistics)
+            } catch {
+                errors.append("knn/\(url.lastPathComponent) unreadable: \(EffectRunner.describe(error))")
+            }
+        }
+        return .knnLoaded(runID: id, epochs: loaded, error: errors.isEmpty ? nil : errors.joined(separator: "; "))
+    }
+
+    func loadNeighbours(_ id: String) -> DashboardMessage {
+        let directory = catalog.directory(for: RunID(id))
+        let jsonURL = directory.neighboursURL(extension: "json")
+        guard FileManager.default.fileExists(atPath: jsonURL.path) else {
+            return .neighboursLoaded(runID: id, data: nil, error: nil)
+        }
+        do {
+            let results = try JSONDecoder().decode(NeighbourResults.self, from: Data(contentsOf: jsonURL))
+            let imageURL = directory.url.appendingPathComponent("neighbours-images.bin")
+            let bytes = (try? Data(contentsOf: imageURL)).map { [UInt8]($0) } ?? []
+            let data = NeighbourBrowserData(results: results, imageFile: bytes)
+            let expected = (results.queries.count + results.trainImageOrder.count) * NeighbourBrowserData.imageBytes
+            let warning = bytes.count < expected
+                ? "neighbours-images.bin has \(bytes.count) bytes, expected \(expected): some images are missing" : nil
+            return .neighboursLoaded(runID: id, data: data, error: warning)
+        } catch {
+            return .neighboursLoaded(runID: id, data: nil, error: "neighbours.json unreadable: \(EffectRunner.describe(error))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let decoding = error as? DecodingError {
+            switch decoding {
+            case .dataCorrupted(let context): return "not JSON (\(context.debugDescription))"
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
+                return context.debugDescription
+            @unknown default: return "\(decoding)"
+            }
+        }
+        return "\(error)"
+    }
+
+    private func fileSize(_ path: String) -> UInt64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_size) : 0
+    }
+}

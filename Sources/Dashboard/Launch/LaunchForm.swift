@@ -1,0 +1,115 @@
+import Foundation
+import RunStore
+
+/// The launch form: every training option as a field, checked as it is typed.
+public struct LaunchForm: Equatable, Sendable {
+    public var fields: [LaunchField]
+    public var focus: Int = 0
+    public var scroll: Int = 0
+    /// Problems that belong to no single field.
+    public var generalErrors: [String] = []
+    /// The run the settings were cloned from, if any.
+    public var clonedFrom: String?
+
+    public init() {
+        fields = LaunchField.defaults()
+        validate()
+    }
+
+    public var isValid: Bool { generalErrors.isEmpty && fields.allSatisfy { $0.error == nil } }
+
+    /// The run name typed (nil when empty).
+    public var runName: String? {
+        let name = fields.first { $0.flag == "name" }?.text.trimmingCharacters(in: .whitespaces) ?? ""
+        return name.isEmpty ? nil : name
+    }
+
+    /// The configuration of the fields, when every field parses and the combination is valid.
+    public var configuration: TrainingConfiguration? {
+        guard isValid else { return nil }
+        var configuration = TrainingConfiguration()
+        for field in fields { _ = field.apply(to: &configuration) }
+        return configuration
+    }
+
+    /// Re-checks every field: parse errors first, then the configuration's own problems,
+    /// each placed beside the field its message names.
+    public mutating func validate() {
+        var configuration = TrainingConfiguration()
+        for i in fields.indices { fields[i].error = fields[i].apply(to: &configuration) }
+        generalErrors = []
+        for problem in configuration.problems() {
+            // A field with a parse error keeps that message; others get the first problem that names them.
+            // The field named first in the message ("--variant X needs --model …" → variant).
+            let named = fields.indices.compactMap { i -> (Int, String.Index)? in
+                guard let range = LaunchForm.range(of: "--" + fields[i].flag, in: problem) else { return nil }
+                return (i, range.lowerBound)
+            }
+            if let i = named.min(by: { $0.1 < $1.1 })?.0 {
+                if fields[i].error == nil { fields[i].error = problem }
+            } else {
+                generalErrors.append(problem)
+            }
+        }
+    }
+
+    /// Where `flag` occurs in `text` as a whole option name (not as the start of a longer one).
+    static func range(of flag: String, in text: String) -> Range<String.Index>? {
+        var start = text.startIndex
+        while let range = text.range(of: flag, range: start..<text.endIndex) {
+            let next = range.upperBound < text.endIndex ? text[range.upperBound] : " "
+            if !(next.isLetter || next == "-") { return range }
+            start = range.upperBound
+        }
+        return nil
+    }
+
+    public mutating func type(_ character: Character) {
+        guard fields.indices.contains(focus) else { return }
+        if let choices = fields[focus].choices {
+            // Typing into a choice field picks the next choice starting with that letter.
+            let lower = String(character).lowercased()
+            let start = (choices.firstIndex(of: fields[focus].text) ?? -1) + 1
+            let order = Array(choices[min(start, choices.count)...]) + Array(choices[..<min(start, choices.count)])
+            if let match = order.first(where: { $0.lowercased().hasPrefix(lower) }) { fields[focus].text = match }
+        } else {
+            fields[focus].text.append(character)
+        }
+        validate()
+    }
+
+    public mutating func backspace() {
+        guard fields.indices.contains(focus), fields[focus].choices == nil, !fields[focus].text.isEmpty else { return }
+        fields[focus].text.removeLast()
+        validate()
+    }
+
+    public mutating func moveFocus(by delta: Int) {
+        guard !fields.isEmpty else { return }
+        focus = ((focus + delta) % fields.count + fields.count) % fields.count
+    }
+
+    /// Cycles the choice of a choice field.
+    public mutating func cycleChoice(by delta: Int) {
+        guard fields.indices.contains(focus), let choices = fields[focus].choices, !choices.isEmpty else { return }
+        let current = choices.firstIndex(of: fields[focus].text) ?? -1
+        fields[focus].text = choices[((current + delta) % choices.count + choices.count) % choices.count]
+        validate()
+    }
+
+    /// Fills the fields from a run's recorded settings (property or flag names → values);
+    /// the name becomes "<name> copy".
+    public mutating func clone(settings: [(key: String, value: String)], name: String, runID: String) {
+        self = LaunchForm()
+        let lookup = Dictionary(settings.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        for i in fields.indices {
+            if fields[i].flag == "name" { fields[i].text = name.isEmpty ? "" : name + " copy"; continue }
+            guard var value = lookup[fields[i].property] ?? lookup[fields[i].flag] else { continue }
+            if fields[i].kind == .flag { value = (value == "true" || value == "yes" || value == "1") ? "yes" : "no" }
+            if fields[i].kind == .integerList { value = value.filter { !"[] ".contains($0) } }
+            fields[i].text = value
+        }
+        clonedFrom = runID
+        validate()
+    }
+}

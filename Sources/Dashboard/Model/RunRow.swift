@@ -1,0 +1,93 @@
+/// One run as the dashboard lists it: what the Runs table, the headers and the compare
+/// table need, read from the run's folder by the effect runner.
+///
+/// A folder whose config.json or status.json cannot be read still gives a row: `problem`
+/// says what is wrong and the state shows as `.corrupt`.
+public struct RunRow: Equatable, Sendable {
+    /// What the list shows as the run's state: the recorded state, with a dead worker
+    /// shown as failed and an unreadable folder as corrupt.
+    public enum DisplayState: String, Equatable, Sendable, CaseIterable {
+        case queued, running, paused, stopping, finished, failed, stopped, corrupt
+
+        /// States in which a worker process exists.
+        public var isActive: Bool { self == .running || self == .paused || self == .stopping }
+    }
+
+    /// The folder name, e.g. `20261122-231500-ab12`.
+    public var id: String
+    /// Absolute path of the run folder.
+    public var path: String
+    public var name: String
+    public var model: String
+    public var variant: String
+    public var state: DisplayState
+    /// Current epoch (1-based while training) of `epochs`.
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    public var totalSteps: Int
+    public var bestValidationAccuracy: Double?
+    public var bestTestAccuracy: Double?
+    public var imagesPerSecond: Double?
+    public var etaSeconds: Double?
+    /// Seconds since the epoch of the run's creation (for sorting; 0 when unknown).
+    public var createdAt: Double
+    public var lastError: String?
+    /// What is wrong with the folder (unreadable config or status), nil when healthy.
+    public var problem: String?
+    /// Whether a checkpoint exists to resume from.
+    public var hasCheckpoint: Bool
+    /// Every setting as key → printed value, in a stable order (for Run and Compare).
+    public var settings: [(key: String, value: String)]
+
+    public init(id: String, path: String, name: String = "", model: String = "?", variant: String = "?",
+                state: DisplayState, epoch: Int = 0, epochs: Int = 0, step: Int = 0, totalSteps: Int = 0,
+                bestValidationAccuracy: Double? = nil, bestTestAccuracy: Double? = nil,
+                imagesPerSecond: Double? = nil, etaSeconds: Double? = nil, createdAt: Double = 0,
+                lastError: String? = nil, problem: String? = nil, hasCheckpoint: Bool = false,
+                settings: [(key: String, value: String)] = []) {
+        self.id = id
+        self.path = path
+        self.name = name
+        self.model = model
+        self.variant = variant
+        self.state = state
+        self.epoch = epoch
+        self.epochs = epochs
+        self.step = step
+        self.totalSteps = totalSteps
+        self.bestValidationAccuracy = bestValidationAccuracy
+        self.bestTestAccuracy = bestTestAccuracy
+        self.imagesPerSecond = imagesPerSecond
+        self.etaSeconds = etaSeconds
+        self.createdAt = createdAt
+        self.lastError = lastError
+        self.problem = problem
+        self.hasCheckpoint = hasCheckpoint
+        self.settings = settings
+    }
+
+    /// Fraction of steps done, 0…1 (finished runs are full even without a step count).
+    public var progress: Double {
+        if state == .finished { return 1 }
+        return totalSteps > 0 ? min(1, max(0, Double(step) / Double(totalSteps))) : 0
+    }
+
+    /// "nsn-lite/static-diag", or the model alone for plain networks.
+    public var modelLabel: String {
+        variant.isEmpty || variant == "?" || model == "small-cnn" ? model : "\(model)/\(variant)"
+    }
+
+    /// The printed value of one setting (nil when the run does not record it).
+    public func setting(_ key: String) -> String? { settings.first { $0.key == key }?.value }
+
+    public static func == (a: RunRow, b: RunRow) -> Bool {
+        a.id == b.id && a.path == b.path && a.name == b.name && a.model == b.model && a.variant == b.variant
+            && a.state == b.state && a.epoch == b.epoch && a.epochs == b.epochs && a.step == b.step
+            && a.totalSteps == b.totalSteps && a.bestValidationAccuracy == b.bestValidationAccuracy
+            && a.bestTestAccuracy == b.bestTestAccuracy && a.imagesPerSecond == b.imagesPerSecond
+            && a.etaSeconds == b.etaSeconds && a.createdAt == b.createdAt && a.lastError == b.lastError
+            && a.problem == b.problem && a.hasCheckpoint == b.hasCheckpoint
+            && a.settings.map(\.key) == b.settings.map(\.key) && a.settings.map(\.value) == b.settings.map(\.value)
+    }
+}

@@ -1,0 +1,137 @@
+import TerminalUI
+
+extension DashboardState {
+    func renderKNN(in area: Rect, buffer: inout CellBuffer) {
+        guard let run = openRun, let view = knn, view.runID == run.id else {
+            renderNoRun(in: area, buffer: &buffer)
+            return
+        }
+        let (header, body) = area.splitTop(1)
+        renderEpochStrip(title: "kNN hard examples · \(run.name)", epochs: view.epochs.map(\.epoch),
+                         index: view.epochIndex, in: header, buffer: &buffer)
+        guard !view.epochs.isEmpty else {
+            let message = view.error ?? "No kNN statistics yet (knn/epoch-NNN.json is written per epoch when kNN is on)."
+            Paragraph(message, style: view.error == nil ? theme.muted : theme.error, alignment: .center, wrap: true)
+                .render(in: body.inset(top: body.height / 2), buffer: &buffer)
+            return
+        }
+        let stats = view.epochs[min(view.epochIndex ?? view.epochs.count - 1, view.epochs.count - 1)]
+        let rows = body.split(.vertical, [.flex(1), .flex(1)])
+        let top = rows[0].split(.horizontal, [.flex(1), .flex(1)])
+        let bottom = rows[1].split(.horizontal, [.flex(1), .flex(1), .flex(1)])
+        renderHistogram(stats, in: top[0], buffer: &buffer)
+        renderClassErrors(stats, in: top[1], buffer: &buffer)
+        renderKNNNumbers(stats, in: bottom[0], buffer: &buffer)
+        renderLambdaCurve(stats, in: bottom[1], buffer: &buffer)
+        renderKNNTrend(view.epochs, in: bottom[2], buffer: &buffer)
+        if let error = view.error {
+            buffer.write("⚠ " + error, x: body.x, y: body.maxY - 1, maxWidth: body.width, style: theme.error, clip: body)
+        }
+    }
+
+    func renderHistogram(_ stats: KNNEpochStatistics, in area: Rect, buffer: inout CellBuffer) {
+        let block = Block(title: "p_knn(true class) over \(stats.exampleCount) training images", theme: theme)
+        block.render(in: area, buffer: &buffer)
+        let inner = block.inner(area).inset(left: 1, right: 1)
+        guard !stats.histogram.isEmpty else {
+            buffer.write("no histogram", x: inner.x, y: inner.y, style: theme.muted, clip: inner)
+            return
+        }
+        let bins = stats.histogram.count
+        let labels = (0..<bins).map { i -> String in
+            i == 0 ? "0" : (i == bins - 1 ? "1" : (i == bins / 2 ? ".5" : ""))
+        }
+        let total = max(1, stats.histogram.reduce(0, +))
+        let (chart, note) = inner.splitBottom(1)
+        BarChart(values: stats.histogram.map(Double.init), labels: labels, gap: 0,
+                 style: Style(fg: theme.seriesColor(0)), labelStyle: theme.muted).render(in: chart, buffer: &buffer)
+        let hardShare = Double(stats.histogram.prefix(bins / 2).reduce(0, +)) / Double(total)
+        buffer.write("below 0.5: " + DashboardState.percent(hardShare) + "  (the vote is unsure or wrong)",
+                     x: note.x, y: note.y, maxWidth: note.width, style: theme.muted, clip: note)
+    }
+
+    func renderClassErrors(_ stats: KNNEpochStatistics, in area: Rect, buffer: inout CellBuffer) {
+        let block = Block(title: "Hard (kNN-wrong) fraction per class", theme: theme)
+        block.render(in: area, buffer: &buffer)
+        let inner = block.inner(area).inset(left: 1, right: 1)
+        let names = neighbours?.data?.results.classNames ?? []
+        let top = max(stats.errorRateByClass.filter(\.isFinite).max() ?? 0, 1e-9)
+        for (c, rate) in stats.errorRateByClass.enumerated() {
+            guard c < inner.height else { break }
+            let name = c < names.count ? names[c] : "class \(c)"
+            let count = c < stats.classCounts.count ? " n=\(stats.classCounts[c])" : ""
+            let labelWidth = 12
+            let valueText = DashboardState.percent(rate)
+            let barWidth = max(0, inner.width - labelWidth - valueText.count - count.count - 2)
+            var x = buffer.write(Text.fit(name, width: labelWidth), x: inner.x, y: inner.y + c, style: theme.text, clip: inner)
+            let filled = String(DashboardState.bar(rate.isFinite ? rate / top : 0, width: barWidth).map { $0 == "·" ? " " : $0 })
+            x = buffer.write(filled + " ", x: x, y: inner.y + c, style: rate > 0.5 * top ? theme.error : Style(fg: theme.seriesColor(1)), clip: inner)
+            x = buffer.write(valueText, x: x, y: inner.y + c, style: theme.text, clip: inner)
+            buffer.write(count, x: x, y: inner.y + c, style: theme.muted, clip: inner)
+        }
+    }
+
+    func renderKNNNumbers(_ stats: KNNEpochStatistics, in area: Rect, buffer: inout CellBuffer) {
+        let block = Block(title: "Loss weights · kNN vs network", theme: theme)
+        block.render(in: area, buffer: &buffer)
+        let inner = block.inner(area).inset(left: 1, right: 1)
+        func row(_ label: String, _ value: String) -> Line {
+            Line(spans: [(Text.fit(label, width: 22), theme.muted), (value, theme.text)])
+        }
+        func num(_ v: Double?) -> String { v.map { NumberFormat.compact($0) } ?? "—" }
+        var lines: [Line] = [
+            row("feature space", stats.featureSpace ?? "—"),
+            row("kNN accuracy", DashboardState.percent(stats.knnAccuracy)),
+            row("α · mean / max weight", "\(num(stats.alpha)) · \(num(stats.meanWeight)) / \(num(stats.maxWeight))"),
+            row("focal γ · mean / max", "\(num(stats.gamma)) · \(num(stats.meanFocalWeight)) / \(num(stats.maxFocalWeight))"),
+        ]
+        if stats.agreement != nil || stats.networkAccuracy != nil {
+            lines += [
+                row("network accuracy", DashboardState.percent(stats.networkAccuracy)),
+                row("agreement", DashboardState.percent(stats.agreement)),
+                row("net ✗ kNN ✓ (helps)", DashboardState.percent(stats.networkWrongKNNRight)),
+                row("net ✓ kNN ✗", DashboardState.percent(stats.networkRightKNNWrong)),
+                row("both wrong", DashboardState.percent(stats.bothWrong)),
+                row("blend λ=\(num(stats.blendLambda))", DashboardState.percent(stats.blendedAccuracy)),
+            ]
+        } else {
+            lines.append(Line("(no network comparison recorded)", style: theme.muted))
+        }
+        Paragraph(lines).render(in: inner, buffer: &buffer)
+    }
+
+    func renderLambdaCurve(_ stats: KNNEpochStatistics, in area: Rect, buffer: inout CellBuffer) {
+        let points = stats.accuracyByLambda.map { (x: $0.lambda, y: $0.accuracy) }
+        guard !points.isEmpty else {
+            let block = Block(title: "Blend accuracy across λ", theme: theme)
+            block.render(in: area, buffer: &buffer)
+            Paragraph("no λ sweep recorded for this epoch", style: theme.muted, alignment: .center)
+                .render(in: block.inner(area).inset(top: max(0, area.height / 2 - 1)), buffer: &buffer)
+            return
+        }
+        let best = stats.accuracyByLambda.max { $0.accuracy < $1.accuracy }!
+        let block = Block(title: "Blend accuracy across λ · best λ=\(NumberFormat.compact(best.lambda))", theme: theme)
+        block.render(in: area, buffer: &buffer)
+        BrailleLineChart(series: [ChartSeries(name: "λ·kNN + (1−λ)·net", color: theme.seriesColor(4), points: points)],
+                         xRange: 0...1, formatY: { NumberFormat.fixed($0 * 100, decimals: 1) + "%" },
+                         formatX: { "λ " + NumberFormat.compact($0) }, theme: theme)
+            .render(in: block.inner(area), buffer: &buffer)
+    }
+
+    func renderKNNTrend(_ epochs: [KNNEpochStatistics], in area: Rect, buffer: inout CellBuffer) {
+        let block = Block(title: "Per epoch", theme: theme)
+        block.render(in: area, buffer: &buffer)
+        var series: [ChartSeries] = []
+        func add(_ name: String, _ i: Int, _ value: (KNNEpochStatistics) -> Double?) {
+            let points = epochs.compactMap { s in value(s).map { (x: Double(s.epoch), y: $0) } }
+            if !points.isEmpty { series.append(ChartSeries(name: name, color: theme.seriesColor(i), points: points)) }
+        }
+        add("kNN", 3, \.knnAccuracy)
+        add("net", 0, \.networkAccuracy)
+        add("blend", 4, \.blendedAccuracy)
+        guard !series.isEmpty else { return }
+        BrailleLineChart(series: series, formatY: { NumberFormat.fixed($0 * 100, decimals: 1) + "%" },
+                         formatX: { "ep " + NumberFormat.compact($0) }, theme: theme)
+            .render(in: block.inner(area), buffer: &buffer)
+    }
+}

@@ -1,0 +1,57 @@
+import TerminalUI
+
+extension DashboardState {
+    func renderLaunch(in area: Rect, buffer: inout CellBuffer) {
+        let form = launchForm
+        var title = "Launch a run"
+        if let source = form.clonedFrom { title += " · settings cloned from \(source)" }
+        let problems = form.fields.filter { $0.error != nil }.count + form.generalErrors.count
+        let footer = problems == 0 ? "ready: Enter launches, ^E queues" : "\(problems) problem\(problems == 1 ? "" : "s")"
+        let block = Block(title: title, focused: true, footer: footer, theme: theme)
+        block.render(in: area, buffer: &buffer)
+        let inner = block.inner(area).inset(left: 1, right: 1)
+        let (fieldsArea, generalArea) = inner.splitBottom(min(form.generalErrors.count, 3))
+        // One line per field, with a section heading before each new section.
+        var lines: [(field: Int?, text: String)] = []
+        var section = ""
+        for (i, field) in form.fields.enumerated() {
+            if field.section != section {
+                section = field.section
+                lines.append((nil, section))
+            }
+            lines.append((i, ""))
+        }
+        let focusLine = lines.firstIndex { $0.field == form.focus } ?? 0
+        let visible = fieldsArea.height
+        let offset = max(0, min(focusLine - visible / 2, lines.count - visible))
+        let labelWidth = 24, valueWidth = 28
+        for (row, line) in lines.dropFirst(offset).prefix(visible).enumerated() {
+            let y = fieldsArea.y + row
+            guard let i = line.field else {
+                buffer.write("── " + line.text + " ", x: fieldsArea.x, y: y, style: theme.header, clip: fieldsArea)
+                continue
+            }
+            let field = form.fields[i]
+            let focused = i == form.focus
+            var x = buffer.write(Text.fit(field.label, width: labelWidth), x: fieldsArea.x, y: y,
+                                 style: focused ? theme.titleFocused : theme.text, clip: fieldsArea)
+            var shown = field.text
+            if field.choices != nil { shown = "◀ " + shown + " ▶" } else if focused { shown += "▏" }
+            let valueStyle = focused ? theme.selection : (field.error != nil ? theme.error : theme.muted.adding(.underline))
+            x = buffer.write(Text.fit(shown, width: valueWidth), x: x, y: y, style: valueStyle, clip: fieldsArea) + 1
+            let flag = "--\(field.flag)"
+            if var error = field.error {
+                // Beside the field, its own option name is implied.
+                if error.hasPrefix(flag + " ") { error.removeFirst(flag.count + 1) }
+                buffer.write("✗ " + error, x: x, y: y, maxWidth: fieldsArea.maxX - x, style: theme.error, clip: fieldsArea)
+            } else {
+                buffer.write(field.flag == "name" ? "optional label for the list" : flag, x: x, y: y,
+                             maxWidth: fieldsArea.maxX - x, style: theme.muted, clip: fieldsArea)
+            }
+        }
+        for (row, error) in form.generalErrors.prefix(generalArea.height).enumerated() {
+            buffer.write("✗ " + error, x: generalArea.x, y: generalArea.y + row, maxWidth: generalArea.width,
+                         style: theme.error, clip: generalArea)
+        }
+    }
+}

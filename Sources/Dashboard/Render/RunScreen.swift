@@ -1,0 +1,118 @@
+import TerminalUI
+
+extension DashboardState {
+    func renderRun(in area: Rect, buffer: inout CellBuffer) {
+        guard let run = openRun else {
+            Paragraph("No run open: select one on the Runs screen and press Enter.", style: theme.muted, alignment: .center)
+                .render(in: area.inset(top: area.height / 2), buffer: &buffer)
+            return
+        }
+        let (header, rest) = area.splitTop(2)
+        renderRunHeader(run, in: header, buffer: &buffer)
+        let chartHeight = max(8, rest.height * 3 / 5)
+        let (charts, bottom) = rest.splitTop(chartHeight)
+        let halves = charts.split(.horizontal, [.flex(1), .flex(1)])
+        let data = metrics[run.id] ?? RunMetrics()
+        let xMax = Double(max(run.epochs, 1))
+        renderLossChart(data, in: halves[0], xMax: xMax, buffer: &buffer)
+        renderAccuracyChart(data, in: halves[1], xMax: xMax, buffer: &buffer)
+        let columns = bottom.split(.horizontal, [.fixed(min(44, bottom.width / 3)), .flex(1)])
+        renderSettings(run, in: columns[0], buffer: &buffer)
+        let log = logLines[run.id] ?? []
+        let logBlock = Block(title: "worker.log", footer: "\(log.count) lines", theme: theme)
+        logBlock.render(in: columns[1], buffer: &buffer)
+        let logInner = logBlock.inner(columns[1]).inset(left: 1)
+        let shown = log.suffix(logInner.height)
+        Paragraph(shown.map { line in
+            let lower = line.lowercased()
+            return Line(line, style: lower.contains("error") || lower.contains("fail") ? theme.error : theme.text)
+        }).render(in: logInner, buffer: &buffer)
+        if log.isEmpty {
+            buffer.write("(no log yet)", x: logInner.x, y: logInner.y, style: theme.muted, clip: logInner)
+        }
+    }
+
+    func renderRunHeader(_ run: RunRow, in area: Rect, buffer: inout CellBuffer) {
+        let top = area.row(0)
+        var x = buffer.write(" " + run.name + " ", x: top.x, y: top.y, style: theme.header, clip: top)
+        x = buffer.write(run.id + "  ", x: x, y: top.y, style: theme.muted, clip: top)
+        x = buffer.write(run.state.rawValue, x: x, y: top.y, style: style(for: run.state), clip: top)
+        x = buffer.write("  " + run.modelLabel, x: x, y: top.y, style: theme.text, clip: top)
+        x = buffer.write("  best val " + DashboardState.percent(run.bestValidationAccuracy) + "  best test "
+                         + DashboardState.percent(run.bestTestAccuracy), x: x, y: top.y, style: theme.text, clip: top)
+        if let speed = run.imagesPerSecond {
+            x = buffer.write("  \(NumberFormat.compact(speed)) img/s", x: x, y: top.y, style: theme.muted, clip: top)
+        }
+        if run.state == .running {
+            buffer.write("  ETA " + DashboardState.duration(run.etaSeconds), x: x, y: top.y, style: theme.muted, clip: top)
+        }
+        let second = area.row(1).inset(left: 1, right: 1)
+        let label = "epoch \(run.epoch)/\(run.epochs)  step \(run.step)/\(run.totalSteps)  \(Int((run.progress * 100).rounded(.down)))%"
+        Gauge(ratio: run.progress, label: label, theme: theme).render(in: second, buffer: &buffer)
+        if let problem = run.problem ?? run.lastError {
+            buffer.write(" ⚠ " + problem, x: second.x, y: second.y, maxWidth: second.width, style: theme.error, clip: second)
+        }
+    }
+
+    var smoothingLabel: String {
+        smoothingOn && smoothing > 0 ? "smoothing \(NumberFormat.fixed(smoothing, decimals: 1)) (m off)" : "smoothing off (m on)"
+    }
+
+    func renderLossChart(_ data: RunMetrics, in area: Rect, xMax: Double, buffer: inout CellBuffer) {
+        var series: [ChartSeries] = []
+        let train = data.series(.train, epochLinesOnly: !showStepLines) { $0.loss }
+        if !train.isEmpty { series.append(ChartSeries(name: "train", color: theme.seriesColor(0), points: train)) }
+        let val = data.series(.val) { $0.loss }
+        if !val.isEmpty { series.append(ChartSeries(name: "val", color: theme.seriesColor(1), points: val)) }
+        let test = data.series(.test) { $0.loss }
+        if !test.isEmpty { series.append(ChartSeries(name: "test", color: theme.seriesColor(2), points: test)) }
+        renderChart(title: "Loss · " + smoothingLabel, series: series, xMax: xMax, percent: false, in: area, buffer: &buffer)
+    }
+
+    func renderAccuracyChart(_ data: RunMetrics, in area: Rect, xMax: Double, buffer: inout CellBuffer) {
+        var series: [ChartSeries] = []
+        func add(_ name: String, _ index: Int, _ points: [(x: Double, y: Double)]) {
+            if !points.isEmpty { series.append(ChartSeries(name: name, color: theme.seriesColor(index), points: points)) }
+        }
+        add("train", 0, data.series(.train, epochLinesOnly: !showStepLines) { $0.accuracy })
+        add("val", 1, data.series(.val) { $0.accuracy })
+        add("test", 2, data.series(.test) { $0.accuracy })
+        add("kNN", 3, data.series(.test) { $0.knnAccuracy } + data.series(.val) { $0.knnAccuracy }.filter { _ in data.series(.test) { $0.knnAccuracy }.isEmpty })
+        add("blend", 4, data.series(.test) { $0.blendedAccuracy })
+        let last = data.points.last { $0.split == .test && $0.accuracy != nil }?.accuracy
+        let title = "Accuracy" + (last.map { " · test " + DashboardState.percent($0) } ?? "")
+        renderChart(title: title, series: series, xMax: xMax, percent: true, in: area, buffer: &buffer)
+    }
+
+    /// A chart in a block; the x range is the whole planned training, so new points never
+    /// rescale the view.
+    func renderChart(title: String, series: [ChartSeries], xMax: Double, percent: Bool, in area: Rect,
+                     buffer: inout CellBuffer) {
+        let block = Block(title: title, theme: theme)
+        block.render(in: area, buffer: &buffer)
+        let inner = block.inner(area)
+        guard !series.isEmpty else {
+            Paragraph("waiting for metrics…", style: theme.muted, alignment: .center)
+                .render(in: inner.inset(top: inner.height / 2), buffer: &buffer)
+            return
+        }
+        let dataMax = series.flatMap { $0.points.map(\.x) }.max() ?? 0
+        let chart = BrailleLineChart(series: series, xRange: 0...max(xMax, dataMax, 1), smoothing: effectiveSmoothing,
+                                     formatY: percent ? { NumberFormat.fixed($0 * 100, decimals: 1) + "%" } : { NumberFormat.compact($0) },
+                                     formatX: { "ep " + NumberFormat.compact($0) }, theme: theme)
+        chart.render(in: inner, buffer: &buffer)
+    }
+
+    func renderSettings(_ run: RunRow, in area: Rect, buffer: inout CellBuffer) {
+        let block = Block(title: "Settings", footer: run.settings.isEmpty ? "" : "↑↓", theme: theme)
+        block.render(in: area, buffer: &buffer)
+        let inner = block.inner(area).inset(left: 1)
+        guard !run.settings.isEmpty else {
+            buffer.write(run.problem ?? "(no config.json)", x: inner.x, y: inner.y, maxWidth: inner.width, style: theme.muted, clip: inner)
+            return
+        }
+        let keyWidth = min(20, (run.settings.map(\.key.count).max() ?? 0) + 1)
+        let lines = run.settings.map { Line(spans: [(Text.fit($0.key, width: keyWidth), theme.muted), ($0.value, theme.text)]) }
+        Paragraph(lines, scroll: min(settingsScroll, max(0, lines.count - inner.height))).render(in: inner, buffer: &buffer)
+    }
+}

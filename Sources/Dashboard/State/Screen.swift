@@ -1,0 +1,72 @@
+/// The dashboard's screens, in tab order.
+public enum Screen: Int, CaseIterable, Equatable, Sendable {
+    case runs, run, compare, kernels, knn, neighbours, launch
+
+    public var title: String {
+        switch self {
+        case .runs: return "Runs"
+        case .run: return "Run"
+        case .compare: return "Compare"
+        case .kernels: return "Kernels"
+        case .knn: return "kNN"
+        case .neighbours: return "Neighbours"
+        case .launch: return "Launch"
+        }
+    }
+
+    /// Screens that show one run (the open one).
+    public var showsOneRun: Bool { self == .run || self == .kernels || self == .knn || self == .neighbours }
+}
+
+/// How the Runs table is ordered.
+public enum RunSort: Int, CaseIterable, Equatable, Sendable {
+    case created, name, state, progress, bestValidation, bestTest, speed
+
+    public var title: String {
+        switch self {
+        case .created: return "created"
+        case .name: return "name"
+        case .state: return "state"
+        case .progress: return "progress"
+        case .bestValidation: return "best val"
+        case .bestTest: return "best test"
+        case .speed: return "speed"
+        }
+    }
+}
+
+/// The curve the Compare chart shows for each selected run.
+public enum CompareMetric: Int, CaseIterable, Equatable, Sendable {
+    case valAccuracy, testAccuracy, trainLoss, valLoss, trainAccuracy
+
+    public var title: String {
+        switch self {
+        case .valAccuracy: return "val accuracy"
+        case .testAccuracy: return "test accuracy"
+        case .trainLoss: return "train loss"
+        case .valLoss: return "val loss"
+        case .trainAccuracy: return "train accuracy"
+        }
+    }
+}
+
+/// Which queries the Neighbours screen lists.
+public enum NeighbourFilter: Equatable, Sendable {
+    case all, misclassified, hard, label(Int)
+
+    public var title: String {
+        switch self {
+        case .all: return "all"
+        case .misclassified: return "misclassified"
+        case .hard: return "hard"
+        case .label(let c): return "class \(c)"
+        }
+    }
+}
+
+/// What to do to runs from the keyboard.
+public enum RunControlAction: String, Equatable, Sendable {
+    case pause, resume, stop, delete
+    /// Resume a stopped or failed run from its latest checkpoint.
+    case resumeFromCheckpoint = "resume from checkpoint"
+}

@@ -1,0 +1,161 @@
+import Dashboard
+import Foundation
+import RunStore
+import XCTest
+
+final class EffectRunnerTests: XCTestCase {
+    var fixtures: RunFixtures!
+    var controller: FakeRunController!
+    var runner: EffectRunner!
+
+    override func setUpWithError() throws {
+        fixtures = try RunFixtures()
+        controller = FakeRunController(fixtures: fixtures)
+        runner = EffectRunner(runsDirectory: fixtures.root.path, controller: controller)
+    }
+
+    override func tearDown() { fixtures.remove() }
+
+    func listed() -> [RunRow] {
+        guard case .runsListed(let rows, _)? = runner.perform(.listRuns).first else { XCTFail("no listing"); return [] }
+        return rows
+    }
+
+    func testListingShowsHealthyDeadAndCorruptRunsWithoutThrowing() throws {
+        let healthy = try fixtures.makeRun(id: "20261122-100000-aaaa", name: "healthy", state: .running)
+        try fixtures.appendMetrics(healthy, epochs: 1...2)
+        // A worker whose process is gone: recorded running, shown failed.
+        try fixtures.makeRun(id: "20261122-110000-bbbb", name: "dead", state: .running, pid: 999_999)
+        // Garbage status, missing config, and an empty folder.
+        let garbage = try fixtures.makeRun(id: "20261122-120000-cccc", name: "garbage")
+        try fixtures.write("{\"state\": \"runn", to: garbage.statusURL)
+        let noConfig = try fixtures.makeRun(id: "20261122-130000-dddd")
+        try FileManager.default.removeItem(at: noConfig.configURL)
+        try FileManager.default.createDirectory(at: fixtures.root.appendingPathComponent("20261122-140000-eeee"),
+                                                withIntermediateDirectories: true)
+        let rows = Dictionary(uniqueKeysWithValues: listed().map { ($0.id, $0) })
+        XCTAssertEqual(rows.count, 5)
+        XCTAssertEqual(rows["20261122-100000-aaaa"]?.state, .running)
+        XCTAssertEqual(rows["20261122-100000-aaaa"]?.bestValidationAccuracy ?? 0, 0.7, accuracy: 1e-9, "best of 0.6, 0.7")
+        XCTAssertEqual(rows["20261122-100000-aaaa"]?.bestTestAccuracy ?? 0, 0.69, accuracy: 1e-9)
+        XCTAssertEqual(rows["20261122-110000-bbbb"]?.state, .failed, "dead pid is failed")
+        XCTAssertNotNil(rows["20261122-110000-bbbb"]?.problem)
+        XCTAssertEqual(rows["20261122-120000-cccc"]?.state, .corrupt)
+        XCTAssertTrue(rows["20261122-120000-cccc"]?.problem?.contains("status.json") == true, rows["20261122-120000-cccc"]?.problem ?? "")
+        XCTAssertNotNil(rows["20261122-130000-dddd"]?.problem, "missing config is reported")
+        XCTAssertEqual(rows["20261122-140000-eeee"]?.state, .corrupt)
+        // And they render.
+        var state = DashboardState(width: 140, height: 30, theme: .monochrome)
+        _ = state.update(.runsListed(Array(rows.values), error: nil))
+        XCTAssertTrue(screenText(state).contains("corrupt"))
+    }
+
+    func testMissingRunsFolderIsAMessageNotAnError() {
+        let runner = EffectRunner(runsDirectory: fixtures.root.path + "/nope", controller: controller)
+        guard case .runsListed(let rows, let error)? = runner.perform(.listRuns).first else { return XCTFail() }
+        XCTAssertTrue(rows.isEmpty)
+        XCTAssertTrue(error?.contains("no run folder") == true)
+    }
+
+    func testTailReadsOnlyWhatWasAppendedAndWaitsForAHalfWrittenLine() throws {
+        let run = try fixtures.makeRun(id: "20261122-100000-aaaa")
+        try fixtures.appendMetrics(run, epochs: 1...1)
+        func tail() -> [MetricPoint] {
+            guard case .metricsAppended(_, let points, _)? = runner.perform(.tailMetrics(runIDs: [run.id.rawValue])).first else { return [] }
+            return points
+        }
+        XCTAssertEqual(tail().map(\.split), [.train, .val, .test])
+        XCTAssertEqual(tail(), [], "nothing new")
+        let handle = try FileHandle(forWritingTo: run.metricsURL)
+        handle.seekToEndOfFile()
+        handle.write(Data("{\"time\":\"2026-11-22T12:00:00Z\",\"epoch\":2,\"step\":20,\"split\":\"val\",\"loss\":0.5,\"accu".utf8))
+        XCTAssertEqual(tail(), [], "half-written line waits")
+        handle.write(Data("racy\":0.8}\n".utf8))
+        try handle.close()
+        let points = tail()
+        XCTAssertEqual(points.count, 1)
+        XCTAssertEqual(points.first?.accuracy, 0.8)
+        XCTAssertEqual(points.first?.x, 2)
+    }
+
+    func testSnapshotsLoadAndCorruptOnesAreReported() throws {
+        let run = try fixtures.makeRun(id: "20261122-100000-aaaa")
+        try fixtures.write(RunFixtures.kernelJSON(epoch: 1, diagonal: [1, 1, 1, 1, 1.2, 1, 1, 1, 1]), to: run.kernelSnapshotURL(epoch: 1))
+        try fixtures.write("{not json", to: run.kernelSnapshotURL(epoch: 2))
+        guard case .kernelsLoaded(_, let epochs, let snapshot, let error)? = runner.perform(.loadKernels(runID: run.id.rawValue, epoch: 1)).first
+        else { return XCTFail() }
+        XCTAssertEqual(epochs, [1, 2])
+        XCTAssertEqual(snapshot?.layers.count, 2)
+        XCTAssertEqual(snapshot?.layers[0].shapeMap?[4], 1.2)
+        XCTAssertEqual(snapshot?.layers[0].effectiveKernels?.isConsistent, true)
+        XCTAssertNil(error)
+        guard case .kernelsLoaded(_, _, let newest, let newestError)? = runner.perform(.loadKernels(runID: run.id.rawValue, epoch: nil)).first
+        else { return XCTFail() }
+        XCTAssertNil(newest)
+        XCTAssertTrue(newestError?.contains("epoch-002.json") == true, newestError ?? "")
+
+        try fixtures.write(RunFixtures.knnJSON(epoch: 1, knnAccuracy: 0.8), to: run.knnSnapshotURL(epoch: 1))
+        try fixtures.write("{\"epoch\":2}", to: run.knnSnapshotURL(epoch: 2))
+        guard case .knnLoaded(_, let stats, let knnError)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first else { return XCTFail() }
+        XCTAssertNil(knnError)
+        XCTAssertEqual(stats.map(\.epoch), [1, 2], "a sparse file still decodes")
+        XCTAssertEqual(stats[0].accuracyByLambda.map(\.lambda), [0, 0.5, 1])
+        XCTAssertEqual(stats[0].networkWrongKNNRight, 0.05)
+        XCTAssertEqual(stats[0].errorRateByClass, [0.1, 0.5, 0.25])
+        XCTAssertTrue(stats[1].histogram.isEmpty)
+    }
+
+    func testNeighbourImagesAreSplitIntoQueriesAndTrainingImages() throws {
+        let run = try fixtures.makeRun(id: "20261122-100000-aaaa")
+        let (json, images) = RunFixtures.neighbourFiles(queries: 3, k: 4)
+        try fixtures.write(json, to: run.neighboursURL(extension: "json"))
+        try Data(images).write(to: run.url.appendingPathComponent("neighbours-images.bin"))
+        guard case .neighboursLoaded(_, let data?, let error)? = runner.perform(.loadNeighbours(runID: run.id.rawValue)).first
+        else { return XCTFail() }
+        XCTAssertNil(error)
+        XCTAssertEqual(data.results.queries.count, 3)
+        XCTAssertEqual(data.queryImages.map { $0.max() }, [100, 101, 102], "query q is image q")
+        XCTAssertEqual(data.trainImages[1000]?.max(), 103, "first training image follows the queries")
+        XCTAssertEqual(data.trainImages.count, 12)
+        // A truncated image file is a warning, not a failure.
+        try Data(images.prefix(784 * 4)).write(to: run.url.appendingPathComponent("neighbours-images.bin"))
+        guard case .neighboursLoaded(_, let partial?, let warning)? = runner.perform(.loadNeighbours(runID: run.id.rawValue)).first
+        else { return XCTFail() }
+        XCTAssertEqual(partial.trainImages.count, 1)
+        XCTAssertNotNil(warning)
+    }
+
+    func testControlGoesThroughTheControllerAndFailuresComeBackAsMessages() throws {
+        try fixtures.makeRun(id: "20261122-100000-aaaa")
+        try fixtures.makeRun(id: "20261122-110000-bbbb")
+        guard case .controlFinished(_, _, let errors)? = runner.perform(.control(.pause, runIDs: ["20261122-100000-aaaa", "20261122-110000-bbbb"])).first
+        else { return XCTFail() }
+        XCTAssertEqual(errors, [])
+        XCTAssertEqual(controller.calls, ["pause 20261122-100000-aaaa", "pause 20261122-110000-bbbb"])
+        controller.failNext = "no such worker"
+        guard case .controlFinished(_, _, let failed)? = runner.perform(.control(.stop, runIDs: ["20261122-100000-aaaa"])).first
+        else { return XCTFail() }
+        XCTAssertEqual(failed.count, 1)
+        XCTAssertTrue(failed[0].contains("no such worker"))
+        _ = runner.perform(.control(.delete, runIDs: ["20261122-110000-bbbb"]))
+        XCTAssertEqual(listed().map(\.id), ["20261122-100000-aaaa"])
+    }
+
+    func testLaunchFromTheFormCreatesARunThatTheListShows() {
+        var state = DashboardState(width: 120, height: 30, theme: .monochrome)
+        _ = state.press(.character("n"))
+        state.type("smoke")
+        var pending = state.press(.enter)
+        var rounds = 0
+        while !pending.isEmpty && rounds < 10 {
+            let effect = pending.removeFirst()
+            for message in runner.perform(effect) { pending += state.update(message) }
+            rounds += 1
+        }
+        XCTAssertEqual(controller.calls, ["launch 20270101-000001-beef epochs=15"])
+        XCTAssertEqual(state.screen, .runs)
+        XCTAssertEqual(state.selectedRun?.name, "smoke")
+        XCTAssertEqual(state.selectedRun?.state, .queued)
+        XCTAssertTrue(state.notice?.text.contains("Launched") == true)
+    }
+}

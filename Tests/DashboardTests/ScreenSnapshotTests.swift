@@ -1,0 +1,145 @@
+import Dashboard
+import Foundation
+import TerminalUI
+import XCTest
+
+/// Every screen rendered from scripted messages at 110×32, compared with text snapshots.
+final class ScreenSnapshotTests: XCTestCase {
+    let runID = "20261122-110000-bbbb"
+
+    func scripted() -> DashboardState {
+        var state = DashboardState(width: 110, height: 32, theme: .monochrome)
+        _ = state.update(.tick(now: 10))
+        _ = state.update(.runsListed(sampleRows(), error: nil))
+        return state
+    }
+
+    func metricPoints() -> [MetricPoint] {
+        var points: [MetricPoint] = []
+        for e in 1...3 {
+            for s in 0..<5 {
+                let x = Double(e - 1) + Double(s + 1) / 5
+                points.append(MetricPoint(x: x, epoch: e, split: .train, isStepLine: true, loss: 2 / (1 + x), accuracy: 0.5 + 0.1 * x))
+            }
+            points.append(MetricPoint(x: Double(e), epoch: e, split: .val, loss: 1.5 / Double(e + 1), accuracy: 0.6 + 0.08 * Double(e)))
+            points.append(MetricPoint(x: Double(e), epoch: e, split: .test, loss: 1.6 / Double(e + 1), accuracy: 0.58 + 0.08 * Double(e),
+                                      knnAccuracy: 0.55 + 0.07 * Double(e), blendedAccuracy: 0.6 + 0.08 * Double(e)))
+        }
+        return points
+    }
+
+    func testRunsScreen() {
+        var state = scripted()
+        _ = state.press(.down, .character(" "))
+        assertSnapshot(state, named: "runs")
+    }
+
+    func testRunsScreenEmptyAndFiltered() {
+        var state = DashboardState(width: 110, height: 32, theme: .monochrome)
+        _ = state.update(.runsListed([], error: nil))
+        assertSnapshot(state, named: "runs-empty")
+        state = scripted()
+        _ = state.press(.character("/"))
+        state.type("zzz")
+        assertSnapshot(state, named: "runs-filter-no-match")
+    }
+
+    func testRunScreenWithLiveMetrics() {
+        var state = scripted()
+        _ = state.press(.down, .down, .enter)
+        _ = state.update(.metricsAppended(runID: runID, points: metricPoints(), restarted: false))
+        _ = state.update(.logLoaded(runID: runID, lines: ["epoch 1 done", "epoch 2 done", "ERROR: nothing really"]))
+        assertSnapshot(state, named: "run")
+    }
+
+    func testCompareScreenDiffOnly() {
+        var state = scripted()
+        _ = state.press(.down, .character(" "), .character(" "))
+        _ = state.update(.metricsAppended(runID: runID, points: metricPoints(), restarted: false))
+        _ = state.press(.character("3"), .character("f"))
+        assertSnapshot(state, named: "compare")
+    }
+
+    func testKernelsScreen() throws {
+        var state = scripted()
+        _ = state.press(.down, .down, .enter, .character("4"))
+        let json = RunFixtures.kernelJSON(epoch: 2, diagonal: [0.8, 1, 0.8, 1, 1.5, 1, 0.8, 1, 0.8])
+        let snapshot = try JSONDecoder().decode(KernelSnapshot.self, from: Data(json.utf8))
+        _ = state.update(.kernelsLoaded(runID: runID, epochs: [1, 2], snapshot: snapshot, error: nil))
+        assertSnapshot(state, named: "kernels")
+    }
+
+    func testKNNScreen() throws {
+        var state = scripted()
+        _ = state.press(.down, .down, .enter, .character("5"))
+        let stats = try [1, 2].map { try JSONDecoder().decode(KNNEpochStatistics.self, from: Data(RunFixtures.knnJSON(epoch: $0, knnAccuracy: 0.7 + 0.05 * Double($0)).utf8)) }
+        _ = state.update(.knnLoaded(runID: runID, epochs: stats, error: nil))
+        assertSnapshot(state, named: "knn")
+        _ = state.press(.left)
+        XCTAssertTrue(screenText(state).contains("[1]"), "← steps to epoch 1")
+    }
+
+    func testNeighboursScreenAndFilters() throws {
+        var state = scripted()
+        _ = state.press(.down, .down, .enter, .character("6"))
+        let (json, images) = RunFixtures.neighbourFiles(queries: 4, k: 6)
+        let results = try JSONDecoder().decode(NeighbourResults.self, from: Data(json.utf8))
+        _ = state.update(.neighboursLoaded(runID: runID, data: NeighbourBrowserData(results: results, imageFile: images), error: nil))
+        _ = state.press(.right, .right)
+        assertSnapshot(state, named: "neighbours")
+        _ = state.press(.character("f"))  // misclassified only: queries 1 and 3
+        XCTAssertEqual(state.filteredQueryIndices, [1, 3])
+        XCTAssertEqual(state.selectedQuery?.testIndex, 7)
+        _ = state.press(.character("f"))  // hard only
+        XCTAssertEqual(state.filteredQueryIndices, [1])
+        _ = state.press(.character("f"), .character("l"), .character("l"))  // class 1
+        XCTAssertEqual(state.neighbours?.filter, .label(1))
+        XCTAssertEqual(state.filteredQueryIndices, [1])
+    }
+
+    func testLaunchScreenWithAnError() {
+        var state = scripted()
+        _ = state.press(.character("n"), .down, .down, .down)  // stem width
+        _ = state.press(.backspace, .backspace)
+        state.type("-4")
+        assertSnapshot(state, named: "launch")
+    }
+
+    func testHelpAndConfirmationOverlays() {
+        var state = scripted()
+        _ = state.press(.character("?"))
+        assertSnapshot(state, named: "help")
+        _ = state.press(.escape, .character("d"))
+        assertSnapshot(state, named: "confirm-delete")
+    }
+
+    func testEveryScreenSurvivesTinyAndOddSizes() throws {
+        var state = scripted()
+        _ = state.press(.down, .down, .enter)
+        _ = state.update(.metricsAppended(runID: runID, points: metricPoints(), restarted: false))
+        let (json, images) = RunFixtures.neighbourFiles(queries: 2, k: 3)
+        for screen in Screen.allCases {
+            _ = state.update(.key(.character(Character(String(screen.rawValue + 1)))))
+            if screen == .neighbours {
+                let results = try JSONDecoder().decode(NeighbourResults.self, from: Data(json.utf8))
+                _ = state.update(.neighboursLoaded(runID: runID, data: NeighbourBrowserData(results: results, imageFile: images), error: nil))
+            }
+            for (w, h) in [(0, 0), (1, 1), (70, 20), (71, 21), (250, 80)] {
+                var sized = state
+                _ = sized.update(.resized(width: w, height: h))
+                var buffer = CellBuffer(width: w, height: h)
+                sized.render(into: &buffer)
+                XCTAssertEqual(buffer.width, w, "\(screen) at \(w)×\(h)")
+            }
+        }
+    }
+
+    func testBenchmarkFrameRendersTheBusiestScreen() {
+        let first = DashboardBenchmark.renderAndDiff(width: 200, height: 60)
+        XCTAssertEqual(first.changedCells, 200 * 60, "a first frame sends everything")
+        let second = DashboardBenchmark.renderAndDiff(width: 200, height: 60, frame: 1, previous: first.buffer)
+        XCTAssertGreaterThan(second.changedCells, 0)
+        XCTAssertLessThan(second.changedCells, 200 * 60)
+        XCTAssertTrue(first.buffer.lines().joined().contains("Accuracy"))
+    }
+}
