@@ -73,6 +73,10 @@ public final class RunExecutor {
         let model = try ModelFactory.build(configuration, classCount: data.train.classCount,
                                            imageHeight: data.train.height, imageWidth: data.train.width)
         log("model: \(model.label), \(model.parameterCount) parameters")
+        try run.writeJSON(.object(["label": .string(model.label),
+                                   "parameterCount": .number(Double(model.parameterCount)),
+                                   "featureCount": .number(Double(model.featureCount))]),
+                          to: run.url.appendingPathComponent("model.json"))
         let trainer = try Trainer(configuration: configuration, data: data, model: model)
         status.totalSteps = trainer.totalSteps
 
