@@ -1,13 +1,17 @@
 import Foundation
 
 extension TrainingConfiguration {
-    /// Every setting as a JSON object (the `settings` member of config.json).
+    /// Every setting as a JSON object (the `settings` member of config.json), in the
+    /// order the options are declared.
     public var settingsObject: JSONObject {
-        let encoder = JSONEncoder()
-        guard let data = try? encoder.encode(self),
+        guard let data = try? JSONEncoder().encode(self),
               let value = try? JSONDecoder().decode(JSONValue.self, from: data),
-              let object = value.objectValue else { return [:] }
-        return object
+              let unordered = value.objectValue else { return [:] }
+        var ordered = JSONObject()
+        for case let (label?, _) in Mirror(reflecting: self).children {
+            ordered[label] = unordered[label] ?? .null
+        }
+        return ordered
     }
 
     /// Reads settings written by any version: missing keys keep their defaults, so a

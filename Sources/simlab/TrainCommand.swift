@@ -18,6 +18,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Run as a background worker and print the run id.")
     var detach = false
 
+    func validate() throws {
+        _ = try options.configuration()
+    }
+
     func run() throws {
         let configuration = try options.configuration()
         let launcher = RunLauncher(runsDirectory: runs.url)
