@@ -94,7 +94,14 @@ struct QueueCommand: ParsableCommand {
 
 /// Turns a control error into a clean command-line failure.
 func perform(_ action: () throws -> Void) throws {
-    do { try action() } catch let error as RunLauncher.ControlError {
-        throw ValidationError(error.description)
+    do { try action() } catch {
+        throw CommandFailure("\(error)")
     }
+}
+
+/// A failure reported as "Error: <message>" with exit code 1 and no usage text (the
+/// command line was right; what it asked for could not be done).
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
