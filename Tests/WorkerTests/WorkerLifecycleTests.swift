@@ -64,8 +64,13 @@ final class WorkerLifecycleTests: XCTestCase {
         for epoch in 1...Self.epochs { XCTAssertNoThrow(try run.readJSON(from: run.kernelSnapshotURL(epoch: epoch))) }
         XCTAssertFalse(fm.fileExists(atPath: run.url.appendingPathComponent("evaluation.json").path),
                        "--no-knn-eval writes no evaluation")
+        // The worker logs "finished" just after it writes the final status.
+        try harness.waitUntil("worker.log to say finished", run: run, timeout: 10) {
+            LogTail.lastLines(of: run.workerLogURL, count: 1).first?.hasSuffix(" finished") ?? false
+        }
         let log = LogTail.lastLines(of: run.workerLogURL, count: 50)
-        XCTAssertTrue(log.contains { $0.hasSuffix("finished") }, "worker.log ends with finished: \(log)")
+        XCTAssertEqual(log.filter { $0.contains(" epoch ") && $0.contains("/\(Self.epochs): train loss") }.count, Self.epochs,
+                       "one log line per epoch: \(log)")
 
         if Self.reference == nil { Self.reference = SimlabHarness.deterministic(run) }
         let listing = try harness.run(["runs", "--runs", harness.runs.path])
