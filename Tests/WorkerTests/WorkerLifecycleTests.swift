@@ -73,6 +73,16 @@ final class WorkerLifecycleTests: XCTestCase {
                        "one log line per epoch: \(log)")
 
         if Self.reference == nil { Self.reference = SimlabHarness.deterministic(run) }
+
+        let json = try harness.run(["export", run.id.rawValue, "--json", "--runs", harness.runs.path])
+        XCTAssertEqual(json.status, 0, "export --json: \(json.stderr)")
+        let exported = json.stdout.split(separator: "\n").map { MetricRecord.parse(line: String($0)) }
+        XCTAssertEqual(exported.compactMap { $0 }.map(SimlabHarness.Deterministic.init), records.map(SimlabHarness.Deterministic.init),
+                       "export --json gives back the metrics")
+        let csv = try harness.run(["export", run.id.rawValue, "--csv", "--runs", harness.runs.path])
+        let rows = csv.stdout.split(separator: "\n")
+        XCTAssertEqual(rows.count, records.count + 1, "export --csv: a header and a row per record")
+        XCTAssertTrue(rows.first?.hasPrefix("time,epoch,step,split,") ?? false, "csv header: \(rows.first ?? "")")
         let listing = try harness.run(["runs", "--runs", harness.runs.path])
         let row = listing.stdout.split(separator: "\n").first { $0.hasPrefix(run.id.rawValue) }
         XCTAssertNotNil(row, "`simlab runs` lists the run: \(listing.stdout)")
