@@ -43,6 +43,25 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(secondStart, firstEnd, "the second run started only after the first finished")
     }
 
+    func testQueuedRunsStartInTheOrderTheyWereQueued() throws {
+        let harness = try SimlabHarness(self)
+        let first = try harness.launch(epochs: 1)
+        try harness.waitUntil("the first run to train", run: first) { (try? first.readStatus().state) == .running }
+        // Queued back to back (usually within the same second of the clock).
+        let queued = try (0..<3).map { _ in try harness.launch(epochs: 1) }
+        var starts: [Date] = []
+        for run in queued {
+            let status = try harness.waitForState(run, [.finished, .failed, .stopped], timeout: 120)
+            XCTAssertEqual(status.state, .finished, "queued run \(run.id)")
+            starts.append(try XCTUnwrap(status.startedAt))
+        }
+        let finished = try queued.map { try XCTUnwrap(try $0.readStatus().finishedAt) }
+        for i in 1..<queued.count {
+            XCTAssertGreaterThanOrEqual(starts[i], finished[i - 1],
+                                        "run \(i + 1) of the queue started before run \(i) finished (starts \(starts), ends \(finished))")
+        }
+    }
+
     func testCorruptDatasetFailsAndShowPrintsTheErrorAndLogTail() throws {
         let harness = try SimlabHarness(self)
         let corrupt = harness.root.appendingPathComponent("corrupt-data")
