@@ -161,14 +161,23 @@ final class SimlabHarness {
 
     static func deterministic(_ run: RunDirectory) -> [Deterministic] { records(run).map(Deterministic.init) }
 
-    /// Kills (SIGKILL) the live workers recorded in the runs' status files: only processes
-    /// this test started.
+    /// Kills (SIGKILL) the `simlab worker` processes whose run directory lies in `runs` (a
+    /// fresh temporary path: only processes this test started), found through /proc so that
+    /// a worker that has not yet written its pid is caught too; waits for them to exit, so
+    /// none writes into the directory as it is removed.
     static func killWorkers(in runs: URL) {
-        for run in RunCatalog(root: runs).runDirectories() {
-            guard let status = try? run.readStatus(), !status.state.isTerminal, let pid = status.pid,
-                  pid > 0, kill(pid, 0) == 0, isSimlabWorker(pid, runDirectory: run) else { continue }
+        let prefix = runs.standardizedFileURL.path + "/"
+        var killed: [Int32] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(name), pid != getpid(),
+                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.count >= 3, arguments[1] == "worker", arguments[2].hasPrefix(prefix) else { continue }
             kill(pid, SIGKILL)
+            killed.append(pid)
         }
+        let deadline = Date().addingTimeInterval(5)
+        while !killed.allSatisfy(isGone) && Date() < deadline { usleep(20_000) }
     }
 
     /// Whether `pid` is a `simlab worker` process for this run (guards against pid reuse).
