@@ -62,6 +62,45 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         }
     }
 
+    func testStoppingAQueuedRunLeavesItStoppedAndResumeQueuesItAgain() throws {
+        let harness = try SimlabHarness(self)
+        let first = try harness.launch(epochs: 2)
+        try harness.waitUntil("the first run to train", run: first) { (try? first.readStatus().state) == .running }
+        let second = try harness.launch(epochs: 1)
+        try harness.waitUntil("the second worker to wait in the queue", run: second) {
+            (try? second.readStatus()).map { $0.state == .queued && $0.pid != nil } ?? false
+        }
+        let stop = try harness.run(["stop", second.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertEqual(stop.status, 0, "stop a queued run: \(stop.stderr)")
+        XCTAssertEqual(try harness.waitForState(second, [.stopped, .failed, .finished, .running]).state, .stopped)
+        XCTAssertEqual(try first.readStatus().state, .running, "the first run is untouched")
+        XCTAssertEqual(SimlabHarness.metricsLineCount(second), 0, "a run stopped while queued never trained")
+
+        let resume = try harness.run(["resume", second.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertEqual(resume.status, 0, "resume: \(resume.stderr)")
+        XCTAssertEqual(try harness.waitForState(first, [.finished, .failed, .stopped]).state, .finished)
+        XCTAssertEqual(try harness.waitForState(second, [.finished, .failed, .stopped], timeout: 120).state, .finished)
+        XCTAssertEqual(SimlabHarness.records(second).filter { $0.interval == .epoch }.map(\.epoch), [1, 1, 1])
+    }
+
+    func testStopWhilePausedWritesACheckpoint() throws {
+        let harness = try SimlabHarness(self)
+        let run = try harness.launch(epochs: 3)
+        try harness.waitUntil("the first metrics line", run: run) { SimlabHarness.metricsLineCount(run) >= 1 }
+        XCTAssertEqual(try harness.run(["pause", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        let paused = try harness.waitForState(run, [.paused, .finished, .failed])
+        XCTAssertEqual(paused.state, .paused)
+        XCTAssertEqual(try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        let stopped = try harness.waitForState(run, [.stopped, .finished, .failed])
+        XCTAssertEqual(stopped.state, .stopped)
+        XCTAssertEqual(stopped.step, paused.step, "no step taken between pause and stop")
+        let checkpoint = try CheckpointFile.read(from: run.checkpointURL(named: String(format: "step-%07d", stopped.step)))
+        guard case .object(let progress)? = checkpoint.metadata["progress"], case .number(let step)? = progress["globalStep"] else {
+            return XCTFail("the stop checkpoint records its progress")
+        }
+        XCTAssertEqual(Int(step), stopped.step, "checkpoint step")
+    }
+
     func testCorruptDatasetFailsAndShowPrintsTheErrorAndLogTail() throws {
         let harness = try SimlabHarness(self)
         let corrupt = harness.root.appendingPathComponent("corrupt-data")
