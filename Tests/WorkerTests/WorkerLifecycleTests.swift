@@ -162,11 +162,20 @@ final class WorkerLifecycleTests: XCTestCase {
     }
 
     func testKilledWorkerIsShownFailedAndResumesWithNothingLostOrDuplicated() throws {
+        try killAndResume(inEpoch: 2)
+    }
+
+    /// Before the first checkpoint: the resumed run starts over and drops the partial lines.
+    func testWorkerKilledInTheFirstEpochStartsOverOnResume() throws {
+        try killAndResume(inEpoch: 1)
+    }
+
+    private func killAndResume(inEpoch killEpoch: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let reference = try referenceHistory()
         let harness = try SimlabHarness(self)
         let run = try harness.launch(epochs: Self.epochs)
-        try harness.waitUntil("a step line of epoch 2", run: run) {
-            SimlabHarness.records(run).contains { $0.epoch == 2 && $0.interval == .steps }
+        try harness.waitUntil("a step line of epoch \(killEpoch)", run: run) {
+            SimlabHarness.records(run).contains { $0.epoch == killEpoch && $0.interval == .steps }
         }
         let before = try run.readStatus()
         let pid = try XCTUnwrap(before.pid, "running worker pid")
