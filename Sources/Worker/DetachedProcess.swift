@@ -33,6 +33,9 @@ public enum DetachedProcess {
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&fileActions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+        // Nothing else of the launcher's: an inherited pipe would keep whoever reads its
+        // other end (a shell's `$(simlab train --detach)`, a test) waiting for the worker.
+        closeInheritedDescriptors(&fileActions)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -65,6 +68,24 @@ public enum DetachedProcess {
             _ = waitpid(child, &status, 0)
         }
         return child
+    }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+; not visible to the importer).
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
+
+    /// Makes the child close every descriptor from 3 up; without closefrom, marks this
+    /// process's descriptors close-on-exec instead.
+    static func closeInheritedDescriptors(_ fileActions: inout posix_spawn_file_actions_t) {
+        if let addCloseFrom, addCloseFrom(&fileActions, 3) == 0 { return }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in names.compactMap({ Int32($0) }) where descriptor >= 3 {
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// Whether a process with this pid exists (it may belong to another user).

@@ -53,7 +53,8 @@ public enum WorkerProcess {
         var id: RunID
         var queuedAt: Date
         static func < (a: QueuePosition, b: QueuePosition) -> Bool {
-            let (x, y) = (a.queuedAt.timeIntervalSince1970.rounded(), b.queuedAt.timeIntervalSince1970.rounded())
+            // status.json keeps queuedAt to the millisecond; compare at that precision.
+            let (x, y) = ((a.queuedAt.timeIntervalSince1970 * 1000).rounded(), (b.queuedAt.timeIntervalSince1970 * 1000).rounded())
             return x != y ? x < y : a.id < b.id
         }
     }

@@ -1,12 +1,21 @@
 import Foundation
 
-/// Whether a process id still names a process (`kill(pid, 0)`).
+/// Whether a process id still names a running process (`kill(pid, 0)`, zombies excluded).
 public enum ProcessLiveness {
-    /// False only when the system says there is no such process (ESRCH). A process owned by
-    /// another user (EPERM) counts as alive.
+    /// False when the system says there is no such process (ESRCH) or when the process has
+    /// exited and waits to be reaped (a zombie: a killed worker whose parent has not yet
+    /// collected it still answers `kill(pid, 0)`). A process owned by another user (EPERM)
+    /// counts as alive.
     public static func isAlive(pid: Int32) -> Bool {
         guard pid > 0 else { return false }
-        if kill(pid, 0) == 0 { return true }
+        if kill(pid, 0) == 0 { return !isZombie(pid: pid) }
         return errno != ESRCH
+    }
+
+    /// Whether /proc says the process is a zombie (state `Z`); false where there is no /proc.
+    public static func isZombie(pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 }

@@ -71,7 +71,8 @@ public struct RunStatus: Equatable, Sendable {
         if let lastError { object["lastError"] = .string(lastError) }
         if let startedAt { object["startedAt"] = .string(ISOTime.format(startedAt)) }
         if let finishedAt { object["finishedAt"] = .string(ISOTime.format(finishedAt)) }
-        if let queuedAt { object["queuedAt"] = .string(ISOTime.format(queuedAt)) }
+        // Milliseconds: runs queued within the same second must still start in order.
+        if let queuedAt { object["queuedAt"] = .string(ISOTime.format(queuedAt, milliseconds: true)) }
         if let imagesPerSecond, imagesPerSecond.isFinite { object["imagesPerSecond"] = .number(imagesPerSecond) }
         if let etaSeconds, etaSeconds.isFinite { object["etaSeconds"] = .number(etaSeconds) }
         return .object(object)

@@ -1,2 +1,0 @@
-/// Datasets, the training loop, evaluation and checkpoints.
-public enum TrainingModule {}

@@ -1,0 +1,195 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import RunStore
+import XCTest
+
+/// The queue of detached workers, failing runs, the end-of-run kNN evaluation files, and
+/// the command line refusing bad input before it creates anything.
+final class WorkerQueueAndFailureTests: XCTestCase {
+    func testWithOneSlotTheSecondRunWaitsAndStartsByItself() throws {
+        let harness = try SimlabHarness(self)
+        let slots = try harness.run(["queue", "--slots", "1", "--runs", harness.runs.path])
+        XCTAssertEqual(slots.status, 0, "queue --slots 1: \(slots.stderr)")
+        let first = try harness.launch(epochs: 2)
+        try harness.waitUntil("the first run to train", run: first) {
+            (try? first.readStatus().state) == .running && SimlabHarness.metricsLineCount(first) >= 1
+        }
+        let second = try harness.launch(epochs: 2)
+        // While the first trains, the second has a live worker that waits in the queue.
+        try harness.waitUntil("the second worker to join the queue", run: second) {
+            (try? second.readStatus().pid) != nil
+        }
+        var sawBothWhileFirstRan = false
+        while (try? first.readStatus().state) == .running {
+            let status = try second.readStatus()
+            XCTAssertEqual(status.state, .queued, "second run while the first is running")
+            XCTAssertEqual(SimlabHarness.metricsLineCount(second), 0, "second run wrote metrics while queued")
+            if let pid = status.pid, !SimlabHarness.isGone(pid) { sawBothWhileFirstRan = true }
+            let queue = try harness.run(["queue", "--runs", harness.runs.path])
+            if (try? first.readStatus().state) == .running {
+                XCTAssertTrue(queue.stdout.contains("1 of 1 busy") && queue.stdout.contains("queued: \(second.id)"),
+                              "`simlab queue` while the first runs:\n\(queue.stdout)")
+            }
+            usleep(200_000)
+        }
+        XCTAssertTrue(sawBothWhileFirstRan, "the second run's worker was alive and queued while the first trained")
+        let firstStatus = try harness.waitForState(first, [.finished, .failed, .stopped])
+        XCTAssertEqual(firstStatus.state, .finished)
+        let secondStatus = try harness.waitForState(second, [.finished, .failed, .stopped], timeout: 120)
+        XCTAssertEqual(secondStatus.state, .finished, "second run after the slot freed")
+        let firstEnd = try XCTUnwrap(firstStatus.finishedAt), secondStart = try XCTUnwrap(secondStatus.startedAt)
+        XCTAssertGreaterThanOrEqual(secondStart, firstEnd, "the second run started only after the first finished")
+    }
+
+    func testQueuedRunsStartInTheOrderTheyWereQueued() throws {
+        let harness = try SimlabHarness(self)
+        let first = try harness.launch(epochs: 1)
+        try harness.waitUntil("the first run to train", run: first) { (try? first.readStatus().state) == .running }
+        // Queued back to back (usually within the same second of the clock).
+        let queued = try (0..<3).map { _ in try harness.launch(epochs: 1) }
+        var starts: [Date] = []
+        for run in queued {
+            let status = try harness.waitForState(run, [.finished, .failed, .stopped], timeout: 120)
+            XCTAssertEqual(status.state, .finished, "queued run \(run.id)")
+            starts.append(try XCTUnwrap(status.startedAt))
+        }
+        let finished = try queued.map { try XCTUnwrap(try $0.readStatus().finishedAt) }
+        for i in 1..<queued.count {
+            XCTAssertGreaterThanOrEqual(starts[i], finished[i - 1],
+                                        "run \(i + 1) of the queue started before run \(i) finished (starts \(starts), ends \(finished))")
+        }
+    }
+
+    func testStoppingAQueuedRunLeavesItStoppedAndResumeQueuesItAgain() throws {
+        let harness = try SimlabHarness(self)
+        let first = try harness.launch(epochs: 2)
+        try harness.waitUntil("the first run to train", run: first) { (try? first.readStatus().state) == .running }
+        let second = try harness.launch(epochs: 1)
+        try harness.waitUntil("the second worker to wait in the queue", run: second) {
+            (try? second.readStatus()).map { $0.state == .queued && $0.pid != nil } ?? false
+        }
+        let stop = try harness.run(["stop", second.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertEqual(stop.status, 0, "stop a queued run: \(stop.stderr)")
+        XCTAssertEqual(try harness.waitForState(second, [.stopped, .failed, .finished, .running]).state, .stopped)
+        XCTAssertEqual(try first.readStatus().state, .running, "the first run is untouched")
+        XCTAssertEqual(SimlabHarness.metricsLineCount(second), 0, "a run stopped while queued never trained")
+
+        let resume = try harness.run(["resume", second.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertEqual(resume.status, 0, "resume: \(resume.stderr)")
+        XCTAssertEqual(try harness.waitForState(first, [.finished, .failed, .stopped]).state, .finished)
+        XCTAssertEqual(try harness.waitForState(second, [.finished, .failed, .stopped], timeout: 120).state, .finished)
+        XCTAssertEqual(SimlabHarness.records(second).filter { $0.interval == .epoch }.map(\.epoch), [1, 1, 1])
+    }
+
+    func testStopWhilePausedWritesACheckpoint() throws {
+        let harness = try SimlabHarness(self)
+        let run = try harness.launch(epochs: 3)
+        try harness.waitUntil("the first metrics line", run: run) { SimlabHarness.metricsLineCount(run) >= 1 }
+        XCTAssertEqual(try harness.run(["pause", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        let paused = try harness.waitForState(run, [.paused, .finished, .failed])
+        XCTAssertEqual(paused.state, .paused)
+        XCTAssertEqual(try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        let stopped = try harness.waitForState(run, [.stopped, .finished, .failed])
+        XCTAssertEqual(stopped.state, .stopped)
+        XCTAssertEqual(stopped.step, paused.step, "no step taken between pause and stop")
+        let checkpoint = try CheckpointFile.read(from: run.checkpointURL(named: String(format: "step-%07d", stopped.step)))
+        guard case .object(let progress)? = checkpoint.metadata["progress"], case .number(let step)? = progress["globalStep"] else {
+            return XCTFail("the stop checkpoint records its progress")
+        }
+        XCTAssertEqual(Int(step), stopped.step, "checkpoint step")
+    }
+
+    func testCorruptDatasetFailsAndShowPrintsTheErrorAndLogTail() throws {
+        let harness = try SimlabHarness(self)
+        let corrupt = harness.root.appendingPathComponent("corrupt-data")
+        try FileManager.default.copyItem(at: harness.data, to: corrupt)
+        let images = corrupt.appendingPathComponent("train-images-idx3-ubyte.gz")
+        try Data("this is not gzip data".utf8).write(to: images)
+
+        let run = try harness.launch(epochs: 1, data: corrupt)
+        let status = try harness.waitForState(run, [.failed, .finished, .stopped])
+        XCTAssertEqual(status.state, .failed, "a run on a corrupt dataset")
+        XCTAssertTrue(status.lastError?.contains(images.path) ?? false, "lastError names the file: \(status.lastError ?? "nil")")
+
+        let show = try harness.run(["show", run.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertEqual(show.status, 0, "show: \(show.stderr)")
+        XCTAssertTrue(show.stdout.contains("state     failed"), "show state:\n\(show.stdout)")
+        XCTAssertTrue(show.stdout.contains("worker.log (last lines)"), "show has the log tail:\n\(show.stdout)")
+        let logSection = show.stdout.components(separatedBy: "worker.log (last lines)").last ?? ""
+        XCTAssertTrue(logSection.contains("error:") && logSection.contains("train-images-idx3-ubyte.gz"),
+                      "the log tail shows the error:\n\(logSection)")
+        let listing = try harness.run(["runs", "--runs", harness.runs.path])
+        XCTAssertTrue(listing.stdout.split(separator: "\n").contains { $0.hasPrefix(run.id.rawValue) && $0.contains("failed") },
+                      "`simlab runs` shows it failed:\n\(listing.stdout)")
+    }
+
+    func testKNNEvaluationWritesEvaluationAndNeighbourFiles() throws {
+        let harness = try SimlabHarness(self)
+        let run = try harness.launch(epochs: 1, extra: [])
+        XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
+
+        let evaluation = try run.readJSON(from: run.url.appendingPathComponent("evaluation.json"))
+        guard case .object(let object) = evaluation else { return XCTFail("evaluation.json is not an object") }
+        for key in ["networkAccuracy", "knnAccuracy", "blendedAccuracy"] {
+            guard case .number(let value)? = object[key] else { XCTFail("evaluation.json has no number \(key)"); continue }
+            XCTAssertTrue((0...1).contains(value), "\(key) = \(value)")
+        }
+        XCTAssertEqual(object["testCount"], .number(100))
+        let knnLine = SimlabHarness.records(run).last
+        XCTAssertNotNil(knnLine?.knnAccuracy, "the last metrics line carries the kNN accuracy")
+        XCTAssertNotNil(knnLine?.blendedAccuracy, "the last metrics line carries the blended accuracy")
+        XCTAssertEqual(knnLine?.accuracy, { if case .number(let v)? = object["networkAccuracy"] { return v }; return nil }(),
+                       "the metrics line and evaluation.json agree")
+
+        let neighbours = try run.readJSON(from: run.neighboursURL(extension: "json"))
+        guard case .object(let file) = neighbours, case .array(let queries)? = file["queries"],
+              case .number(let height)? = file["imageHeight"], case .number(let width)? = file["imageWidth"],
+              case .array(let order)? = file["trainImageOrder"] else {
+            return XCTFail("neighbours.json lacks queries, image size or trainImageOrder")
+        }
+        XCTAssertFalse(queries.isEmpty, "neighbour queries")
+        XCTAssertEqual(height, Double(SyntheticIDXDataset.side))
+        let images = try XCTUnwrap(FileManager.default.contents(atPath: run.url.appendingPathComponent("neighbours-images.bin").path))
+        XCTAssertEqual(images.count, (queries.count + order.count) * Int(height) * Int(width),
+                       "neighbours-images.bin holds each query image and each listed training image")
+    }
+
+    func testInvalidOptionsAreRejectedBeforeAnythingIsCreated() throws {
+        let harness = try SimlabHarness(self)
+        let cases: [(arguments: [String], reason: String)] = [
+            (["--epochs", "0"], "--epochs must be in 1...10000, got 0"),
+            (["--batch-size", "0"], "--batch-size must be in 1...4096, got 0"),
+            (["--variant", "sideways"], "--variant must be one of"),
+            (["--widths", "4,x"], "--widths must be comma-separated integers"),
+            (["--lr", "0"], "--lr must be in (0, 10]"),
+        ]
+        for (arguments, reason) in cases {
+            let output = try harness.run(["train", "--data", harness.data.path, "--runs", harness.runs.path] + arguments)
+            XCTAssertNotEqual(output.status, 0, "train \(arguments) should fail")
+            XCTAssertTrue(output.stderr.contains(reason), "train \(arguments): stderr should say '\(reason)', got:\n\(output.stderr)")
+            let created = (try? FileManager.default.contentsOfDirectory(atPath: harness.runs.path)) ?? []
+            XCTAssertTrue(created.filter { !$0.hasPrefix(".") }.isEmpty, "train \(arguments) created \(created)")
+        }
+    }
+
+    func testMissingDatasetNamesThePathAndThePackage() throws {
+        let harness = try SimlabHarness(self)
+        let missing = harness.root.appendingPathComponent("no-such-dataset").path
+        let output = try harness.run(["train", "--data", missing, "--runs", harness.runs.path, "--epochs", "1", "--detach"])
+        XCTAssertNotEqual(output.status, 0, "train on a missing dataset should fail")
+        XCTAssertTrue(output.stderr.contains(missing), "names the path:\n\(output.stderr)")
+        XCTAssertTrue(output.stderr.contains("dataset-fashion-mnist"), "names the apt package:\n\(output.stderr)")
+        let created = (try? FileManager.default.contentsOfDirectory(atPath: harness.runs.path)) ?? []
+        XCTAssertTrue(created.filter { !$0.hasPrefix(".") }.isEmpty, "created \(created)")
+
+        // A directory with only some of the files names the missing ones.
+        let partial = harness.root.appendingPathComponent("partial")
+        try FileManager.default.copyItem(at: harness.data, to: partial)
+        try FileManager.default.removeItem(at: partial.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
+        let second = try harness.run(["train", "--data", partial.path, "--runs", harness.runs.path, "--epochs", "1", "--detach"])
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertTrue(second.stderr.contains("t10k-labels-idx1-ubyte"), "names the missing file:\n\(second.stderr)")
+    }
+}
