@@ -3,8 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
-import Foundation
 
 /// How the CLI and the dashboard steer a running worker: plain POSIX signals.
 ///
@@ -30,38 +28,50 @@ public enum ControlSignal: Sendable {
 }
 
 /// The worker side: turns incoming control signals into flags the training loop polls.
+///
+/// The handlers only store into preallocated flags (async-signal-safe); the loop reads
+/// them between steps. There is one set of flags per process.
 public final class ControlSignalReceiver: @unchecked Sendable {
-    private let lock = NSLock()
-    private var paused = false
-    private var stopRequested = false
-    private var sources: [DispatchSourceSignal] = []
-    private let queue = DispatchQueue(label: "simlab.control-signals")
+    /// [0] paused, [1] stop requested — written only by the signal handlers and `requestStop`.
+    nonisolated(unsafe) private static let flags: UnsafeMutablePointer<sig_atomic_t> = {
+        let pointer = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 2)
+        pointer.initialize(repeating: 0, count: 2)
+        return pointer
+    }()
 
     public init() {
-        let handlers: [(Int32, (ControlSignalReceiver) -> Void)] = [
-            (SIGUSR1, { $0.set { $0.paused = true } }),
-            (SIGUSR2, { $0.set { $0.paused = false } }),
-            (SIGTERM, { $0.set { $0.stopRequested = true } }),
-            (SIGINT, { $0.set { $0.stopRequested = true } }),
-            (SIGHUP, { _ in }),  // detached workers ignore a hang-up
-        ]
-        for (number, handler) in handlers {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [unowned self] in handler(self) }
-            source.resume()
-            sources.append(source)
-        }
+        _ = Self.flags  // allocate before any handler can run
+        Self.install(SIGUSR1) { _ in ControlSignalReceiver.flags[0] = 1 }
+        Self.install(SIGUSR2) { _ in ControlSignalReceiver.flags[0] = 0 }
+        Self.install(SIGTERM) { _ in ControlSignalReceiver.flags[1] = 1 }
+        Self.install(SIGINT) { _ in ControlSignalReceiver.flags[1] = 1 }
+        signal(SIGHUP, SIG_IGN)  // a detached worker ignores a hang-up
     }
 
-    private func set(_ change: (ControlSignalReceiver) -> Void) {
-        lock.lock(); defer { lock.unlock() }
-        change(self)
+    private static func install(_ number: Int32, _ handler: @convention(c) (Int32) -> Void) {
+        var action = sigaction()
+        #if canImport(Glibc)
+        action.__sigaction_handler.sa_handler = handler
+        #else
+        action.__sigaction_u.__sa_handler = handler
+        #endif
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(number, &action, nil)
+        // Make sure the signal is not blocked in this thread (spawned workers start with
+        // an empty mask; a test process may not).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, number)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
-    public var isPaused: Bool { lock.lock(); defer { lock.unlock() }; return paused }
-    public var isStopRequested: Bool { lock.lock(); defer { lock.unlock() }; return stopRequested }
+    public var isPaused: Bool { Self.flags[0] != 0 }
+    public var isStopRequested: Bool { Self.flags[1] != 0 }
 
     /// Requests a stop from inside the process (e.g. an error handler).
-    public func requestStop() { set { $0.stopRequested = true } }
+    public func requestStop() { Self.flags[1] = 1 }
+
+    /// Clears both flags (tests that reuse the process).
+    public func reset() { Self.flags[0] = 0; Self.flags[1] = 0 }
 }

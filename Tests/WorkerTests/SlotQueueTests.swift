@@ -43,6 +43,7 @@ final class SlotQueueTests: XCTestCase {
 
     func testControlSignalsSetFlags() throws {
         let receiver = ControlSignalReceiver()
+        receiver.reset()
         XCTAssertTrue(ControlSignal.pause.send(to: getpid()))
         try waitUntil { receiver.isPaused }
         ControlSignal.resume.send(to: getpid())
