@@ -128,12 +128,6 @@ final class FakeRunController: RunController {
         return id
     }
 
-    func enqueue(_ configuration: TrainingConfiguration, name: String?) throws -> String {
-        let id = try launch(configuration, name: name)
-        calls[calls.count - 1] = "enqueue \(id)"
-        return id
-    }
-
     func pause(runDirectory: String) throws { try check(); calls.append("pause \(URL(fileURLWithPath: runDirectory).lastPathComponent)") }
     func resume(runDirectory: String) throws { try check(); calls.append("resume \(URL(fileURLWithPath: runDirectory).lastPathComponent)") }
     func stop(runDirectory: String) throws { try check(); calls.append("stop \(URL(fileURLWithPath: runDirectory).lastPathComponent)") }

@@ -68,10 +68,9 @@ public final class EffectRunner {
                 }
             }
             return [.controlFinished(action: action, runIDs: ids, errors: errors)]
-        case .launch(let configuration, let name, let queue):
+        case .launch(let configuration, let name):
             do {
-                let id = queue ? try controller.enqueue(configuration, name: name)
-                               : try controller.launch(configuration, name: name)
+                let id = try controller.launch(configuration, name: name)
                 return [.launched(runID: id, error: nil)]
             } catch {
                 return [.launched(runID: nil, error: "\(error)")]
@@ -263,7 +262,17 @@ public final class EffectRunner {
                 errors.append("knn/\(url.lastPathComponent) unreadable: \(EffectRunner.describe(error))")
             }
         }
-        return .knnLoaded(runID: id, epochs: loaded, error: errors.isEmpty ? nil : errors.joined(separator: "; "))
+        var evaluation: NeighbourEvaluationSummary?
+        let evaluationURL = directory.url.appendingPathComponent("evaluation.json")
+        if let data = try? Data(contentsOf: evaluationURL) {
+            do {
+                evaluation = try JSONDecoder().decode(NeighbourEvaluationSummary.self, from: data)
+            } catch {
+                errors.append("evaluation.json unreadable: \(EffectRunner.describe(error))")
+            }
+        }
+        return .knnLoaded(runID: id, epochs: loaded, evaluation: evaluation,
+                          error: errors.isEmpty ? nil : errors.joined(separator: "; "))
     }
 
     func loadNeighbours(_ id: String) -> DashboardMessage {

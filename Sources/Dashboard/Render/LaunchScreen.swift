@@ -6,7 +6,7 @@ extension DashboardState {
         var title = "Launch a run"
         if let source = form.clonedFrom { title += " · settings cloned from \(source)" }
         let problems = form.fields.filter { $0.error != nil }.count + form.generalErrors.count
-        let footer = problems == 0 ? "ready: Enter launches, ^E queues" : "\(problems) problem\(problems == 1 ? "" : "s")"
+        let footer = problems == 0 ? "ready: Enter launches (queued while every slot is busy)" : "\(problems) problem\(problems == 1 ? "" : "s")"
         let block = Block(title: title, focused: true, footer: footer, theme: theme)
         block.render(in: area, buffer: &buffer)
         let inner = block.inner(area).inset(left: 1, right: 1)
