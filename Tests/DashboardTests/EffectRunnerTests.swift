@@ -96,13 +96,38 @@ final class EffectRunnerTests: XCTestCase {
 
         try fixtures.write(RunFixtures.knnJSON(epoch: 1, knnAccuracy: 0.8), to: run.knnSnapshotURL(epoch: 1))
         try fixtures.write("{\"epoch\":2}", to: run.knnSnapshotURL(epoch: 2))
-        guard case .knnLoaded(_, let stats, let knnError)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first else { return XCTFail() }
+        guard case .knnLoaded(_, let stats, let noEvaluation, let knnError)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
+        else { return XCTFail() }
         XCTAssertNil(knnError)
+        XCTAssertNil(noEvaluation, "no evaluation.json yet")
         XCTAssertEqual(stats.map(\.epoch), [1, 2], "a sparse file still decodes")
-        XCTAssertEqual(stats[0].accuracyByLambda.map(\.lambda), [0, 0.5, 1])
-        XCTAssertEqual(stats[0].networkWrongKNNRight, 0.05)
+        XCTAssertEqual(stats[0].accuracyByLambda.map(\.lambda), [0, 0.5, 1], "blendCurve beside the statistics")
+        XCTAssertEqual(stats[0].accuracyByLambda.map(\.accuracy), [0.85, 0.87, 0.75])
+        XCTAssertEqual(stats[0].networkWrongKNNRight, 0.05, "network comparison nested under statistics")
         XCTAssertEqual(stats[0].errorRateByClass, [0.1, 0.5, 0.25])
+        XCTAssertEqual(stats[0].histogram, [5, 10, 5, 20, 60])
+        XCTAssertEqual(stats[0].meanWeight, 1.007)
+        XCTAssertEqual(stats[0].featureSpace, "pixels")
+        XCTAssertEqual(stats[0].knnAccuracy, 0.8)
         XCTAssertTrue(stats[1].histogram.isEmpty)
+
+        // The final evaluation, then a half-written one (the worker replaces it atomically,
+        // but a copy or a crash can leave one): reported, never a crash.
+        let evaluationURL = run.url.appendingPathComponent("evaluation.json")
+        try fixtures.write(RunFixtures.evaluationJSON, to: evaluationURL)
+        guard case .knnLoaded(_, _, let evaluation?, nil)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
+        else { return XCTFail("evaluation.json not loaded") }
+        XCTAssertEqual(evaluation.k, 20)
+        XCTAssertEqual(evaluation.lambda ?? 0, 0.3, accuracy: 1e-6)
+        XCTAssertEqual(evaluation.validationCurve.map(\.lambda), [0, 0.3, 1])
+        XCTAssertEqual(evaluation.validationCurve.map(\.accuracy), [0.86, 0.9, 0.8])
+        XCTAssertEqual(evaluation.knnAccuracy, 0.82)
+        XCTAssertEqual(evaluation.testCount, 100)
+        try fixtures.write(String(RunFixtures.evaluationJSON.prefix(60)), to: evaluationURL)
+        guard case .knnLoaded(_, let stillThere, nil, let halfError?)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
+        else { return XCTFail("a half-written evaluation.json is reported") }
+        XCTAssertEqual(stillThere.count, 2)
+        XCTAssertTrue(halfError.contains("evaluation.json"), halfError)
     }
 
     func testNeighbourImagesAreSplitIntoQueriesAndTrainingImages() throws {

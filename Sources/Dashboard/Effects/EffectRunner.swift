@@ -225,7 +225,8 @@ public final class EffectRunner {
         }
         return MetricPoint(x: x, epoch: record.epoch, split: split, isStepLine: isStep, loss: record.loss,
                            accuracy: record.accuracy, knnAccuracy: record.knnAccuracy,
-                           blendedAccuracy: record.blendedAccuracy, imagesPerSecond: record.imagesPerSecond)
+                           blendedAccuracy: record.blendedAccuracy, imagesPerSecond: record.imagesPerSecond,
+                           blendLambda: record.extra["blendLambda"])
     }
 
     // MARK: snapshots
@@ -286,7 +287,7 @@ public final class EffectRunner {
             let imageURL = directory.url.appendingPathComponent("neighbours-images.bin")
             let bytes = (try? Data(contentsOf: imageURL)).map { [UInt8]($0) } ?? []
             let data = NeighbourBrowserData(results: results, imageFile: bytes)
-            let expected = (results.queries.count + results.trainImageOrder.count) * NeighbourBrowserData.imageBytes
+            let expected = (results.queries.count + results.trainImageOrder.count) * results.imageBytes
             let warning = bytes.count < expected
                 ? "neighbours-images.bin has \(bytes.count) bytes, expected \(expected): some images are missing" : nil
             return .neighboursLoaded(runID: id, data: data, error: warning)

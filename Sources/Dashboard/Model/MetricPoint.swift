@@ -15,10 +15,12 @@ public struct MetricPoint: Equatable, Sendable {
     public var knnAccuracy: Double?
     public var blendedAccuracy: Double?
     public var imagesPerSecond: Double?
+    /// The λ the final evaluation chose on validation (only on its test line).
+    public var blendLambda: Double?
 
     public init(x: Double, epoch: Int, split: Split, isStepLine: Bool = false, loss: Double? = nil,
                 accuracy: Double? = nil, knnAccuracy: Double? = nil, blendedAccuracy: Double? = nil,
-                imagesPerSecond: Double? = nil) {
+                imagesPerSecond: Double? = nil, blendLambda: Double? = nil) {
         self.x = x
         self.epoch = epoch
         self.split = split
@@ -28,6 +30,7 @@ public struct MetricPoint: Equatable, Sendable {
         self.knnAccuracy = knnAccuracy
         self.blendedAccuracy = blendedAccuracy
         self.imagesPerSecond = imagesPerSecond
+        self.blendLambda = blendLambda
     }
 }
 

@@ -117,15 +117,16 @@ extension DashboardState {
     /// The final evaluation: test accuracies and the blend chosen on validation.
     func evaluationLines(_ e: NeighbourEvaluationSummary) -> [Line] {
         func row(_ label: String, _ value: String) -> Line {
-            Line(spans: [(Text.fit(label, width: 22), theme.muted), (value, theme.text)])
+            Line(spans: [(Text.fit(label, width: 14), theme.muted), (value, theme.text)])
         }
         func num(_ v: Double?) -> String { v.map { NumberFormat.compact($0) } ?? "—" }
-        let test = e.testCount.map { " (\($0) images)" } ?? ""
+        func short(_ v: Double?) -> String { v.map { NumberFormat.fixed($0 * 100, decimals: 1) + "%" } ?? "—" }
+        let test = e.testCount.map { " (\($0) test images)" } ?? ""
         return [
-            Line("Final evaluation on test" + test, style: theme.header),
-            row("network · kNN · blend", "\(DashboardState.percent(e.networkAccuracy)) · \(DashboardState.percent(e.knnAccuracy)) · \(DashboardState.percent(e.blendedAccuracy))"),
-            row("chosen on validation", "λ=\(num(e.lambda)) k=\(e.k.map(String.init) ?? "—") T=\(num(e.temperature))"),
-            row("validation accuracy", DashboardState.percent(e.validationAccuracy) + (e.validationCount.map { " of \($0)" } ?? "")),
+            Line("Final evaluation" + test, style: theme.header),
+            row("net kNN blend", "\(short(e.networkAccuracy)) \(short(e.knnAccuracy)) \(short(e.blendedAccuracy))"),
+            row("chosen on val", "λ=\(num(e.lambda)) k=\(e.k.map(String.init) ?? "—") T=\(num(e.temperature))"),
+            row("val accuracy", short(e.validationAccuracy) + (e.validationCount.map { " of \($0)" } ?? "")),
         ]
     }
 
@@ -140,17 +141,17 @@ extension DashboardState {
     func renderLambdaCurve(_ stats: KNNEpochStatistics?, evaluation: NeighbourEvaluationSummary?, in area: Rect,
                            buffer: inout CellBuffer) {
         var series: [ChartSeries] = []
-        var title = "Blend accuracy across λ"
+        var title = "Blend across λ"
         if let stats, !stats.accuracyByLambda.isEmpty {
             let best = stats.accuracyByLambda.max { $0.accuracy < $1.accuracy }!
-            series.append(ChartSeries(name: "train, epoch \(stats.epoch)", color: theme.seriesColor(4),
+            series.append(ChartSeries(name: "train ep \(stats.epoch)", color: theme.seriesColor(4),
                                       points: stats.accuracyByLambda.map { (x: $0.lambda, y: $0.accuracy) }))
-            title += " · train best λ=\(NumberFormat.compact(best.lambda))"
+            title += " · train best \(NumberFormat.compact(best.lambda))"
         }
         if let evaluation, !evaluation.validationCurve.isEmpty {
-            series.append(ChartSeries(name: "validation (final)", color: theme.seriesColor(1),
+            series.append(ChartSeries(name: "val (final)", color: theme.seriesColor(1),
                                       points: evaluation.validationCurve.map { (x: $0.lambda, y: $0.accuracy) }))
-            if let lambda = evaluation.lambda { title += " · chosen λ=\(NumberFormat.compact(lambda))" }
+            if let lambda = evaluation.lambda { title += " · chosen \(NumberFormat.compact(lambda))" }
         }
         let block = Block(title: title, theme: theme)
         block.render(in: area, buffer: &buffer)

@@ -33,7 +33,8 @@ extension DashboardState {
             }
             let field = form.fields[i]
             let focused = i == form.focus
-            var x = buffer.write(Text.fit(field.label, width: labelWidth), x: fieldsArea.x, y: y,
+            // "▸" marks the focused field even without colours.
+            var x = buffer.write(Text.fit((focused ? "▸ " : "  ") + field.label, width: labelWidth), x: fieldsArea.x, y: y,
                                  style: focused ? theme.titleFocused : theme.text, clip: fieldsArea)
             var shown = field.text
             if field.choices != nil { shown = "◀ " + shown + " ▶" } else if focused { shown += "▏" }
