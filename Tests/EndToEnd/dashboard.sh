@@ -121,7 +121,7 @@ cd "$WORK"
 tm new-session -d -s "$SESSION" -x 160 -y 48 \
     "before=\$(stty -g); '$SIMLAB' --runs '$RUNS'; status=\$?; [ \"\$(stty -g)\" = \"\$before\" ] && echo TTY-RESTORED; echo EXITED-\$status; exec sleep 600"
 wait_for "Runs" 30
-wait_for "No runs yet" 30
+wait_for_re "No runs yet|no run folder at .* yet" 30
 
 # Launch from the form: a tiny static-diag network, kNN reweighting on.
 keys n
