@@ -55,16 +55,32 @@ public enum DashboardBenchmark {
 
     /// Opens a run the way the dashboard does when the user presses Enter on it: lists the
     /// runs folder, reads the run's whole metrics.jsonl and log, and renders its Run screen.
-    /// Returns the state (for checks) and the number of metric points loaded.
-    public static func openRun(runsDirectory: String, runID: String, width: Int = 200,
-                               height: Int = 60) -> (state: DashboardState, points: Int) {
+    /// Returns the state (for checks), the number of metric points loaded, and seconds per
+    /// phase ("list", "tail", "other" effects, "update", "render") given a clock.
+    public static func openRun(runsDirectory: String, runID: String, width: Int = 200, height: Int = 60,
+                               clock: () -> Double = { 0 })
+        -> (state: DashboardState, points: Int, phases: [(name: String, seconds: Double)]) {
         let runner = EffectRunner(runsDirectory: runsDirectory, controller: NoController())
         var state = DashboardState(width: width, height: height, theme: .colour)
         var pending: [Effect] = [.listRuns]
         var opened = false
+        var phases: [String: Double] = [:]
+        func timed<T>(_ name: String, _ body: () -> T) -> T {
+            let start = clock()
+            let result = body()
+            phases[name, default: 0] += clock() - start
+            return result
+        }
         while !pending.isEmpty {
             let effect = pending.removeFirst()
-            for message in runner.perform(effect) { pending += state.update(message) }
+            let phase: String
+            switch effect {
+            case .listRuns: phase = "list"
+            case .tailMetrics: phase = "tail"
+            default: phase = "other"
+            }
+            let messages = timed(phase) { runner.perform(effect) }
+            for message in messages { pending += timed("update") { state.update(message) } }
             if pending.isEmpty && !opened {
                 opened = true
                 state.selectedRunID = runID
@@ -72,8 +88,10 @@ public enum DashboardBenchmark {
             }
         }
         var buffer = CellBuffer(width: width, height: height)
-        state.render(into: &buffer)
-        return (state, state.metrics[runID]?.points.count ?? 0)
+        timed("render") { state.render(into: &buffer) }
+        let order = ["list", "tail", "other", "update", "render"]
+        return (state, state.metrics[runID]?.points.count ?? 0,
+                order.compactMap { name in phases[name].map { (name, $0) } })
     }
 
     /// A controller that refuses everything (benchmarks only read).

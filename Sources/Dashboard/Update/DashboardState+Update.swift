@@ -34,9 +34,9 @@ extension DashboardState {
             if selectedRunID == nil { selectedRunID = visibleRuns.first?.id }
             return []
         case .metricsAppended(let runID, let points, let restarted):
-            var current = restarted ? RunMetrics() : (metrics[runID] ?? RunMetrics())
-            current.points.append(contentsOf: points)
-            metrics[runID] = current
+            // In place: copying a run's points out and back would copy them all every second.
+            if restarted { metrics[runID] = RunMetrics(points: points) }
+            else { metrics[runID, default: RunMetrics()].append(contentsOf: points) }
             return []
         case .logLoaded(let runID, let lines):
             logLines[runID] = lines
