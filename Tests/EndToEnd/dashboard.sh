@@ -86,13 +86,17 @@ wait_for_re() {
 keys() { tm send-keys -t "$SESSION" "$@"; }
 # focus LABEL: moves down the form until field LABEL is focused (marked "▸").
 focus() {
-    local label=$1 i
-    for i in $(seq 1 40); do
-        capture | grep -qF -- "▸ $label" && return 0
+    local label=$1 i before start
+    for i in $(seq 1 80); do
+        before=$(capture | grep -F -- "▸" || true)
+        grep -qF -- "▸ $label" <<<"$before" && return 0
         keys Down
-        # Wait until the keypress has been drawn: the marker left the previous field.
-        local start=$SECONDS
-        until capture | grep -qF -- "▸"; do (( SECONDS - start < 5 )) || break; sleep 0.05; done
+        # Wait until the keypress has been drawn (the marker moved), so none is sent twice.
+        start=$SECONDS
+        while [ "$(capture | grep -F -- "▸" || true)" = "$before" ]; do
+            (( SECONDS - start < 10 )) || fail "the form did not react to Down"
+            sleep 0.05
+        done
     done
     fail "could not focus field $label"
 }
@@ -102,16 +106,22 @@ set_field() {
     keys $(printf 'BSpace %.0s' $(seq 1 40))
     wait_for_re "▸ $1 +▏"
     keys -l "$2"
-    wait_for "$2▏" 10
+    # Long values are shown cut: wait for their start.
+    wait_for "${2:0:20}" 10
 }
 # set_choice LABEL VALUE: cycles the choice field LABEL until it shows VALUE.
 set_choice() {
-    local i
+    local i before start
     focus "$1"
     for i in $(seq 1 8); do
-        capture | grep -F -- "▸ $1" | grep -qF -- "◀ $2 ▶" && return 0
+        before=$(capture | grep -F -- "▸ $1" || true)
+        grep -qF -- "◀ $2 ▶" <<<"$before" && return 0
         keys Right
-        sleep 0.1
+        start=$SECONDS
+        while [ "$(capture | grep -F -- "▸ $1" || true)" = "$before" ]; do
+            (( SECONDS - start < 10 )) || fail "the choice field did not react to Right"
+            sleep 0.05
+        done
     done
     fail "choice $2 not offered by $1"
 }
