@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install-dependencies.sh
 swift build --build-tests
 swift test --skip-build --disable-swift-testing
+bash Tests/EndToEnd/dashboard.sh .build/debug/simlab

@@ -1,3 +1,4 @@
+import RunStore
 import TerminalUI
 
 /// A synthetic, busy dashboard for timing a frame (`simlab bench dashboard`).
@@ -41,9 +42,65 @@ public enum DashboardBenchmark {
     /// the frame and the number of cells that changed.
     public static func renderAndDiff(width: Int = 200, height: Int = 60, frame: Int = 0,
                                      previous: CellBuffer? = nil) -> (buffer: CellBuffer, changedCells: Int) {
-        let state = syntheticState(width: width, height: height, frame: frame)
-        var buffer = CellBuffer(width: width, height: height)
+        renderAndDiff(syntheticState(width: width, height: height, frame: frame), previous: previous)
+    }
+
+    /// Renders `state` into a new buffer and diffs it against `previous`: the work of one
+    /// frame of the main loop, apart from the terminal output.
+    public static func renderAndDiff(_ state: DashboardState, previous: CellBuffer?) -> (buffer: CellBuffer, changedCells: Int) {
+        var buffer = CellBuffer(width: state.width, height: state.height)
         state.render(into: &buffer)
         return (buffer, buffer.changedCellCount(from: previous))
+    }
+
+    /// Opens a run the way the dashboard does when the user presses Enter on it: lists the
+    /// runs folder, reads the run's whole metrics.jsonl and log, and renders its Run screen.
+    /// Returns the state (for checks), the number of metric points loaded, and seconds per
+    /// phase ("list", "tail", "other" effects, "update", "render") given a clock.
+    public static func openRun(runsDirectory: String, runID: String, width: Int = 200, height: Int = 60,
+                               clock: () -> Double = { 0 })
+        -> (state: DashboardState, points: Int, phases: [(name: String, seconds: Double)]) {
+        let runner = EffectRunner(runsDirectory: runsDirectory, controller: NoController())
+        var state = DashboardState(width: width, height: height, theme: .colour)
+        var pending: [Effect] = [.listRuns]
+        var opened = false
+        var phases: [String: Double] = [:]
+        func timed<T>(_ name: String, _ body: () -> T) -> T {
+            let start = clock()
+            let result = body()
+            phases[name, default: 0] += clock() - start
+            return result
+        }
+        while !pending.isEmpty {
+            let effect = pending.removeFirst()
+            let phase: String
+            switch effect {
+            case .listRuns: phase = "list"
+            case .tailMetrics: phase = "tail"
+            default: phase = "other"
+            }
+            let messages = timed(phase) { runner.perform(effect) }
+            for message in messages { pending += timed("update") { state.update(message) } }
+            if pending.isEmpty && !opened {
+                opened = true
+                state.selectedRunID = runID
+                pending += state.update(.key(.enter))
+            }
+        }
+        var buffer = CellBuffer(width: width, height: height)
+        timed("render") { state.render(into: &buffer) }
+        let order = ["list", "tail", "other", "update", "render"]
+        return (state, state.metrics[runID]?.points.count ?? 0,
+                order.compactMap { name in phases[name].map { (name, $0) } })
+    }
+
+    /// A controller that refuses everything (benchmarks only read).
+    struct NoController: RunController {
+        struct Refused: Error {}
+        func launch(_ configuration: TrainingConfiguration, name: String?) throws -> String { throw Refused() }
+        func pause(runDirectory: String) throws { throw Refused() }
+        func resume(runDirectory: String) throws { throw Refused() }
+        func stop(runDirectory: String) throws { throw Refused() }
+        func delete(runDirectory: String) throws { throw Refused() }
     }
 }

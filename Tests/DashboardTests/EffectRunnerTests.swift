@@ -78,6 +78,44 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertEqual(points.first?.x, 2)
     }
 
+    /// A long run: every epoch line reaches the chart, step lines are thinned evenly to a
+    /// bounded number, and the list's best accuracies ignore train lines (even very good ones).
+    func testLongMetricsAreThinnedForChartsButKeepEveryEpochLine() throws {
+        let run = try fixtures.makeRun(id: "20261122-100000-aaaa", epochs: 10, step: 50_000, totalSteps: 50_000)
+        let writer = try MetricsWriter(url: run.metricsURL)
+        let stepsPerEpoch = 5_000
+        for step in 1...(10 * stepsPerEpoch) {
+            let epoch = (step - 1) / stepsPerEpoch + 1
+            try writer.append(MetricRecord(epoch: epoch, step: step, split: .train, loss: 1, accuracy: 0.99, interval: .steps))
+            if step % stepsPerEpoch == 0 {
+                try writer.append(MetricRecord(epoch: epoch, step: step, split: .val, loss: 1, accuracy: 0.5 + Double(epoch) / 100, interval: .epoch))
+                try writer.append(MetricRecord(epoch: epoch, step: step, split: .test, loss: 1, accuracy: 0.4 + Double(epoch) / 100, interval: .epoch))
+            }
+        }
+        try writer.close()
+        guard case .metricsAppended(_, let points, _)? = runner.perform(.tailMetrics(runIDs: [run.id.rawValue])).first
+        else { return XCTFail("no points") }
+        var metrics = RunMetrics()
+        metrics.append(contentsOf: points)
+        let steps = metrics.points.filter(\.isStepLine)
+        XCTAssertEqual(metrics.points.filter { $0.split == .val }.map(\.epoch), Array(1...10), "every val epoch line")
+        XCTAssertEqual(metrics.points.filter { $0.split == .test }.count, 10, "every test epoch line")
+        XCTAssertLessThanOrEqual(steps.count, 2 * RunMetrics.maxStepPoints, "50000 step lines thinned")
+        XCTAssertGreaterThanOrEqual(steps.count, RunMetrics.maxStepPoints / 2, "but enough kept to draw")
+        let gaps = Set(zip(steps.dropFirst(), steps).map { $0.x - $1.x }.map { ($0 * 1e6).rounded() })
+        XCTAssertEqual(gaps.count, 1, "kept step lines are evenly spaced: gaps \(gaps.sorted())")
+        XCTAssertEqual(steps.last?.x ?? 0, 10, accuracy: 0.1, "the thinning reaches the end of the file")
+
+        // Appending more keeps the total bounded (the state drops every other step point).
+        for _ in 0..<3 { metrics.append(contentsOf: points) }
+        XCTAssertLessThanOrEqual(metrics.stepPointCount, 2 * RunMetrics.maxStepPoints)
+        XCTAssertEqual(metrics.points.filter { $0.split == .val }.count, 40, "epoch lines are never dropped")
+
+        let row = listed().first { $0.id == run.id.rawValue }
+        XCTAssertEqual(row?.bestValidationAccuracy ?? 0, 0.6, accuracy: 1e-9, "best val, not the 0.99 of train lines")
+        XCTAssertEqual(row?.bestTestAccuracy ?? 0, 0.5, accuracy: 1e-9)
+    }
+
     func testSnapshotsLoadAndCorruptOnesAreReported() throws {
         let run = try fixtures.makeRun(id: "20261122-100000-aaaa")
         try fixtures.write(RunFixtures.kernelJSON(epoch: 1, diagonal: [1, 1, 1, 1, 1.2, 1, 1, 1, 1]), to: run.kernelSnapshotURL(epoch: 1))
@@ -96,13 +134,38 @@ final class EffectRunnerTests: XCTestCase {
 
         try fixtures.write(RunFixtures.knnJSON(epoch: 1, knnAccuracy: 0.8), to: run.knnSnapshotURL(epoch: 1))
         try fixtures.write("{\"epoch\":2}", to: run.knnSnapshotURL(epoch: 2))
-        guard case .knnLoaded(_, let stats, let knnError)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first else { return XCTFail() }
+        guard case .knnLoaded(_, let stats, let noEvaluation, let knnError)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
+        else { return XCTFail() }
         XCTAssertNil(knnError)
+        XCTAssertNil(noEvaluation, "no evaluation.json yet")
         XCTAssertEqual(stats.map(\.epoch), [1, 2], "a sparse file still decodes")
-        XCTAssertEqual(stats[0].accuracyByLambda.map(\.lambda), [0, 0.5, 1])
-        XCTAssertEqual(stats[0].networkWrongKNNRight, 0.05)
+        XCTAssertEqual(stats[0].accuracyByLambda.map(\.lambda), [0, 0.5, 1], "blendCurve beside the statistics")
+        XCTAssertEqual(stats[0].accuracyByLambda.map(\.accuracy), [0.85, 0.87, 0.75])
+        XCTAssertEqual(stats[0].networkWrongKNNRight, 0.05, "network comparison nested under statistics")
         XCTAssertEqual(stats[0].errorRateByClass, [0.1, 0.5, 0.25])
+        XCTAssertEqual(stats[0].histogram, [5, 10, 5, 20, 60])
+        XCTAssertEqual(stats[0].meanWeight, 1.007)
+        XCTAssertEqual(stats[0].featureSpace, "pixels")
+        XCTAssertEqual(stats[0].knnAccuracy, 0.8)
         XCTAssertTrue(stats[1].histogram.isEmpty)
+
+        // The final evaluation, then a half-written one (the worker replaces it atomically,
+        // but a copy or a crash can leave one): reported, never a crash.
+        let evaluationURL = run.url.appendingPathComponent("evaluation.json")
+        try fixtures.write(RunFixtures.evaluationJSON, to: evaluationURL)
+        guard case .knnLoaded(_, _, let evaluation?, nil)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
+        else { return XCTFail("evaluation.json not loaded") }
+        XCTAssertEqual(evaluation.k, 20)
+        XCTAssertEqual(evaluation.lambda ?? 0, 0.3, accuracy: 1e-6)
+        XCTAssertEqual(evaluation.validationCurve.map(\.lambda), [0, 0.3, 1])
+        XCTAssertEqual(evaluation.validationCurve.map(\.accuracy), [0.86, 0.9, 0.8])
+        XCTAssertEqual(evaluation.knnAccuracy, 0.82)
+        XCTAssertEqual(evaluation.testCount, 100)
+        try fixtures.write(String(RunFixtures.evaluationJSON.prefix(60)), to: evaluationURL)
+        guard case .knnLoaded(_, let stillThere, nil, let halfError?)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
+        else { return XCTFail("a half-written evaluation.json is reported") }
+        XCTAssertEqual(stillThere.count, 2)
+        XCTAssertTrue(halfError.contains("evaluation.json"), halfError)
     }
 
     func testNeighbourImagesAreSplitIntoQueriesAndTrainingImages() throws {

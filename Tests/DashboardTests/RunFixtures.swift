@@ -47,25 +47,35 @@ struct RunFixtures {
     static func kernelJSON(epoch: Int, diagonal: [Double]) -> String {
         let diag = diagonal.map { String($0) }.joined(separator: ",")
         return """
-        {"epoch":\(epoch),"layers":[{"name":"stage1.block0","variant":"static-diag","kernelSize":3,"diagonal":[\(diag)],\
+        {"classNames":["T-shirt","Trouser","Pullover"],"epoch":\(epoch),"schemaVersion":1,"layers":[{"name":"stage1.block0","variant":"static-diag","kernelSize":3,"diagonal":[\(diag)],\
         "matrix":null,"diagonalSpread":null,"perClassDiagonal":null,\
         "effectiveKernels":{"shape":[2,1,3,3],"values":[1,0,-1,1,0,-1,1,0,-1,0,1,0,1,-1,1,0,1,0]}},\
         {"name":"stage2.block0","variant":"static-diag","kernelSize":3,"diagonal":[\(diag)]}]}
         """
     }
 
+    /// knn/epoch-NNN.json as the trainer writes it: {"blendCurve":[…],"statistics":{…}}
+    /// (keys sorted, as its encoder writes them).
     static func knnJSON(epoch: Int, knnAccuracy: Double) -> String {
         """
-        {"serializationVersion":1,"epoch":\(epoch),"featureSpace":"pixels","exampleCount":100,"classCount":3,
-         "trueClassProbabilityHistogram":[5,10,5,20,60],"knnAccuracy":\(knnAccuracy),"knnErrorRate":\(1 - knnAccuracy),
-         "knnErrorRateByClass":[0.1,0.5,0.25],"classCounts":[30,40,30],
-         "lossWeights":{"alpha":0.01,"meanNegativeLogLikelihood":0.7,"maxNegativeLogLikelihood":4.6,"meanWeight":1.007,
-                        "maxWeight":1.046,"gamma":2,"meanFocalWeight":0.2,"maxFocalWeight":0.9},
-         "network":{"bothRight":0.7,"bothWrong":0.1,"networkWrongKNNRight":0.05,"networkRightKNNWrong":0.15,
-                    "agreement":0.8,"networkAccuracy":0.85,"blendLambda":0.3,"blendedAccuracy":0.87},
-         "accuracyByLambda":[{"lambda":0,"accuracy":0.85},{"lambda":0.5,"accuracy":0.87},{"lambda":1,"accuracy":0.75}]}
+        {"blendCurve":[{"accuracy":0.85,"lambda":0},{"accuracy":0.87,"lambda":0.5},{"accuracy":0.75,"lambda":1}],
+         "statistics":{"classCount":3,"classCounts":[30,40,30],"epoch":\(epoch),"exampleCount":100,"featureSpace":"pixels",
+         "knnAccuracy":\(knnAccuracy),"knnErrorRate":\(1 - knnAccuracy),"knnErrorRateByClass":[0.1,0.5,0.25],
+         "lossWeights":{"alpha":0.01,"gamma":2,"maxFocalWeight":0.9,"maxNegativeLogLikelihood":4.6,"maxWeight":1.046,
+                        "meanFocalWeight":0.2,"meanNegativeLogLikelihood":0.7,"meanWeight":1.007},
+         "network":{"agreement":0.8,"blendLambda":0.5,"blendedAccuracy":0.87,"bothRight":0.7,"bothWrong":0.1,
+                    "networkAccuracy":0.85,"networkRightKNNWrong":0.15,"networkWrongKNNRight":0.05},
+         "serializationVersion":1,"trueClassProbabilityHistogram":[5,10,5,20,60]}}
         """
     }
+
+    /// evaluation.json as the trainer writes it.
+    static let evaluationJSON = """
+        {"blendedAccuracy":0.9,"choice":{"accuracyByLambda":[{"accuracy":0.86,"lambda":0},{"accuracy":0.9,"lambda":0.3},\
+        {"accuracy":0.8,"lambda":1}],"k":20,"lambda":0.30000001192092896,"serializationVersion":1,\
+        "temperature":0.07000000029802322,"validationAccuracy":0.9,"validationCount":50},"featureSpace":"model",\
+        "knnAccuracy":0.82,"networkAccuracy":0.86,"testCount":100}
+        """
 
     /// neighbours.json with `queries` queries of `k` neighbours over 3 classes, and the
     /// image file (each image filled with one grey level so tests can tell them apart).
@@ -88,7 +98,7 @@ struct RunFixtures {
             """)
         }
         let json = """
-        {"k":\(k),"classNames":["T-shirt","Trouser","Pullover"],"trainImageOrder":[\(trainOrder.map(String.init).joined(separator: ","))],\
+        {"k":\(k),"classNames":["T-shirt","Trouser","Pullover"],"imageHeight":28,"imageWidth":28,"trainImageOrder":[\(trainOrder.map(String.init).joined(separator: ","))],\
         "queries":[\(queryTexts.joined(separator: ","))]}
         """
         var images: [UInt8] = []
@@ -125,12 +135,6 @@ final class FakeRunController: RunController {
         try fixtures.makeRun(id: id, name: name ?? configuration.modelLabel, variant: configuration.variant,
                              state: .queued, epochs: configuration.epochs)
         calls.append("launch \(id) epochs=\(configuration.epochs)")
-        return id
-    }
-
-    func enqueue(_ configuration: TrainingConfiguration, name: String?) throws -> String {
-        let id = try launch(configuration, name: name)
-        calls[calls.count - 1] = "enqueue \(id)"
         return id
     }
 

@@ -268,17 +268,18 @@ final class LaunchFormTests: XCTestCase {
         XCTAssertTrue(screenText(state).contains("needs --model nsn-lite"))
     }
 
-    func testLaunchAndQueueCarryTheConfigurationAndName() {
+    func testLaunchCarriesTheConfigurationAndName() {
         var state = DashboardState(width: 100, height: 30, theme: .monochrome)
         _ = state.press(.character("n"))
         state.type("quick")
         XCTAssertEqual(state.launchForm.runName, "quick")
         var expected = TrainingConfiguration()
-        XCTAssertEqual(state.press(.enter), [.launch(expected, name: "quick", queue: false)])
-        _ = state.press(.down, .right)  // model → small-cnn … back
-        _ = state.press(.left)
-        expected.model = "nsn-lite"
-        XCTAssertEqual(state.press(.ctrl("e")), [.launch(expected, name: "quick", queue: true)])
+        XCTAssertEqual(state.press(.enter), [.launch(expected, name: "quick")])
+        _ = state.press(.down, .right)  // model → the next choice
+        expected.model = state.launchForm.configuration?.model ?? "?"
+        XCTAssertNotEqual(expected.model, TrainingConfiguration().model, "→ changed the model choice")
+        XCTAssertEqual(state.press(.enter), [.launch(expected, name: "quick")])
+        XCTAssertEqual(state.press(.ctrl("e")), [], "there is no separate queue action: every launch queues for a slot")
     }
 
     func testCloneCopiesARunsSettings() {

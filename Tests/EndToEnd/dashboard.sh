@@ -1,16 +1,41 @@
 #!/usr/bin/env bash
-# End-to-end test of the dashboard: drives the real binary in tmux.
+# End-to-end test of the dashboard: drives the real binary in tmux against real workers.
 #   bash Tests/EndToEnd/dashboard.sh path/to/simlab
-# Launches a short run on a tiny generated dataset from the form, waits for its metrics,
-# pauses and resumes it, opens kernels, kNN and neighbours, resizes, and quits.
-# Exits non-zero with the last screen capture on failure. Needs tmux and python3.
+# On a tiny generated dataset: launches a short static-diag run with kNN reweighting from
+# the form, waits for its metrics, pauses and resumes it (status checked on screen), sees a
+# run started from the command line appear and stops it while it waits in the queue, waits
+# for the end of training, checks the Kernels, kNN and Neighbours screens show the trainer's
+# files, resizes, quits, and checks the terminal was given back.
+# Every wait polls the screen with a timeout (no fixed sleeps). On failure: exit 1 with the
+# last screen and the workers' logs. Needs tmux and python3.
 set -euo pipefail
 
 SIMLAB=$(realpath "${1:?usage: dashboard.sh path/to/simlab}")
-TIMEOUT=${E2E_TIMEOUT:-120}
-WORK=$(mktemp -d)
-SESSION="simlab-e2e-$$"
-trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+TIMEOUT=${E2E_TIMEOUT:-180}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/simlab-e2e.XXXXXX")
+RUNS="$WORK/runs"
+# A private tmux server (own socket, no user config), so nothing else interferes.
+SOCKET="simlab-e2e-$$-$RANDOM"
+SESSION="dashboard"
+# CI machines often have no TERM, or a dumb one.
+case "${TERM:-dumb}" in dumb|unknown|"") export TERM=xterm-256color ;; esac
+
+tm() { tmux -L "$SOCKET" -f /dev/null "$@"; }
+
+cleanup() {
+    local status=$?
+    # Stop the workers this test started (their pids are in the runs' status files).
+    for file in "$RUNS"/*/status.json; do
+        [ -f "$file" ] || continue
+        pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("pid") or "")' "$file" 2>/dev/null || true)
+        if [ -n "$pid" ] && grep -qF "$WORK" "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+    done
+    tm kill-server 2>/dev/null || true
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # A tiny IDX dataset (300 train, 100 test images of 28×28, 10 classes), gzip-compressed.
 python3 - "$WORK/data" <<'PY'
@@ -30,14 +55,19 @@ write("train", 300, [i % 10 for i in range(300)])
 write("t10k", 100, [i % 10 for i in range(100)])
 PY
 
-capture() { tmux capture-pane -p -t "$SESSION"; }
+capture() { tm capture-pane -p -t "$SESSION"; }
 fail() {
     echo "FAIL: $*" >&2
     echo "---- last screen ----" >&2
     capture >&2 || true
+    for log in "$RUNS"/*/worker.log; do
+        [ -f "$log" ] || continue
+        echo "---- $log (tail) ----" >&2
+        tail -n 20 "$log" >&2
+    done
     exit 1
 }
-# wait_for TEXT [TIMEOUT]: polls the screen until TEXT appears.
+# wait_for TEXT [TIMEOUT]: polls the screen until the fixed string TEXT appears.
 wait_for() {
     local text=$1 limit=${2:-$TIMEOUT} start=$SECONDS
     until capture | grep -qF -- "$text"; do
@@ -45,36 +75,80 @@ wait_for() {
         sleep 0.2
     done
 }
-keys() { tmux send-keys -t "$SESSION" "$@"; }
-# set_field LABEL VALUE: focuses the form field LABEL (by moving down until it is focused) and types VALUE.
-set_field() {
-    local label=$1 value=$2 i
-    for i in $(seq 1 40); do
-        capture | grep -F -- "$label" | grep -qF "▏" && break
-        keys Down
-        sleep 0.05
+# wait_for_re REGEX [TIMEOUT]: the same with an extended regular expression.
+wait_for_re() {
+    local pattern=$1 limit=${2:-$TIMEOUT} start=$SECONDS
+    until capture | grep -qE -- "$pattern"; do
+        (( SECONDS - start < limit )) || fail "timed out after ${limit}s waiting for /$pattern/"
+        sleep 0.2
     done
-    capture | grep -F -- "$label" | grep -qF "▏" || fail "could not focus field $label"
-    # Clear by backspacing the current text, then type the value.
-    for i in $(seq 1 40); do keys BSpace; done
-    keys -l "$value"
+}
+keys() { tm send-keys -t "$SESSION" "$@"; }
+# focus LABEL: moves down the form until field LABEL is focused (marked "▸").
+focus() {
+    local label=$1 i before start
+    for i in $(seq 1 80); do
+        before=$(capture | grep -F -- "▸" || true)
+        grep -qF -- "▸ $label" <<<"$before" && return 0
+        keys Down
+        # Wait until the keypress has been drawn (the marker moved), so none is sent twice.
+        start=$SECONDS
+        while [ "$(capture | grep -F -- "▸" || true)" = "$before" ]; do
+            (( SECONDS - start < 10 )) || fail "the form did not react to Down"
+            sleep 0.05
+        done
+    done
+    fail "could not focus field $label"
+}
+# set_field LABEL VALUE: clears the text field LABEL and types VALUE.
+set_field() {
+    focus "$1"
+    keys $(printf 'BSpace %.0s' $(seq 1 40))
+    wait_for_re "▸ $1 +▏"
+    keys -l "$2"
+    # Long values are shown cut: wait for their start.
+    wait_for "${2:0:20}" 10
+}
+# set_choice LABEL VALUE: cycles the choice field LABEL until it shows VALUE.
+set_choice() {
+    local i before start
+    focus "$1"
+    for i in $(seq 1 8); do
+        before=$(capture | grep -F -- "▸ $1" || true)
+        grep -qF -- "◀ $2 ▶" <<<"$before" && return 0
+        keys Right
+        start=$SECONDS
+        while [ "$(capture | grep -F -- "▸ $1" || true)" = "$before" ]; do
+            (( SECONDS - start < 10 )) || fail "the choice field did not react to Right"
+            sleep 0.05
+        done
+    done
+    fail "choice $2 not offered by $1"
 }
 
 cd "$WORK"
-tmux new-session -d -s "$SESSION" -x 160 -y 48 "'$SIMLAB' --runs '$WORK/runs'; echo EXITED-\$?; sleep 30"
-wait_for "Runs" 20
-wait_for "No runs yet" 20
+# The dashboard runs in a shell that reports whether the tty settings came back unchanged.
+tm new-session -d -s "$SESSION" -x 160 -y 48 \
+    "before=\$(stty -g); '$SIMLAB' --runs '$RUNS'; status=\$?; [ \"\$(stty -g)\" = \"\$before\" ] && echo TTY-RESTORED; echo EXITED-\$status; exec sleep 600"
+wait_for "Runs" 30
+wait_for_re "No runs yet|no run folder at .* yet" 30
 
-# Launch from the form.
+# Launch from the form: a tiny static-diag network, kNN reweighting on.
 keys n
 wait_for "Launch a run"
 set_field "Run name" "e2e"
-set_field "Epochs" "3"
+set_choice "Similarity variant" "static-diag"
+set_field "Stem width" "4"
 set_field "Stage widths" "4,8"
+set_field "Layers per stage" "1"
+set_field "Epochs" "3"
 set_field "Batch size" "32"
 set_field "Data directory" "$WORK/data"
 set_field "Validation images" "50"
+set_field "Threads" "1"
 set_field "Log every N steps" "2"
+set_field "kNN loss α" "0.5"
+wait_for "ready: Enter launches"
 keys Enter
 wait_for "Launched" 30
 wait_for "e2e"
@@ -82,26 +156,58 @@ wait_for "e2e"
 # Open it and see metrics appear.
 keys Enter
 wait_for "worker.log"
-wait_for "━ val" "$TIMEOUT"
+wait_for_re "e2e [0-9]{8}-[0-9]{6}-[0-9a-f]+ +running"
+wait_for "━ train"
+wait_for "━ val"
 
-# Pause and resume.
+# Pause and resume; the header shows the worker's recorded state.
 keys p
-wait_for "paused" 30
+wait_for_re "e2e [0-9]{8}-[0-9]{6}-[0-9a-f]+ +paused"
 keys r
-wait_for "running" 30
+wait_for_re "e2e [0-9]{8}-[0-9]{6}-[0-9a-f]+ +running"
 
-# Kernels, kNN and neighbours screens open (content depends on the trainer's snapshots).
-keys 4; wait_for "Kernels"
-keys 5; wait_for "kNN"
-keys 6; wait_for "Neighbours"
+# A run started outside the dashboard appears; with the slot busy it waits in the queue.
+"$SIMLAB" train --detach --runs "$RUNS" --name outside --data "$WORK/data" --widths 4,8 --stem-width 4 \
+    --blocks 1 --batch-size 32 --validation 50 --epochs 1 --threads 1 >/dev/null
+keys 1
+wait_for_re "outside +queued" 10
+# Stop it from the list (newest first: g selects it), confirming with Enter (default yes).
+keys g
+wait_for_re "outside +queued"
+keys x
+wait_for "Stop run"
+keys Enter
+wait_for_re "outside +stopped" 30
+
+# Back to the first run until training and the final kNN evaluation are over.
+keys /
+keys -l "e2e"
+keys Enter
+keys Enter
+wait_for_re "e2e [0-9]{8}-[0-9]{6}-[0-9a-f]+ +finished"
+wait_for "final test: net"
+
+# Kernels, kNN and neighbours show what the trainer wrote.
+keys 4
+wait_for "kernel shape m"
+wait_for "effective kernels W·M"
+keys 5
+wait_for "p_knn(true class) over 250 training images"
+wait_for "val (final)"
+wait_for "Final evaluation (100 test images)"
+keys 6
+wait_for "Test image #"
+wait_for "nearest training images"
 
 # Resize: too small, then back.
-tmux resize-window -t "$SESSION" -x 50 -y 15 2>/dev/null || tmux resize-pane -t "$SESSION" -x 50 -y 15
+tm resize-window -t "$SESSION" -x 50 -y 15
 wait_for "Terminal too small"
-tmux resize-window -t "$SESSION" -x 160 -y 48 2>/dev/null || tmux resize-pane -t "$SESSION" -x 160 -y 48
-wait_for "Neighbours"
+tm resize-window -t "$SESSION" -x 160 -y 48
+wait_for "Test image #"
 
-# Quit; the terminal is given back and the exit status is 0.
+# Quit; the terminal is given back (tty settings, normal screen) and the status is 0.
 keys q
 wait_for "EXITED-0" 20
+capture | grep -qF "TTY-RESTORED" || fail "the tty settings were not restored"
+[ "$(tm display-message -p -t "$SESSION" '#{alternate_on}')" = "0" ] || fail "still on the alternate screen"
 echo "dashboard end-to-end: OK"

@@ -14,16 +14,14 @@ public final class EffectRunner {
     /// The clock used for liveness (injectable for tests).
     public var clock: () -> Date = Date.init
 
-    private var chartReaders: [String: MetricsTailReader] = [:]
-    private var listReaders: [String: (reader: MetricsTailReader, best: BestAccuracies)] = [:]
+    private var chartReaders: [String: ChartTailReader] = [:]
+    private var listReaders: [String: BestAccuracyScanner] = [:]
     private var settingsCache: [String: (modified: Date, settings: [(key: String, value: String)])] = [:]
     private var logSizes: [String: UInt64] = [:]
 
     struct BestAccuracies {
         var validation: Double?
         var test: Double?
-        var imagesPerSecond: Double?
-        var stepsPerEpoch: Double?
     }
 
     public init(runsDirectory: String, controller: RunController) {
@@ -68,10 +66,9 @@ public final class EffectRunner {
                 }
             }
             return [.controlFinished(action: action, runIDs: ids, errors: errors)]
-        case .launch(let configuration, let name, let queue):
+        case .launch(let configuration, let name):
             do {
-                let id = queue ? try controller.enqueue(configuration, name: name)
-                               : try controller.launch(configuration, name: name)
+                let id = try controller.launch(configuration, name: name)
                 return [.launched(runID: id, error: nil)]
             } catch {
                 return [.launched(runID: nil, error: "\(error)")]
@@ -133,7 +130,7 @@ public final class EffectRunner {
             epoch: status?.epoch ?? 0, epochs: config?.epochs ?? 0,
             step: status?.step ?? 0, totalSteps: status?.totalSteps ?? 0,
             bestValidationAccuracy: best.validation, bestTestAccuracy: best.test,
-            imagesPerSecond: state == .running ? (status?.imagesPerSecond ?? best.imagesPerSecond) : nil,
+            imagesPerSecond: state == .running ? status?.imagesPerSecond : nil,
             etaSeconds: state == .running ? status?.etaSeconds : nil,
             createdAt: created?.timeIntervalSince1970 ?? 0,
             lastError: status?.lastError, problem: problem,
@@ -141,20 +138,13 @@ public final class EffectRunner {
             settings: settings(id: id, directory: directory))
     }
 
-    /// Best validation/test accuracy so far, from the appended metrics only.
+    /// Best validation/test accuracy so far, from the appended metrics only (step lines
+    /// are skipped without parsing).
     func bestAccuracies(id: String, directory: RunDirectory, status: RunStatus?, epochs: Int) -> BestAccuracies {
-        var entry = listReaders[id] ?? (MetricsTailReader(url: directory.metricsURL), BestAccuracies())
-        if let result = try? entry.reader.readNew() {
-            if result.restarted { entry.best = BestAccuracies() }
-            for record in result.records {
-                let accuracy = record.accuracy.flatMap { $0.isFinite ? $0 : nil }
-                if record.split == .val, let a = accuracy { entry.best.validation = max(entry.best.validation ?? a, a) }
-                if record.split == .test, let a = accuracy { entry.best.test = max(entry.best.test ?? a, a) }
-                if let speed = record.imagesPerSecond, speed.isFinite { entry.best.imagesPerSecond = speed }
-            }
-        }
-        listReaders[id] = entry
-        return entry.best
+        let scanner = listReaders[id] ?? BestAccuracyScanner(url: directory.metricsURL)
+        scanner.update()
+        listReaders[id] = scanner
+        return BestAccuracies(validation: scanner.validation, test: scanner.test)
     }
 
     /// Every setting of config.json (top level and "settings"), flattened to text; cached by
@@ -193,9 +183,9 @@ public final class EffectRunner {
 
     func tailMetrics(_ id: String) -> DashboardMessage? {
         let directory = catalog.directory(for: RunID(id))
-        let reader = chartReaders[id] ?? MetricsTailReader(url: directory.metricsURL)
+        let reader = chartReaders[id] ?? ChartTailReader(url: directory.metricsURL)
         chartReaders[id] = reader
-        guard let result = try? reader.readNew() else { return nil }
+        guard let result = reader.readNew() else { return nil }
         guard !result.records.isEmpty || result.restarted else { return nil }
         let status = try? directory.readStatus()
         let epochs = (try? directory.readConfig())?.epochs ?? 0
@@ -226,7 +216,8 @@ public final class EffectRunner {
         }
         return MetricPoint(x: x, epoch: record.epoch, split: split, isStepLine: isStep, loss: record.loss,
                            accuracy: record.accuracy, knnAccuracy: record.knnAccuracy,
-                           blendedAccuracy: record.blendedAccuracy, imagesPerSecond: record.imagesPerSecond)
+                           blendedAccuracy: record.blendedAccuracy, imagesPerSecond: record.imagesPerSecond,
+                           blendLambda: record.extra["blendLambda"])
     }
 
     // MARK: snapshots
@@ -263,7 +254,17 @@ public final class EffectRunner {
                 errors.append("knn/\(url.lastPathComponent) unreadable: \(EffectRunner.describe(error))")
             }
         }
-        return .knnLoaded(runID: id, epochs: loaded, error: errors.isEmpty ? nil : errors.joined(separator: "; "))
+        var evaluation: NeighbourEvaluationSummary?
+        let evaluationURL = directory.url.appendingPathComponent("evaluation.json")
+        if let data = try? Data(contentsOf: evaluationURL) {
+            do {
+                evaluation = try JSONDecoder().decode(NeighbourEvaluationSummary.self, from: data)
+            } catch {
+                errors.append("evaluation.json unreadable: \(EffectRunner.describe(error))")
+            }
+        }
+        return .knnLoaded(runID: id, epochs: loaded, evaluation: evaluation,
+                          error: errors.isEmpty ? nil : errors.joined(separator: "; "))
     }
 
     func loadNeighbours(_ id: String) -> DashboardMessage {
@@ -277,7 +278,7 @@ public final class EffectRunner {
             let imageURL = directory.url.appendingPathComponent("neighbours-images.bin")
             let bytes = (try? Data(contentsOf: imageURL)).map { [UInt8]($0) } ?? []
             let data = NeighbourBrowserData(results: results, imageFile: bytes)
-            let expected = (results.queries.count + results.trainImageOrder.count) * NeighbourBrowserData.imageBytes
+            let expected = (results.queries.count + results.trainImageOrder.count) * results.imageBytes
             let warning = bytes.count < expected
                 ? "neighbours-images.bin has \(bytes.count) bytes, expected \(expected): some images are missing" : nil
             return .neighboursLoaded(runID: id, data: data, error: warning)

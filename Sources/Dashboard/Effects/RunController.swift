@@ -5,10 +5,12 @@ import RunStore
 /// The executable implements it with worker processes and signals; tests use a double
 /// that writes run folders.
 public protocol RunController {
-    /// Creates a run and starts it (it waits for a free slot when all are busy); returns its id.
+    /// Creates a run and starts its worker; the worker trains at once when a slot is free,
+    /// else it waits in the queue (first in, first out). Returns the run's id.
+    ///
+    /// There is no separate "add to queue": every launched run takes the same path, and
+    /// the slot count alone decides whether it waits.
     func launch(_ configuration: TrainingConfiguration, name: String?) throws -> String
-    /// Creates a run in the queue without asking for it to start now; returns its id.
-    func enqueue(_ configuration: TrainingConfiguration, name: String?) throws -> String
     func pause(runDirectory: String) throws
     /// Resumes a paused run, or restarts a stopped/failed run from its latest checkpoint.
     func resume(runDirectory: String) throws

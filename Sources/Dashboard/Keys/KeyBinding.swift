@@ -12,7 +12,7 @@ public enum DashboardAction: Equatable, Sendable {
     case nextMetric, toggleDiffOnly
     case latestEpoch, nextClass
     case cycleNeighbourFilter, classFilter
-    case launchNow, queueRun, resetForm
+    case launchNow, resetForm
 }
 
 /// One entry of the key table.
@@ -55,11 +55,13 @@ public struct KeyBinding: Sendable {
         let controls: [Screen] = [.runs, .compare, .run, .kernels, .knn, .neighbours]
         var t: [KeyBinding] = [
             // Launch form (only keys that cannot be typed into a field).
-            KeyBinding([.enter], .launchNow, "launch", "Launch the run now (it waits for a free slot if all are busy)", on: [.launch]),
-            KeyBinding([.ctrl("e")], .queueRun, "queue", "Queue the run: create it and let the worker queue start it", on: [.launch]),
+            KeyBinding([.enter], .launchNow, "launch",
+                       "Launch the run: it trains at once if a slot is free, else it waits in the queue (first in, first out)",
+                       on: [.launch]),
             KeyBinding([.down, .tab], .down, "next", "Next field", on: [.launch]),
             KeyBinding([.up, .backTab], .up, "prev", "Previous field", on: [.launch]),
-            KeyBinding([.left, .right], .right, "choice", "Cycle the choices of a choice field", on: [.launch]),
+            KeyBinding([.left], .left, "choice", "Previous choice of a choice field", on: [.launch], footer: false),
+            KeyBinding([.right], .right, "choice", "Next choice of a choice field", on: [.launch]),
             KeyBinding([.ctrl("r")], .resetForm, "defaults", "Reset every field to its default", on: [.launch]),
             KeyBinding([.escape], .back, "back", "Leave the form (it is kept)", on: [.launch]),
             KeyBinding([.function(1)], .help, "help", "This help", on: [.launch], footer: false),

@@ -1,7 +1,14 @@
 import Foundation
 
-/// One epoch of kNN hard-example statistics (`knn/epoch-NNN.json`), decoded tolerantly from
-/// the trainer's hard-example statistics: every field may be missing.
+/// One epoch of kNN hard-example statistics (`knn/epoch-NNN.json`), decoded tolerantly:
+/// every field may be missing.
+///
+/// The trainer writes `{"statistics": {…hard-example statistics…}, "blendCurve":
+/// [{"lambda","accuracy"}]}`: the statistics (epoch, featureSpace, exampleCount,
+/// classCount, trueClassProbabilityHistogram, knnAccuracy, knnErrorRate,
+/// knnErrorRateByClass, classCounts, lossWeights{…}, network{…}) and the blended
+/// TRAINING accuracy across λ for that epoch. A flat object (the statistics at the top
+/// level, the curve as `accuracyByLambda`) is read too.
 public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
     public struct CurvePoint: Decodable, Equatable, Sendable {
         public var lambda: Double
@@ -10,6 +17,12 @@ public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
             self.lambda = lambda
             self.accuracy = accuracy
         }
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            lambda = (try? c.decode(LenientDouble.self, forKey: .lambda))?.value ?? .nan
+            accuracy = (try? c.decode(LenientDouble.self, forKey: .accuracy))?.value ?? .nan
+        }
+        enum CodingKeys: String, CodingKey { case lambda, accuracy }
     }
 
     public var epoch: Int
@@ -41,7 +54,7 @@ public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
     public var networkAccuracy: Double?
     public var blendLambda: Double?
     public var blendedAccuracy: Double?
-    /// Accuracy of λ·p_knn + (1−λ)·p_net across λ (when the trainer recorded the sweep).
+    /// Training accuracy of λ·p_knn + (1−λ)·p_net across λ this epoch (`blendCurve`).
     public var accuracyByLambda: [CurvePoint]
 
     public init(epoch: Int, exampleCount: Int = 0, classCount: Int = 0, histogram: [Int] = [],
@@ -64,7 +77,8 @@ public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
     }
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let top = try decoder.container(keyedBy: AnyKey.self)
+        let c = (try? top.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("statistics"))) ?? top
         func double(_ container: KeyedDecodingContainer<AnyKey>?, _ key: String) -> Double? {
             guard let container, let v = try? container.decodeIfPresent(LenientDouble.self, forKey: AnyKey(key)) else { return nil }
             return v.value
@@ -100,9 +114,9 @@ public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
         networkAccuracy = double(network, "networkAccuracy")
         blendLambda = double(network, "blendLambda")
         blendedAccuracy = double(network, "blendedAccuracy")
-        // The λ sweep: top level, or inside a "blend" object (the blend choice's curve).
-        let curve = (try? c.decodeIfPresent([CurvePoint].self, forKey: AnyKey("accuracyByLambda")))
-            ?? (try? nested("blend")?.decodeIfPresent([CurvePoint].self, forKey: AnyKey("accuracyByLambda")))
+        // The λ sweep: "blendCurve" beside the statistics, or a flat "accuracyByLambda".
+        let curve = (try? top.decodeIfPresent([CurvePoint].self, forKey: AnyKey("blendCurve")))
+            ?? (try? c.decodeIfPresent([CurvePoint].self, forKey: AnyKey("accuracyByLambda")))
             ?? nil
         accuracyByLambda = (curve ?? []).filter { $0.lambda.isFinite && $0.accuracy.isFinite }.sorted { $0.lambda < $1.lambda }
     }

@@ -3,7 +3,7 @@ import Foundation
 /// The learned kernel shapes of one epoch (`kernels/epoch-NNN.json`), decoded tolerantly:
 /// every field may be missing or null.
 ///
-///     {"epoch":3,"layers":[{"name":"stage1.block0","variant":"static-diag","kernelSize":3,
+///     {"schemaVersion":1,"epoch":3,"classNames":["T-shirt",…],"layers":[{"name":"stage1.block0","variant":"static-diag","kernelSize":3,
 ///       "diagonal":[k²] | null, "matrix":[K²] | null, "diagonalSpread":[k²] | null,
 ///       "perClassDiagonal":[[k²] per class] | null,
 ///       "effectiveKernels":{"shape":[O,C,k,k],"values":[…]} | null}]}
@@ -85,20 +85,29 @@ public struct KernelSnapshot: Decodable, Equatable, Sendable {
     }
 
     public var epoch: Int
+    /// Names of the classes of the per-class maps (empty when not recorded).
+    public var classNames: [String]
     public var layers: [Layer]
 
-    public init(epoch: Int, layers: [Layer]) {
+    public init(epoch: Int, classNames: [String] = [], layers: [Layer]) {
         self.epoch = epoch
+        self.classNames = classNames
         self.layers = layers
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         epoch = (try? c.decodeIfPresent(Int.self, forKey: .epoch)) ?? 0
+        classNames = (try? c.decodeIfPresent([String].self, forKey: .classNames)) ?? []
         layers = (try? c.decodeIfPresent([Layer].self, forKey: .layers)) ?? []
     }
 
-    enum CodingKeys: String, CodingKey { case epoch, layers }
+    enum CodingKeys: String, CodingKey { case epoch, classNames, layers }
+
+    /// The name of class `index` ("class 7" when unnamed).
+    public func className(_ index: Int) -> String {
+        index >= 0 && index < classNames.count ? classNames[index] : "class \(index)"
+    }
 }
 
 /// A number that also accepts the strings "NaN", "Infinity", "-Infinity" and null (as NaN).

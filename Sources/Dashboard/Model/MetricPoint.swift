@@ -15,10 +15,12 @@ public struct MetricPoint: Equatable, Sendable {
     public var knnAccuracy: Double?
     public var blendedAccuracy: Double?
     public var imagesPerSecond: Double?
+    /// The λ the final evaluation chose on validation (only on its test line).
+    public var blendLambda: Double?
 
     public init(x: Double, epoch: Int, split: Split, isStepLine: Bool = false, loss: Double? = nil,
                 accuracy: Double? = nil, knnAccuracy: Double? = nil, blendedAccuracy: Double? = nil,
-                imagesPerSecond: Double? = nil) {
+                imagesPerSecond: Double? = nil, blendLambda: Double? = nil) {
         self.x = x
         self.epoch = epoch
         self.split = split
@@ -28,13 +30,35 @@ public struct MetricPoint: Equatable, Sendable {
         self.knnAccuracy = knnAccuracy
         self.blendedAccuracy = blendedAccuracy
         self.imagesPerSecond = imagesPerSecond
+        self.blendLambda = blendLambda
     }
 }
 
-/// Every metric point of one run received so far, in file order.
+/// The metric points of one run received so far, in file order: every epoch line, and the
+/// "every N steps" lines thinned to at most about `2 × maxStepPoints`.
 public struct RunMetrics: Equatable, Sendable {
-    public var points: [MetricPoint] = []
-    public init(points: [MetricPoint] = []) { self.points = points }
+    /// Step points a chart keeps before dropping every other one (charts are a few hundred
+    /// dots wide; the epoch lines are never dropped).
+    public static let maxStepPoints = 4000
+
+    public private(set) var points: [MetricPoint] = []
+    public private(set) var stepPointCount = 0
+
+    public init(points: [MetricPoint] = []) { append(contentsOf: points) }
+
+    /// Appends points; past `2 × maxStepPoints` step points, every other one is dropped.
+    public mutating func append(contentsOf newPoints: [MetricPoint]) {
+        points.append(contentsOf: newPoints)
+        stepPointCount += newPoints.reduce(0) { $0 + ($1.isStepLine ? 1 : 0) }
+        guard stepPointCount > 2 * RunMetrics.maxStepPoints else { return }
+        var seen = 0
+        points.removeAll { point in
+            guard point.isStepLine else { return false }
+            seen += 1
+            return seen % 2 == 0
+        }
+        stepPointCount = (stepPointCount + 1) / 2
+    }
 
     /// (x, value) of the points of `split` that have the value, optionally only epoch lines.
     public func series(_ split: MetricPoint.Split, epochLinesOnly: Bool = false,

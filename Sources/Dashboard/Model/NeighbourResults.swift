@@ -3,13 +3,13 @@ import Foundation
 /// The neighbour results saved at the end of training (`neighbours.json`) with their
 /// images (`neighbours-images.bin`), decoded tolerantly.
 ///
-///     {"k":20,"classNames":[…],"trainImageOrder":[trainIndex…],
+///     {"k":20,"classNames":[…],"imageHeight":28,"imageWidth":28,"trainImageOrder":[trainIndex…],
 ///      "queries":[{"testIndex":12,"label":3,"networkPrediction":5,"knnPrediction":3,
 ///                  "blendedPrediction":3,"misclassified":true,"hard":true,
 ///                  "neighbours":[{"trainIndex":…,"label":…,"similarity":…}]}]}
 ///
-/// neighbours-images.bin holds uint8 28×28 images: first one per query (in order), then one
-/// per entry of `trainImageOrder`.
+/// neighbours-images.bin holds uint8 H×W images (28×28 when the size is not recorded): first
+/// one per query (in order), then one per entry of `trainImageOrder`.
 public struct NeighbourResults: Decodable, Equatable, Sendable {
     public struct Neighbour: Decodable, Equatable, Sendable {
         public var trainIndex: Int
@@ -76,6 +76,9 @@ public struct NeighbourResults: Decodable, Equatable, Sendable {
     public var classNames: [String]
     public var queries: [Query]
     public var trainImageOrder: [Int]
+    /// Size of every image in neighbours-images.bin.
+    public var imageHeight = 28
+    public var imageWidth = 28
 
     public init(k: Int, classNames: [String], queries: [Query], trainImageOrder: [Int]) {
         self.k = k
@@ -90,9 +93,18 @@ public struct NeighbourResults: Decodable, Equatable, Sendable {
         k = (try? c.decodeIfPresent(Int.self, forKey: .k)) ?? (queries.map(\.neighbours.count).max() ?? 0)
         classNames = (try? c.decodeIfPresent([String].self, forKey: .classNames)) ?? []
         trainImageOrder = (try? c.decodeIfPresent([Int].self, forKey: .trainImageOrder)) ?? []
+        let height = (try? c.decodeIfPresent(Int.self, forKey: .imageHeight)) ?? nil
+        let width = (try? c.decodeIfPresent(Int.self, forKey: .imageWidth)) ?? nil
+        if let height, let width, height > 0, width > 0, height * width <= 1 << 20 {
+            imageHeight = height
+            imageWidth = width
+        }
     }
 
-    enum CodingKeys: String, CodingKey { case k, classNames, queries, trainImageOrder }
+    enum CodingKeys: String, CodingKey { case k, classNames, queries, trainImageOrder, imageHeight, imageWidth }
+
+    /// Bytes of one image in neighbours-images.bin.
+    public var imageBytes: Int { imageHeight * imageWidth }
 
     /// The name of class `label` ("class 7" when unnamed).
     public func className(_ label: Int) -> String {
@@ -102,11 +114,9 @@ public struct NeighbourResults: Decodable, Equatable, Sendable {
 
 /// Neighbour results with their images, ready to browse.
 public struct NeighbourBrowserData: Equatable, Sendable {
-    public static let imageSide = 28
-    public static let imageBytes = imageSide * imageSide
 
     public var results: NeighbourResults
-    /// [queries] test images, 784 bytes each (empty when the image file was missing/short).
+    /// [queries] test images, H·W bytes each (empty when the image file was missing/short).
     public var queryImages: [[UInt8]]
     /// trainIndex → image bytes.
     public var trainImages: [Int: [UInt8]]
@@ -119,7 +129,7 @@ public struct NeighbourBrowserData: Equatable, Sendable {
 
     /// Splits the image file into query and training images; missing images are left out.
     public init(results: NeighbourResults, imageFile: [UInt8]) {
-        let side = NeighbourBrowserData.imageBytes
+        let side = results.imageBytes
         func image(_ i: Int) -> [UInt8]? {
             let start = i * side
             guard start >= 0, start + side <= imageFile.count else { return nil }

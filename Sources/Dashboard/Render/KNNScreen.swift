@@ -10,7 +10,17 @@ extension DashboardState {
         renderEpochStrip(title: "kNN hard examples · \(run.name)", epochs: view.epochs.map(\.epoch),
                          index: view.epochIndex, in: header, buffer: &buffer)
         guard !view.epochs.isEmpty else {
-            let message = view.error ?? "No kNN statistics yet (knn/epoch-NNN.json is written per epoch when kNN is on)."
+            let message = view.error ?? "No kNN statistics per epoch (knn/epoch-NNN.json is written when --knn-alpha or --knn-focal reweights the loss)."
+            if let evaluation = view.evaluation {
+                // No reweighting, but the final evaluation exists: show it alone.
+                let (note, rest) = body.splitTop(2)
+                Paragraph(message, style: view.error == nil ? theme.muted : theme.error, alignment: .center, wrap: true)
+                    .render(in: note, buffer: &buffer)
+                let halves = rest.split(.horizontal, [.flex(1), .flex(1)])
+                renderEvaluationNumbers(evaluation, in: halves[0], buffer: &buffer)
+                renderLambdaCurve(nil, evaluation: evaluation, in: halves[1], buffer: &buffer)
+                return
+            }
             Paragraph(message, style: view.error == nil ? theme.muted : theme.error, alignment: .center, wrap: true)
                 .render(in: body.inset(top: body.height / 2), buffer: &buffer)
             return
@@ -21,8 +31,8 @@ extension DashboardState {
         let bottom = rows[1].split(.horizontal, [.flex(1), .flex(1), .flex(1)])
         renderHistogram(stats, in: top[0], buffer: &buffer)
         renderClassErrors(stats, in: top[1], buffer: &buffer)
-        renderKNNNumbers(stats, in: bottom[0], buffer: &buffer)
-        renderLambdaCurve(stats, in: bottom[1], buffer: &buffer)
+        renderKNNNumbers(stats, evaluation: view.evaluation, in: bottom[0], buffer: &buffer)
+        renderLambdaCurve(stats, evaluation: view.evaluation, in: bottom[1], buffer: &buffer)
         renderKNNTrend(view.epochs, in: bottom[2], buffer: &buffer)
         if let error = view.error {
             buffer.write("⚠ " + error, x: body.x, y: body.maxY - 1, maxWidth: body.width, style: theme.error, clip: body)
@@ -54,7 +64,7 @@ extension DashboardState {
         let block = Block(title: "Hard (kNN-wrong) fraction per class", theme: theme)
         block.render(in: area, buffer: &buffer)
         let inner = block.inner(area).inset(left: 1, right: 1)
-        let names = neighbours?.data?.results.classNames ?? []
+        let names = neighbours?.data?.results.classNames ?? kernels?.snapshot?.classNames ?? []
         let top = max(stats.errorRateByClass.filter(\.isFinite).max() ?? 0, 1e-9)
         for (c, rate) in stats.errorRateByClass.enumerated() {
             guard c < inner.height else { break }
@@ -71,7 +81,8 @@ extension DashboardState {
         }
     }
 
-    func renderKNNNumbers(_ stats: KNNEpochStatistics, in area: Rect, buffer: inout CellBuffer) {
+    func renderKNNNumbers(_ stats: KNNEpochStatistics, evaluation: NeighbourEvaluationSummary?, in area: Rect,
+                          buffer: inout CellBuffer) {
         let block = Block(title: "Loss weights · kNN vs network", theme: theme)
         block.render(in: area, buffer: &buffer)
         let inner = block.inner(area).inset(left: 1, right: 1)
@@ -97,23 +108,59 @@ extension DashboardState {
         } else {
             lines.append(Line("(no network comparison recorded)", style: theme.muted))
         }
+        if let evaluation {
+            lines += evaluationLines(evaluation)
+        }
         Paragraph(lines).render(in: inner, buffer: &buffer)
     }
 
-    func renderLambdaCurve(_ stats: KNNEpochStatistics, in area: Rect, buffer: inout CellBuffer) {
-        let points = stats.accuracyByLambda.map { (x: $0.lambda, y: $0.accuracy) }
-        guard !points.isEmpty else {
-            let block = Block(title: "Blend accuracy across λ", theme: theme)
-            block.render(in: area, buffer: &buffer)
+    /// The final evaluation: test accuracies and the blend chosen on validation.
+    func evaluationLines(_ e: NeighbourEvaluationSummary) -> [Line] {
+        func row(_ label: String, _ value: String) -> Line {
+            Line(spans: [(Text.fit(label, width: 14), theme.muted), (value, theme.text)])
+        }
+        func num(_ v: Double?) -> String { v.map { NumberFormat.compact($0) } ?? "—" }
+        func short(_ v: Double?) -> String { v.map { NumberFormat.fixed($0 * 100, decimals: 1) + "%" } ?? "—" }
+        let test = e.testCount.map { " (\($0) test images)" } ?? ""
+        return [
+            Line("Final evaluation" + test, style: theme.header),
+            row("net kNN blend", "\(short(e.networkAccuracy)) \(short(e.knnAccuracy)) \(short(e.blendedAccuracy))"),
+            row("chosen on val", "λ=\(num(e.lambda)) k=\(e.k.map(String.init) ?? "—") T=\(num(e.temperature))"),
+            row("val accuracy", short(e.validationAccuracy) + (e.validationCount.map { " of \($0)" } ?? "")),
+        ]
+    }
+
+    func renderEvaluationNumbers(_ e: NeighbourEvaluationSummary, in area: Rect, buffer: inout CellBuffer) {
+        let block = Block(title: "Final kNN evaluation · \(e.featureSpace ?? "model") features", theme: theme)
+        block.render(in: area, buffer: &buffer)
+        Paragraph(evaluationLines(e)).render(in: block.inner(area).inset(left: 1, right: 1), buffer: &buffer)
+    }
+
+    /// Accuracy of λ·kNN + (1−λ)·net across λ: this epoch's training curve (blendCurve) and,
+    /// once training is over, the validation curve the final λ was chosen on.
+    func renderLambdaCurve(_ stats: KNNEpochStatistics?, evaluation: NeighbourEvaluationSummary?, in area: Rect,
+                           buffer: inout CellBuffer) {
+        var series: [ChartSeries] = []
+        var title = "Blend across λ"
+        if let stats, !stats.accuracyByLambda.isEmpty {
+            let best = stats.accuracyByLambda.max { $0.accuracy < $1.accuracy }!
+            series.append(ChartSeries(name: "train ep \(stats.epoch)", color: theme.seriesColor(4),
+                                      points: stats.accuracyByLambda.map { (x: $0.lambda, y: $0.accuracy) }))
+            title += " · train best \(NumberFormat.compact(best.lambda))"
+        }
+        if let evaluation, !evaluation.validationCurve.isEmpty {
+            series.append(ChartSeries(name: "val (final)", color: theme.seriesColor(1),
+                                      points: evaluation.validationCurve.map { (x: $0.lambda, y: $0.accuracy) }))
+            if let lambda = evaluation.lambda { title += " · chosen \(NumberFormat.compact(lambda))" }
+        }
+        let block = Block(title: title, theme: theme)
+        block.render(in: area, buffer: &buffer)
+        guard !series.isEmpty else {
             Paragraph("no λ sweep recorded for this epoch", style: theme.muted, alignment: .center)
                 .render(in: block.inner(area).inset(top: max(0, area.height / 2 - 1)), buffer: &buffer)
             return
         }
-        let best = stats.accuracyByLambda.max { $0.accuracy < $1.accuracy }!
-        let block = Block(title: "Blend accuracy across λ · best λ=\(NumberFormat.compact(best.lambda))", theme: theme)
-        block.render(in: area, buffer: &buffer)
-        BrailleLineChart(series: [ChartSeries(name: "λ·kNN + (1−λ)·net", color: theme.seriesColor(4), points: points)],
-                         xRange: 0...1, formatY: { NumberFormat.fixed($0 * 100, decimals: 1) + "%" },
+        BrailleLineChart(series: series, xRange: 0...1, formatY: { NumberFormat.fixed($0 * 100, decimals: 1) + "%" },
                          formatX: { "λ " + NumberFormat.compact($0) }, theme: theme)
             .render(in: block.inner(area), buffer: &buffer)
     }

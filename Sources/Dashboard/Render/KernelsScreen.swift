@@ -35,7 +35,8 @@ extension DashboardState {
                         TableColumn("spread", width: .fixed(6), alignment: .right)],
               rows: rows, theme: theme).render(in: listInner, buffer: &buffer, state: &tableState)
         let layer = snapshot.layers[min(view.layerIndex, snapshot.layers.count - 1)]
-        renderLayer(layer, isFirst: view.layerIndex == 0, classIndex: view.classIndex, in: detailArea, buffer: &buffer)
+        renderLayer(layer, isFirst: view.layerIndex == 0, classIndex: view.classIndex,
+                    classNames: view.snapshot?.classNames ?? [], in: detailArea, buffer: &buffer)
         if let error = view.error {
             buffer.write("⚠ " + error, x: body.x, y: body.maxY - 1, maxWidth: body.width, style: theme.error, clip: body)
         }
@@ -78,8 +79,8 @@ extension DashboardState {
                        showValues: showValues, decimals: 2, showLegend: legend, colorMode: theme.colorMode)
     }
 
-    func renderLayer(_ layer: KernelSnapshot.Layer, isFirst: Bool, classIndex: Int, in area: Rect,
-                     buffer: inout CellBuffer) {
+    func renderLayer(_ layer: KernelSnapshot.Layer, isFirst: Bool, classIndex: Int, classNames: [String] = [],
+                     in area: Rect, buffer: inout CellBuffer) {
         let block = Block(title: "\(layer.name) · \(layer.variant) · \(layer.kernelSize)×\(layer.kernelSize)", theme: theme)
         block.render(in: area, buffer: &buffer)
         let inner = block.inner(area).inset(left: 1, right: 1)
@@ -106,7 +107,8 @@ extension DashboardState {
                 let all = maps.flatMap { $0 }.filter(\.isFinite)
                 let spread = all.map { abs($0 - 1) }.max() ?? 1
                 let classCount = maps.count
-                panels.append(("per class (l: class \(c))", { rect, buffer in
+                let name = c < classNames.count ? "\(c) \(classNames[c])" : "class \(c)"
+                panels.append(("per class (l: \(name))", { rect, buffer in
                     var x = rect.x
                     var y = rect.y
                     let w = k * 2 + 1

@@ -6,7 +6,7 @@ extension DashboardState {
         var title = "Launch a run"
         if let source = form.clonedFrom { title += " · settings cloned from \(source)" }
         let problems = form.fields.filter { $0.error != nil }.count + form.generalErrors.count
-        let footer = problems == 0 ? "ready: Enter launches, ^E queues" : "\(problems) problem\(problems == 1 ? "" : "s")"
+        let footer = problems == 0 ? "ready: Enter launches (queued while every slot is busy)" : "\(problems) problem\(problems == 1 ? "" : "s")"
         let block = Block(title: title, focused: true, footer: footer, theme: theme)
         block.render(in: area, buffer: &buffer)
         let inner = block.inner(area).inset(left: 1, right: 1)
@@ -33,7 +33,8 @@ extension DashboardState {
             }
             let field = form.fields[i]
             let focused = i == form.focus
-            var x = buffer.write(Text.fit(field.label, width: labelWidth), x: fieldsArea.x, y: y,
+            // "▸" marks the focused field even without colours.
+            var x = buffer.write(Text.fit((focused ? "▸ " : "  ") + field.label, width: labelWidth), x: fieldsArea.x, y: y,
                                  style: focused ? theme.titleFocused : theme.text, clip: fieldsArea)
             var shown = field.text
             if field.choices != nil { shown = "◀ " + shown + " ▶" } else if focused { shown += "▏" }

@@ -38,10 +38,11 @@ extension DashboardState {
         let block = Block(title: "Test image #\(query.testIndex) and its \(query.neighbours.count) nearest training images", theme: theme)
         block.render(in: detailArea, buffer: &buffer)
         let inner = block.inner(detailArea).inset(left: 1, right: 1)
-        // The query: a 28×28 image at one pixel per half cell, with its facts beside it.
-        let side = NeighbourBrowserData.imageSide
-        let queryRect = Rect(x: inner.x, y: inner.y, width: min(side, inner.width), height: min(side / 2, inner.height))
-        drawImage(data.queryImages[queryPosition], in: queryRect, buffer: &buffer)
+        // The query: an H×W image at one pixel per half cell, with its facts beside it.
+        let side = results.imageWidth
+        let queryRect = Rect(x: inner.x, y: inner.y, width: min(side, inner.width),
+                             height: min((results.imageHeight + 1) / 2, inner.height))
+        drawImage(data.queryImages[queryPosition], results: results, in: queryRect, buffer: &buffer)
         let facts = inner.inset(left: side + 2)
         func name(_ label: Int?) -> String { label.map { results.className($0) } ?? "—" }
         func mark(_ label: Int?) -> (String, Style) {
@@ -75,7 +76,7 @@ extension DashboardState {
             let isSelected = slot == selected
             let right = n.label == query.label
             let image = Rect(x: tile.x + 1, y: tile.y, width: 14, height: 7).intersection(tile)
-            if let bytes = data.trainImages[n.trainIndex] { drawImage(bytes, in: image, buffer: &buffer) }
+            if let bytes = data.trainImages[n.trainIndex] { drawImage(bytes, results: results, in: image, buffer: &buffer) }
             else { buffer.write("no image", x: image.x, y: image.y + 3, style: theme.muted, clip: image) }
             let caption = "\(slot + 1). " + Text.truncate(results.className(n.label), to: 9)
             buffer.write(Text.fit(caption, width: tileWidth - 2) + (right ? " ✓" : " ✗"), x: tile.x, y: tile.y + 7,
@@ -92,13 +93,12 @@ extension DashboardState {
         }
     }
 
-    func drawImage(_ bytes: [UInt8], in area: Rect, buffer: inout CellBuffer) {
-        let side = NeighbourBrowserData.imageSide
-        guard bytes.count == side * side else {
+    func drawImage(_ bytes: [UInt8], results: NeighbourResults, in area: Rect, buffer: inout CellBuffer) {
+        guard bytes.count == results.imageBytes, !bytes.isEmpty else {
             buffer.write("no image", x: area.x, y: area.y, style: theme.muted, clip: area)
             return
         }
-        HalfBlockImage(width: side, height: side, bytes: bytes, scaling: .fit, colorMode: theme.colorMode)
+        HalfBlockImage(width: results.imageWidth, height: results.imageHeight, bytes: bytes, scaling: .fit, colorMode: theme.colorMode)
             .render(in: area, buffer: &buffer)
     }
 }

@@ -77,10 +77,17 @@ extension DashboardState {
         add("train", 0, data.series(.train, epochLinesOnly: !showStepLines) { $0.accuracy })
         add("val", 1, data.series(.val) { $0.accuracy })
         add("test", 2, data.series(.test) { $0.accuracy })
-        add("kNN", 3, data.series(.test) { $0.knnAccuracy } + data.series(.val) { $0.knnAccuracy }.filter { _ in data.series(.test) { $0.knnAccuracy }.isEmpty })
+        // kNN and blended accuracy come from the final evaluation's test line (one point).
+        add("kNN", 3, data.series(.test) { $0.knnAccuracy })
         add("blend", 4, data.series(.test) { $0.blendedAccuracy })
-        let last = data.points.last { $0.split == .test && $0.accuracy != nil }?.accuracy
-        let title = "Accuracy" + (last.map { " · test " + DashboardState.percent($0) } ?? "")
+        var title = "Accuracy"
+        if let final = data.points.last(where: { $0.split == .test && $0.knnAccuracy != nil }) {
+            title += " · final test: net " + DashboardState.percent(final.accuracy) + " kNN " + DashboardState.percent(final.knnAccuracy)
+                + " blend " + DashboardState.percent(final.blendedAccuracy)
+            if let lambda = final.blendLambda { title += " (λ=" + NumberFormat.fixed(lambda, decimals: 1) + ")" }
+        } else if let last = data.points.last(where: { $0.split == .test && $0.accuracy != nil })?.accuracy {
+            title += " · test " + DashboardState.percent(last)
+        }
         renderChart(title: title, series: series, xMax: xMax, percent: true, in: area, buffer: &buffer)
     }
 

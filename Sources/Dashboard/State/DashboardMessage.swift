@@ -14,7 +14,8 @@ public enum DashboardMessage: Sendable {
     case metricsAppended(runID: String, points: [MetricPoint], restarted: Bool)
     case logLoaded(runID: String, lines: [String])
     case kernelsLoaded(runID: String, epochs: [Int], snapshot: KernelSnapshot?, error: String?)
-    case knnLoaded(runID: String, epochs: [KNNEpochStatistics], error: String?)
+    /// The per-epoch kNN statistics and the final evaluation (evaluation.json), when present.
+    case knnLoaded(runID: String, epochs: [KNNEpochStatistics], evaluation: NeighbourEvaluationSummary?, error: String?)
     case neighboursLoaded(runID: String, data: NeighbourBrowserData?, error: String?)
     /// A control action finished; `errors` lists what failed, one line per run.
     case controlFinished(action: RunControlAction, runIDs: [String], errors: [String])
@@ -32,6 +33,7 @@ public enum Effect: Equatable, Sendable {
     case loadKNN(runID: String)
     case loadNeighbours(runID: String)
     case control(RunControlAction, runIDs: [String])
-    case launch(TrainingConfiguration, name: String?, queue: Bool)
+    /// Create a run and start its worker (it waits FIFO for a slot when all are busy).
+    case launch(TrainingConfiguration, name: String?)
     case quit
 }

@@ -33,6 +33,8 @@ public struct DashboardState: Equatable, Sendable {
     public struct KNNView: Equatable, Sendable {
         public var runID: String
         public var epochs: [KNNEpochStatistics] = []
+        /// The end-of-training evaluation (evaluation.json), once written.
+        public var evaluation: NeighbourEvaluationSummary?
         public var epochIndex: Int?
         public var error: String?
     }

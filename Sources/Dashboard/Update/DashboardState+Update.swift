@@ -34,9 +34,9 @@ extension DashboardState {
             if selectedRunID == nil { selectedRunID = visibleRuns.first?.id }
             return []
         case .metricsAppended(let runID, let points, let restarted):
-            var current = restarted ? RunMetrics() : (metrics[runID] ?? RunMetrics())
-            current.points.append(contentsOf: points)
-            metrics[runID] = current
+            // In place: copying a run's points out and back would copy them all every second.
+            if restarted { metrics[runID] = RunMetrics(points: points) }
+            else { metrics[runID, default: RunMetrics()].append(contentsOf: points) }
             return []
         case .logLoaded(let runID, let lines):
             logLines[runID] = lines
@@ -49,9 +49,10 @@ extension DashboardState {
             if let index = kernels?.epochIndex, index >= epochs.count { kernels?.epochIndex = epochs.isEmpty ? nil : epochs.count - 1 }
             clampKernelSelection()
             return []
-        case .knnLoaded(let runID, let epochs, let error):
+        case .knnLoaded(let runID, let epochs, let evaluation, let error):
             guard knn?.runID == runID else { return [] }
             knn?.epochs = epochs
+            knn?.evaluation = evaluation
             knn?.error = error
             if let index = knn?.epochIndex, index >= epochs.count { knn?.epochIndex = nil }
             return []
@@ -288,7 +289,7 @@ extension DashboardState {
             neighbours!.queryIndex = 0
             neighbours!.neighbourIndex = 0
             return []
-        case .launchNow, .queueRun:
+        case .launchNow:
             launchForm.validate()
             guard let configuration = launchForm.configuration else {
                 let count = launchForm.fields.filter { $0.error != nil }.count + launchForm.generalErrors.count
@@ -296,7 +297,7 @@ extension DashboardState {
                 if let first = launchForm.fields.firstIndex(where: { $0.error != nil }) { launchForm.focus = first }
                 return []
             }
-            return [.launch(configuration, name: launchForm.runName, queue: action == .queueRun)]
+            return [.launch(configuration, name: launchForm.runName)]
         case .resetForm:
             launchForm = LaunchForm()
             return []
