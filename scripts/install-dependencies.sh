@@ -6,6 +6,7 @@ needed=()
 for package in libncurses-dev zlib1g-dev pkg-config dataset-fashion-mnist tmux; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || needed+=("$package")
 done
+command -v python3 >/dev/null 2>&1 || needed+=(python3)   # the end-to-end test makes its data with it
 if [ ${#needed[@]} -gt 0 ]; then
     echo "simlab: installing ${needed[*]}" >&2
     sudo_prefix=""
