@@ -37,6 +37,8 @@ struct KNNCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
     @Option(help: .hidden) var dumpPredictions: String?
+    @Option(help: .hidden) var queryBlock = NeighbourSearch.default.queryBlockRows
+    @Option(help: .hidden) var bankBlock = NeighbourSearch.default.bankBlockRows
 
     func validate() throws {
         guard k > 0, threads > 0 else { throw ValidationError("--k and --threads must be positive") }
@@ -50,6 +52,7 @@ struct KNNCommand: ParsableCommand {
         Parallel.threadCount = threads
         let metric = SimilarityMetric(rawValue: self.metric)!
         let clock = ContinuousClock()
+        let cpuStart = BenchKNNCommand.processCPUSeconds()
         let start = clock.now
         let loaded: LoadedDataset
         do {
@@ -60,7 +63,7 @@ struct KNNCommand: ParsableCommand {
         let loadedAt = clock.now
         let train = loaded.train, test = loaded.test
         let classCount = train.classCount
-        let search = NeighbourSearch(threads: threads)
+        let search = NeighbourSearch(queryBlockRows: queryBlock, bankBlockRows: bankBlock, threads: threads)
 
         let bank: FeatureBank
         let neighbours: NeighbourResult
@@ -93,6 +96,7 @@ struct KNNCommand: ParsableCommand {
         let predictions = KNNVote.predictions(probabilities, classCount: classCount)
         let voteTime = clock.now - voteStart
         let total = clock.now - start
+        let cpu = BenchKNNCommand.processCPUSeconds() - cpuStart
         let correct = zip(predictions, test.labels).filter { $0 == $1 }.count
         let accuracy = Double(correct) / Double(max(1, test.count))
 
@@ -107,7 +111,8 @@ struct KNNCommand: ParsableCommand {
                   + "\"testCount\":\(test.count),\"threads\":\(threads),\"accuracy\":\(accuracy),"
                   + "\"load_seconds\":\(seconds(loadedAt - start)),\"feature_seconds\":\(seconds(featureTime)),"
                   + "\"build_seconds\":\(seconds(buildTime)),\"search_seconds\":\(seconds(searchTime)),"
-                  + "\"vote_seconds\":\(seconds(voteTime)),\"total_seconds\":\(seconds(total))}")
+                  + "\"vote_seconds\":\(seconds(voteTime)),\"total_seconds\":\(seconds(total)),"
+                  + "\"cpu_seconds\":\(String(format: "%.4f", cpu))}")
         } else {
             print("kNN \(features) \(metric) k=\(k) T=\(temperature) D=\(dimension): "
                   + "test accuracy \(String(format: "%.4f", accuracy)) (\(correct)/\(test.count)) "
@@ -115,7 +120,8 @@ struct KNNCommand: ParsableCommand {
             print("time: load \(seconds(loadedAt - start)) s, "
                   + (features == "pixels" ? "" : "features \(seconds(featureTime)) s, ")
                   + "bank build \(seconds(buildTime)) s, search \(seconds(searchTime)) s, "
-                  + "vote \(seconds(voteTime)) s; total \(seconds(total)) s (\(threads) threads)")
+                  + "vote \(seconds(voteTime)) s; total \(seconds(total)) s (\(threads) threads, "
+                  + "CPU \(String(format: "%.2f", cpu)) s)")
         }
     }
 
