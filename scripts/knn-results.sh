@@ -33,10 +33,22 @@ mkdir -p "$RUNS"
 
 log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-# state RUN_ID -> the state field of its status.json
+# state RUN_ID -> the state field of its status.json; "failed" when it claims to be
+# active but its worker process is gone (a crash leaves "running" behind).
 state() {
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("state","?"))' \
-        "$RUNS/$1/status.json" 2>/dev/null || echo "?"
+    python3 - "$RUNS/$1/status.json" <<'EOF' 2>/dev/null || echo "?"
+import json, os, sys
+status = json.load(open(sys.argv[1]))
+state, pid = status.get("state", "?"), status.get("pid")
+if state in ("running", "paused", "stopping") and isinstance(pid, int):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        state = "failed"
+    except PermissionError:
+        pass
+print(state)
+EOF
 }
 
 # wait_for RUN_ID: until the run is finished (0) or failed/stopped (1).
