@@ -21,12 +21,15 @@ struct BenchKNNCommand: ParsableCommand {
     @Option(help: "Vote temperature.") var temperature: Float = KNNVote.defaultTemperature
     @Option(help: "Classes of the random labels.") var classes = 10
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Qb: query rows per block (one block per task).") var queryBlock = NeighbourSearch.default.queryBlockRows
+    @Option(help: "Bb: bank rows per GEMM.") var bankBlock = NeighbourSearch.default.bankBlockRows
     @Flag(help: "One JSON object per line.") var json = false
     @Option(help: .hidden) var dump: String?
 
     func validate() throws {
-        guard queries > 0, bank > 0, k > 0, threads > 0, classes > 0, dim.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("queries, bank, dim, k, threads and classes must be positive")
+        guard queries > 0, bank > 0, k > 0, threads > 0, classes > 0, queryBlock > 0, bankBlock > 0,
+              dim.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("queries, bank, dim, k, threads, classes and block sizes must be positive")
         }
         guard SimilarityMetric(rawValue: metric) != nil else {
             throw ValidationError("--metric must be cosine or euclidean, got \(metric)")
@@ -46,6 +49,7 @@ struct BenchKNNCommand: ParsableCommand {
             let queryFloats = usePixels ? [] : (0..<(queries * d)).map { _ in generator.nextFloat(in: -1..<1) }
 
             let clock = ContinuousClock()
+            let cpuStart = Self.processCPUSeconds()
             let start = clock.now
             let featureBank = usePixels
                 ? FeatureBank(pixels: bankPixels, count: bank, dimension: d, labels: labels,
@@ -53,7 +57,7 @@ struct BenchKNNCommand: ParsableCommand {
                 : FeatureBank(features: bankFloats, count: bank, dimension: d, labels: labels,
                               classCount: classes, metric: metric, threads: threads)
             let built = clock.now
-            let search = NeighbourSearch(threads: threads)
+            let search = NeighbourSearch(queryBlockRows: queryBlock, bankBlockRows: bankBlock, threads: threads)
             let (result, profile) = usePixels
                 ? search.searchProfiled(pixels: queryPixels, in: featureBank, k: k)
                 : search.searchProfiled(queryFloats, in: featureBank, k: k)
@@ -61,18 +65,19 @@ struct BenchKNNCommand: ParsableCommand {
             let probabilities = KNNVote.probabilities(result, labels: labels, classCount: classes,
                                                       temperature: temperature)
             let end = clock.now
+            let cpu = Self.processCPUSeconds() - cpuStart
 
             let build = seconds(built - start), searchTime = seconds(searched - built)
             let vote = seconds(end - searched), total = seconds(end - start)
             if json {
                 print("{\"benchmark\":\"knn\",\"queries\":\(queries),\"bank\":\(bank),\"dim\":\(d),\"k\":\(k),"
-                      + "\"threads\":\(threads),\"seconds\":\(format(total)),\"metric\":\"\(metric)\","
+                      + "\"threads\":\(threads),\"query_block\":\(queryBlock),\"bank_block\":\(bankBlock),\"seconds\":\(format(total)),\"cpu_seconds\":\(format(cpu)),\"metric\":\"\(metric)\","
                       + "\"build_seconds\":\(format(build)),\"search_seconds\":\(format(searchTime)),"
                       + "\"vote_seconds\":\(format(vote)),\"gemm_share\":\(format(profile.gemmShare))}")
             } else {
-                print("knn \(metric) n=\(queries) N=\(bank) D=\(d) k=\(k) threads=\(threads): "
+                print("knn \(metric) n=\(queries) N=\(bank) D=\(d) k=\(k) threads=\(threads) Qb=\(queryBlock) Bb=\(bankBlock): "
                       + "\(format(total)) s  (build \(format(build)) s, search \(format(searchTime)) s, "
-                      + "vote \(format(vote)) s; GEMM \(String(format: "%.1f", profile.gemmShare * 100))% "
+                      + "vote \(format(vote)) s; CPU \(format(cpu)) s; GEMM \(String(format: "%.1f", profile.gemmShare * 100))% "
                       + "of search thread-time)")
             }
             if let dump {
@@ -115,6 +120,21 @@ struct BenchKNNCommand: ParsableCommand {
             + "\"metric\":\"\(metric)\",\"temperature\":\(temperature)}\n"
         try Data(meta.utf8).write(to: directory.appendingPathComponent("meta.json"))
     }
+
+    /// User + system CPU time of the whole process (all threads): under a shared machine's
+    /// load the wall time stretches, the CPU time much less.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF_WHO, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+    }
+
+    #if canImport(Glibc)
+    private static let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+    #else
+    private static let RUSAGE_SELF_WHO = RUSAGE_SELF
+    #endif
 
     private func seconds(_ duration: Duration) -> Double {
         let (s, attoseconds) = duration.components

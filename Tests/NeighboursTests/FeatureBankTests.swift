@@ -52,4 +52,22 @@ final class FeatureBankTests: XCTestCase {
             }
         }
     }
+
+    func testPixelBankMeanIsTheExactColumnMeanForAnyThreadCount() {
+        // Enough rows for several chunks; the means come from exact integer sums.
+        let n = 5000, d = 9
+        var generator = SeededGenerator(seed: 63)
+        let pixels = (0..<(n * d)).map { _ in UInt8(generator.nextInt(below: 256)) }
+        let labels = [Int](repeating: 0, count: n)
+        let banks = [1, 2].map { threads in
+            FeatureBank(pixels: pixels, count: n, dimension: d, labels: labels, classCount: 1, threads: threads)
+        }
+        XCTAssertEqual(banks[0].mean, banks[1].mean, "pixel means differ between 1 and 2 threads")
+        XCTAssertEqual(banks[0].features, banks[1].features, "pixel bank rows differ between 1 and 2 threads")
+        for p in 0..<d {
+            let sum = (0..<n).reduce(0) { $0 + Int(pixels[$1 * d + p]) }
+            let expected = Double(sum) / Double(n) / 255
+            XCTAssertEqual(Double(banks[0].mean[p]), expected, accuracy: 1e-6, "pixel column \(p)")
+        }
+    }
 }

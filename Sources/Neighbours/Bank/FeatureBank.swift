@@ -89,13 +89,8 @@ public struct FeatureBank: Sendable {
         self.squaredNorms = []
         let threads = threads ?? Parallel.threadCount
         if metric == .cosine {
-            let sums = Self.columnMeans(count: count, dimension: dimension, threads: threads) { row, sums in
-                pixels.withUnsafeBufferPointer { p in
-                    let base = p.baseAddress! + row * dimension
-                    for d in 0..<dimension { sums[d] += Double(base[d]) }
-                }
-            }
-            mean = sums.map { $0 * scale }
+            mean = Self.pixelColumnMeans(pixels, count: count, dimension: dimension, threads: threads)
+                .map { $0 * scale }
         }
         let mean = self.mean
         let centre = metric == .cosine
@@ -188,6 +183,35 @@ public struct FeatureBank: Sendable {
             var sum = 0.0
             for chunk in 0..<chunks { sum += partials[chunk * dimension + d] }
             means[d] = Float(sum / Double(count))
+        }
+        return means
+    }
+
+    /// Column means of 8-bit rows [N×D] (unscaled): exact integer column sums per chunk
+    /// (UInt32 cannot overflow below 16 million rows), so the mean does not depend on the
+    /// chunking or the thread count, and the inner loop is a vectorised byte widening add.
+    static func pixelColumnMeans(_ pixels: [UInt8], count: Int, dimension: Int, threads: Int) -> [Float] {
+        guard count > 0 else { return [Float](repeating: 0, count: dimension) }
+        precondition(count < 16_000_000, "FeatureBank pixel means support fewer than 16M rows, got N=\(count)")
+        let chunks = chunkCount(count)
+        var partials = [UInt32](repeating: 0, count: chunks * dimension)
+        partials.withUnsafeMutableBufferPointer { sums in
+            pixels.withUnsafeBufferPointer { p in
+                let sumBase = sums.baseAddress!, pixelBase = p.baseAddress!
+                Parallel.forEach(chunks, threads: threads) { chunk in
+                    let target = sumBase + chunk * dimension
+                    for row in chunkRange(chunk, count: count) {
+                        let source = pixelBase + row * dimension
+                        for d in 0..<dimension { target[d] &+= UInt32(source[d]) }
+                    }
+                }
+            }
+        }
+        var means = [Float](repeating: 0, count: dimension)
+        for d in 0..<dimension {
+            var sum: UInt64 = 0
+            for chunk in 0..<chunks { sum += UInt64(partials[chunk * dimension + d]) }
+            means[d] = Float(Double(sum) / Double(count))
         }
         return means
     }
