@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of the numeric core.",
-        subcommands: [BenchGEMMCommand.self, BenchKNNCommand.self]
+        subcommands: [BenchGEMMCommand.self, BenchKNNCommand.self, BenchTrainCommand.self]
     )
 }
