@@ -123,7 +123,7 @@ struct BenchTrainCommand: ParsableCommand {
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(cString: line)
             if text.hasPrefix("VmHWM:") {
-                let kibibytes = text.dropFirst(6).split(separator: " ").first.flatMap { Double($0) } ?? 0
+                let kibibytes = Double(text.filter(\.isNumber)) ?? 0  // "VmHWM:\t  12345 kB"
                 return kibibytes / 1024
             }
         }
