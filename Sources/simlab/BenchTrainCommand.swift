@@ -67,11 +67,13 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         Parallel.threadCount = threads
-        if !json { print("model                    batch  threads      images/s   peak RSS MiB   vs conv") }
+        if !json {
+            print("model                    batch  threads      images/s   images/CPU-s   peak RSS MiB   vs conv")
+        }
         var convSpeed: Double?
         for name in model {
             let choice = ModelChoice(name)!
-            let speed = measure(choice)
+            let (speed, perCPUSecond) = measure(choice)
             let peak = peakResidentMiB()
             if choice.variant == .conv { convSpeed = speed }
             if json {
@@ -81,13 +83,15 @@ struct BenchTrainCommand: ParsableCommand {
             } else {
                 let relative = choice.variant != nil && convSpeed != nil ? "\(rounded(speed / convSpeed!))×" : ""
                 print(pad(choice.name, -22) + pad("\(batch)", 8) + pad("\(threads)", 9)
-                      + pad(String(rounded(speed)), 14) + pad(String(rounded(peak)), 15) + pad(relative, 10))
+                      + pad(String(rounded(speed)), 14) + pad(String(rounded(perCPUSecond)), 15)
+                      + pad(String(rounded(peak)), 15) + pad(relative, 10))
             }
         }
     }
 
-    /// Images per second over the timed steps of one model.
-    private func measure(_ choice: ModelChoice) -> Double {
+    /// Images per second over the timed steps of one model, by the wall clock and by the
+    /// process's CPU time (user + system, all threads: steadier on a shared machine).
+    private func measure(_ choice: ModelChoice) -> (wall: Double, cpu: Double) {
         var generator = SeededGenerator(seed: seed)
         let network = choice.build(generator: &generator)
         let parameters = network.parameters
@@ -106,13 +110,26 @@ struct BenchTrainCommand: ParsableCommand {
 
         for _ in 0..<warmup { step() }
         var timed = 0
+        let startCPU = cpuSeconds()
         let start = now()
         // Without --steps: run until about 3 seconds have passed (at least 3 steps).
         while steps.map({ timed < $0 }) ?? (timed < 3 || now() - start < 3) {
             step()
             timed += 1
         }
-        return Double(timed * batch) / (now() - start)
+        let wall = now() - start, cpu = cpuSeconds() - startCPU
+        return (Double(timed * batch) / wall, Double(timed * batch) / cpu)
+    }
+
+    private func cpuSeconds() -> Double {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)  // Glibc imports the constant as an enum
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
     }
 
     /// VmHWM from /proc/self/status in MiB (0 where unavailable).
