@@ -40,6 +40,11 @@ public final class MaxPool2D: Layer {
                     MaxPool2D.forEachSlice(batch) { images in
                         for plane in images.lowerBound * channels..<images.upperBound * channels {
                             let source = plane * height * width, target = plane * outH * outW
+                            if k == 2 && s == 2 {
+                                MaxPool2D.pool2x2(x + source, width: width, outH: outH, outW: outW,
+                                                  into: y + target, argmax: index + target, offset: source)
+                                continue
+                            }
                             for i in 0..<outH {
                                 for j in 0..<outW {
                                     var best = source + i * s * width + j * s
@@ -85,6 +90,30 @@ public final class MaxPool2D: Layer {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The common 2×2, stride 2 window on one plane (the general loop, unrolled).
+    /// plane [H, W] → y [H_out, W_out], argmax = offset + flat index in the plane.
+    @inline(__always)
+    static func pool2x2(_ plane: UnsafePointer<Float>, width: Int, outH: Int, outW: Int,
+                        into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, offset: Int) {
+        for i in 0..<outH {
+            let top = 2 * i * width, bottom = top + width
+            for j in 0..<outW {
+                // Window order (top-left, top-right, bottom-left, bottom-right); strictly greater wins.
+                var best = top + 2 * j, bestValue = plane[best]
+                @inline(__always) func consider(_ candidate: Int) {
+                    let better = plane[candidate] > bestValue
+                    bestValue = better ? plane[candidate] : bestValue
+                    best = better ? candidate : best
+                }
+                consider(top + 2 * j + 1)
+                consider(bottom + 2 * j)
+                consider(bottom + 2 * j + 1)
+                y[i * outW + j] = bestValue
+                argmax[i * outW + j] = Int32(truncatingIfNeeded: offset + best)
             }
         }
     }

@@ -10,6 +10,7 @@ import Darwin
 /// `simlab bench train`: training images per second of one model (forward, loss, backward,
 /// SGD step with momentum 0.9 and weight decay 5e-4) on random 28×28 images with random
 /// labels, timed after warm-up steps, plus the peak resident memory of the process.
+/// The allocator is tuned as for training (`AllocatorTuning.keepFreedBlocks`).
 ///
 /// Several models may be given; nsn-lite variants are also reported relative to
 /// `nsn-lite:conv` when that is among them.
@@ -67,6 +68,7 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         Parallel.threadCount = threads
+        AllocatorTuning.keepFreedBlocks()
         if !json {
             print("model                    batch  threads      images/s   images/CPU-s   peak RSS MiB   vs conv")
         }
