@@ -1,13 +1,19 @@
 import TensorCore
 
-/// The shared kernels of Conv2D, SimilarityConv2D and PatchNormConv: im2col + GEMM per
-/// image, the batch split into one contiguous chunk per thread (each chunk owns its scratch
-/// and its partial weight gradient, so nothing is allocated per image or per element).
+/// The shared kernels of Conv2D, SimilarityConv2D and PatchNormConv: im2col + GEMM, the
+/// batch split into one contiguous chunk per thread (each chunk owns its scratch and its
+/// partial weight gradient, so nothing is allocated per image or per element).
+///
+/// Within a chunk, images go through the GEMMs in groups of B: their column matrices sit
+/// side by side in one [C·K, B·L] matrix, so each weight matrix is packed once per group
+/// and the GEMMs are wide (B·L columns) rather than one small product per image. B is 1
+/// with a per-position mixing (it acts on one image's columns).
 ///
 /// Legend: `N` batch, `C` input channels, `O` output channels, `K = k²` taps,
-/// `L = H_out·W_out` output positions, `G` mixing entries per position (K for a diagonal
-/// M, K² for a full one). Per image: P = cols [C·K, L], P' = mixed cols [C·K, L],
-/// Y [O, L] (the NCHW output plane block of that image).
+/// `L = H_out·W_out` output positions, `B` images per group, `T = B·L` group columns,
+/// `G` mixing entries per position (K for a diagonal M, K² for a full one).
+/// Per group: P = cols [C·K, T], P' = mixed cols [C·K, T] (B = 1), Y' [O, T]
+/// (image b's NCHW block is Y'[:, b·L ..< (b+1)·L]).
 enum ConvolutionEngine {
     /// A per-position tap mixing M(n, l): entries [N, G, L], row-major M (entry t·K + p)
     /// when full, the diagonal when `diagonal`. Entries are the whole M (identity included).
@@ -22,6 +28,15 @@ enum ConvolutionEngine {
         let ranges = Parallel.ranges(batch, parts: chunks)
         let gemmThreads: Int? = ranges.count > 1 ? 1 : nil
         Parallel.forEach(ranges.count) { chunk in body(ranges[chunk], chunk, gemmThreads) }
+    }
+
+    /// Scalars of a group's column matrix [C·K, B·L] aimed at: about 1 MiB, so that the
+    /// columns stay in L2 between im2col and the GEMM.
+    static let groupColumnsTarget = 1 << 18
+
+    /// B, the images per GEMM group for a chunk of `images` images.
+    static func groupSize(_ g: ConvolutionGeometry, images: Int, mixing: Mixing?) -> Int {
+        mixing != nil ? 1 : max(1, min(images, groupColumnsTarget / max(1, g.columnsSize)))
     }
 
     static func checkInput(_ input: Tensor, _ g: ConvolutionGeometry, _ layer: String) {
@@ -46,35 +61,47 @@ enum ConvolutionEngine {
         let rows = g.patchLength, positions = g.positions
         precondition(weight.count == outputChannels * rows,
                      "convolution weight \(weight.shape) does not match [\(outputChannels), \(g.channels), \(g.kernel), \(g.kernel)]")
-        var output = Tensor(shape: [batch, outputChannels, g.outputHeight, g.outputWidth])
+        let outputShape = [batch, outputChannels, g.outputHeight, g.outputWidth]
+        if batch == 0 || positions == 0 { return Tensor(shape: outputShape) }
         let biasValues = bias?.scalars
-        input.withUnsafeBufferPointer { xBuffer in
+        return input.withUnsafeBufferPointer { xBuffer in
             weight.withUnsafeBufferPointer { wBuffer in
-                output.withUnsafeMutableBufferPointer { yBuffer in
+                Tensor(shape: outputShape) { yBuffer in
                     let x = xBuffer.baseAddress!, w = wBuffer.baseAddress!, y = yBuffer.baseAddress!
                     forEachChunk(batch: batch) { images, _, threads in
-                        let columns = UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
-                        defer { columns.deallocate() }
+                        let group = groupSize(g, images: images.count, mixing: mixing)
+                        let width = group * positions                    // T
+                        let columns = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
+                        let product = group > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: outputChannels * width) : nil
                         let mixed = mixing == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
-                        defer { mixed?.deallocate() }
-                        for n in images {
-                            Im2col.columns(of: x + n * g.imageSize, geometry: g, into: columns)
+                        defer { columns.deallocate(); product?.deallocate(); mixed?.deallocate() }
+                        for first in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                            let count = min(group, images.upperBound - first)
+                            for b in 0..<count {
+                                Im2col.columns(of: x + (first + b) * g.imageSize, geometry: g,
+                                               into: columns + b * positions, rowStride: width)
+                            }
                             var patches = UnsafePointer(columns)
                             if let mixing, let mixed {
-                                mix(columns, mixing: mixing.entries + n * mixingSize(mixing, g) * positions,
+                                mix(columns, mixing: mixing.entries + first * mixingSize(mixing, g) * positions,
                                     diagonal: mixing.diagonal, into: mixed, channels: g.channels,
                                     taps: g.taps, positions: positions)
                                 patches = UnsafePointer(mixed)
                             }
-                            let yImage = y + n * outputChannels * positions
-                            // Y[O, L] = W[O, C·K] · P'[C·K, L]
-                            GEMM.multiply(m: outputChannels, n: positions, k: rows,
-                                          a: w, lda: rows, b: patches, ldb: positions,
-                                          c: yImage, ldc: positions, threads: threads)
-                            if let biasValues {
+                            let yFirst = y + first * outputChannels * positions
+                            // Y'[O, T] = W[O, C·K] · P'[C·K, T]   (B = 1: straight into y)
+                            GEMM.multiply(m: outputChannels, n: count * positions, k: rows,
+                                          a: w, lda: rows, b: patches, ldb: width,
+                                          c: product ?? yFirst, ldc: width, threads: threads)
+                            // y[first + b, o, l] = Y'[o, b·L + l] + bias[o]
+                            for b in 0..<count {
                                 for o in 0..<outputChannels {
-                                    let plane = yImage + o * positions, value = biasValues[o]
-                                    for l in 0..<positions { plane[l] += value }
+                                    let plane = yFirst + (b * outputChannels + o) * positions
+                                    if let product { plane.update(from: product + o * width + b * positions, count: positions) }
+                                    if let biasValues {
+                                        let value = biasValues[o]
+                                        for l in 0..<positions { plane[l] += value }
+                                    }
                                 }
                             }
                         }
@@ -82,7 +109,6 @@ enum ConvolutionEngine {
                 }
             }
         }
-        return output
     }
 
     /// Backward of `forward`. ADDS dW into `weightGradient` [O, C·K] and db into
@@ -96,67 +122,91 @@ enum ConvolutionEngine {
         precondition(outputGradient.shape == [batch, outputChannels, g.outputHeight, g.outputWidth],
                      "convolution backward expects gradient [\(batch), \(outputChannels), \(g.outputHeight), \(g.outputWidth)], got \(outputGradient.shape)")
         precondition(mixing == nil || mixingGradient != nil, "a mixed convolution needs a mixing gradient buffer")
-        var inputGradient = Tensor(shape: input.shape)
+        if batch == 0 || positions == 0 { return Tensor(shape: input.shape) }
         let chunks = max(1, min(Parallel.threadCount, batch))
         // Per-chunk partial dW (first chunk writes straight into weightGradient).
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(0, chunks - 1) * outputChannels * rows + 1)
         partials.update(repeating: 0, count: max(0, chunks - 1) * outputChannels * rows + 1)
         defer { partials.deallocate() }
         var biasPartials = [Float](repeating: 0, count: chunks * outputChannels)
-        input.withUnsafeBufferPointer { xBuffer in
+        return input.withUnsafeBufferPointer { xBuffer in
             outputGradient.withUnsafeBufferPointer { dyBuffer in
                 weight.withUnsafeBufferPointer { wBuffer in
                     weightGradient.withUnsafeMutableBufferPointer { dwBuffer in
-                        inputGradient.withUnsafeMutableBufferPointer { dxBuffer in
-                            biasPartials.withUnsafeMutableBufferPointer { dbBuffer in
+                        biasPartials.withUnsafeMutableBufferPointer { dbBuffer in
+                            Tensor(shape: input.shape) { dxBuffer in
                                 let x = xBuffer.baseAddress!, dy = dyBuffer.baseAddress!, w = wBuffer.baseAddress!
                                 let dx = dxBuffer.baseAddress!, dbAll = dbBuffer.baseAddress!
                                 let dwMain = dwBuffer.baseAddress!
                                 forEachChunk(batch: batch) { images, chunk, threads in
                                     let dw = chunk == 0 ? dwMain : partials + (chunk - 1) * outputChannels * rows
                                     let db = dbAll + chunk * outputChannels
-                                    let columns = UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
-                                    let columnsGradient = UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
+                                    let group = groupSize(g, images: images.count, mixing: mixing)
+                                    let width = group * positions                // T
+                                    let columns = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
+                                    let columnsGradient = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
+                                    let gathered = group > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: outputChannels * width) : nil
                                     let mixed = mixing == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
                                     let mixedGradient = mixing == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: g.columnsSize)
                                     defer {
-                                        columns.deallocate(); columnsGradient.deallocate()
+                                        columns.deallocate(); columnsGradient.deallocate(); gathered?.deallocate()
                                         mixed?.deallocate(); mixedGradient?.deallocate()
                                     }
-                                    for n in images {
-                                        let dyImage = dy + n * outputChannels * positions
-                                        Im2col.columns(of: x + n * g.imageSize, geometry: g, into: columns)
+                                    (dx + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
+                                    for first in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                                        let count = min(group, images.upperBound - first)
+                                        let dyFirst = dy + first * outputChannels * positions
+                                        for b in 0..<count {
+                                            Im2col.columns(of: x + (first + b) * g.imageSize, geometry: g,
+                                                           into: columns + b * positions, rowStride: width)
+                                        }
                                         var patches = UnsafePointer(columns)
                                         var mixingEntries: UnsafePointer<Float>? = nil
                                         if let mixing, let mixed {
-                                            let entries = mixing.entries + n * mixingSize(mixing, g) * positions
+                                            let entries = mixing.entries + first * mixingSize(mixing, g) * positions
                                             mix(columns, mixing: entries, diagonal: mixing.diagonal, into: mixed,
                                                 channels: g.channels, taps: g.taps, positions: positions)
                                             patches = UnsafePointer(mixed)
                                             mixingEntries = entries
                                         }
-                                        // forward: Y = W · P' + b  →  dW += dY · P'ᵀ, db += Σ_l dY, dP' = Wᵀ · dY
-                                        GEMM.multiply(transposeB: true, m: outputChannels, n: rows, k: positions,
-                                                      a: dyImage, lda: positions, b: patches, ldb: positions,
+                                        // dY'[o, b·L + l] = dy[first + b, o, l]   (B = 1: dy itself)
+                                        if let gathered {
+                                            for b in 0..<count {
+                                                for o in 0..<outputChannels {
+                                                    (gathered + o * width + b * positions)
+                                                        .update(from: dyFirst + (b * outputChannels + o) * positions, count: positions)
+                                                }
+                                            }
+                                        }
+                                        let dYGroup = gathered.map { UnsafePointer($0) } ?? dyFirst
+                                        // forward: Y' = W · P' + b  →  dW += dY' · P'ᵀ, db += Σ_l dY', dP' = Wᵀ · dY'
+                                        GEMM.multiply(transposeB: true, m: outputChannels, n: rows, k: count * positions,
+                                                      a: dYGroup, lda: width, b: patches, ldb: width,
                                                       beta: 1, c: dw, ldc: rows, threads: threads)
                                         if biasGradient != nil {
-                                            for o in 0..<outputChannels {
-                                                db[o] += Reductions.sum(dyImage + o * positions, count: positions)
+                                            for b in 0..<count {
+                                                for o in 0..<outputChannels {
+                                                    db[o] += Reductions.sum(dyFirst + (b * outputChannels + o) * positions,
+                                                                            count: positions)
+                                                }
                                             }
                                         }
                                         let dPatches = mixedGradient ?? columnsGradient
-                                        GEMM.multiply(transposeA: true, m: rows, n: positions, k: outputChannels,
-                                                      a: w, lda: rows, b: dyImage, ldb: positions,
-                                                      c: dPatches, ldc: positions, threads: threads)
+                                        GEMM.multiply(transposeA: true, m: rows, n: count * positions, k: outputChannels,
+                                                      a: w, lda: rows, b: dYGroup, ldb: width,
+                                                      c: dPatches, ldc: width, threads: threads)
                                         if let mixing, let mixingEntries, let mixedGradient, let mixingGradient {
                                             // forward: P' = mix(M, P)  →  dM, dP
                                             mixBackward(columns, mixing: mixingEntries, diagonal: mixing.diagonal,
                                                         outputGradient: mixedGradient, inputGradient: columnsGradient,
-                                                        mixingGradient: mixingGradient + n * mixingSize(mixing, g) * positions,
+                                                        mixingGradient: mixingGradient + first * mixingSize(mixing, g) * positions,
                                                         channels: g.channels, taps: g.taps, positions: positions)
                                         }
-                                        Im2col.accumulateImage(columns: columnsGradient, geometry: g,
-                                                               into: dx + n * g.imageSize)
+                                        // forward: P = im2col(x)  →  dx += col2im(dP)
+                                        for b in 0..<count {
+                                            Im2col.accumulateImage(columns: columnsGradient + b * positions, geometry: g,
+                                                                   into: dx + (first + b) * g.imageSize, rowStride: width)
+                                        }
                                     }
                                 }
                                 for chunk in 1..<max(1, chunks) {
@@ -174,7 +224,6 @@ enum ConvolutionEngine {
                 }
             }
         }
-        return inputGradient
     }
 
     static func mixingSize(_ mixing: Mixing, _ g: ConvolutionGeometry) -> Int {

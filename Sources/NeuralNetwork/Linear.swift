@@ -36,10 +36,10 @@ public final class Linear: Layer {
         let batch = input.shape.first ?? 0
         precondition(input.rank >= 2 && input.count == batch * inputFeatures,
                      "Linear(\(inputFeatures)→\(outputFeatures)) got input \(input.shape)")
-        var output = Tensor(shape: [batch, outputFeatures])
-        input.withUnsafeBufferPointer { x in
+        // Every scalar of the output is written by the GEMM (beta = 0): no zero-fill first.
+        let output = batch == 0 ? Tensor(shape: [0, outputFeatures]) : input.withUnsafeBufferPointer { x in
             weight.value.withUnsafeBufferPointer { w in
-                output.withUnsafeMutableBufferPointer { y in
+                Tensor(shape: [batch, outputFeatures]) { y in
                     // y[N, O] = x[N, F] · W[O, F]ᵀ
                     GEMM.multiply(transposeB: true, m: batch, n: outputFeatures, k: inputFeatures,
                                   a: x.baseAddress!, lda: inputFeatures,
@@ -69,8 +69,8 @@ public final class Linear: Layer {
         let batch = input.shape[0]
         precondition(outputGradient.shape == [batch, outputFeatures],
                      "Linear.backward expects gradient [\(batch), \(outputFeatures)], got \(outputGradient.shape)")
-        var inputGradient = Tensor(shape: cachedInputShape)
-        outputGradient.withUnsafeBufferPointer { dy in
+        if batch == 0 { return Tensor(shape: cachedInputShape) }
+        return outputGradient.withUnsafeBufferPointer { dy in
             input.withUnsafeBufferPointer { x in
                 // forward: y = x·Wᵀ + b  →  dW += dyᵀ·x, db += Σ_n dy, dx = dy·W
                 weight.gradient.withUnsafeMutableBufferPointer { dw in
@@ -84,8 +84,9 @@ public final class Linear: Layer {
                         for o in 0..<outputFeatures { db[o] += dy[n * outputFeatures + o] }
                     }
                 }
-                weight.value.withUnsafeBufferPointer { w in
-                    inputGradient.withUnsafeMutableBufferPointer { dx in
+                // Every scalar of dx is written by the GEMM (beta = 0): no zero-fill first.
+                return weight.value.withUnsafeBufferPointer { w in
+                    Tensor(shape: cachedInputShape) { dx in
                         GEMM.multiply(m: batch, n: inputFeatures, k: outputFeatures,
                                       a: dy.baseAddress!, lda: outputFeatures,
                                       b: w.baseAddress!, ldb: inputFeatures,
@@ -94,6 +95,5 @@ public final class Linear: Layer {
                 }
             }
         }
-        return inputGradient
     }
 }

@@ -4,10 +4,13 @@ import TensorCore
 ///
 /// Shapes: x [N, C, H, W] → y [N, C, ⌊(H − k)/s⌋ + 1, ⌊(W − k)/s⌋ + 1].
 /// Ties go to the first maximum in row-major window order.
+/// Both passes run over contiguous slices of the batch, one per thread; a window never
+/// leaves its image, so each slice writes only its own images.
 public final class MaxPool2D: Layer {
     public let kernelSize: Int
     public let stride: Int
-    /// Kept by a training forward: the input shape and, per output, the flat input index of its max.
+    /// Kept by a training forward: the input shape and, per output, the flat input index of
+    /// its max. The index buffer is reused from step to step while the shape stays the same.
     private var cachedInputShape: [Int] = []
     private var cachedArgmax: [Int32] = []
 
@@ -26,29 +29,37 @@ public final class MaxPool2D: Layer {
         let (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let outH = (height - kernelSize) / stride + 1, outW = (width - kernelSize) / stride + 1
         let k = kernelSize, s = stride
-        var output = Tensor(shape: [batch, channels, outH, outW])
-        var argmax = [Int32](repeating: 0, count: output.count)
-        input.withUnsafeBufferPointer { xBuffer in
-            output.withUnsafeMutableBufferPointer { yBuffer in
-                argmax.withUnsafeMutableBufferPointer { indexBuffer in
+        let outputCount = batch * channels * outH * outW
+        cachedInputShape = []
+        guard outputCount > 0 else { return Tensor(shape: [batch, channels, outH, outW]) }
+        if cachedArgmax.count != outputCount { cachedArgmax = [Int32](repeating: 0, count: outputCount) }
+        let output = input.withUnsafeBufferPointer { xBuffer in
+            cachedArgmax.withUnsafeMutableBufferPointer { indexBuffer in
+                Tensor(shape: [batch, channels, outH, outW]) { yBuffer in
                     let x = xBuffer.baseAddress!, y = yBuffer.baseAddress!, index = indexBuffer.baseAddress!
-                    Parallel.forEach(batch) { n in
-                        for c in 0..<channels {
-                            let plane = (n * channels + c) * height * width
-                            let outPlane = (n * channels + c) * outH * outW
+                    MaxPool2D.forEachSlice(batch) { images in
+                        for plane in images.lowerBound * channels..<images.upperBound * channels {
+                            let source = plane * height * width, target = plane * outH * outW
+                            if k == 2 && s == 2 {
+                                MaxPool2D.pool2x2(x + source, width: width, outH: outH, outW: outW,
+                                                  into: y + target, argmax: index + target, offset: source)
+                                continue
+                            }
                             for i in 0..<outH {
                                 for j in 0..<outW {
-                                    var best = plane + i * s * width + j * s
+                                    var best = source + i * s * width + j * s
                                     var bestValue = x[best]
                                     for di in 0..<k {
-                                        let row = plane + (i * s + di) * width + j * s
-                                        for dj in 0..<k where x[row + dj] > bestValue {
-                                            bestValue = x[row + dj]
-                                            best = row + dj
+                                        let row = source + (i * s + di) * width + j * s
+                                        for dj in 0..<k {
+                                            // Strictly greater: the first maximum wins (selects, no branch).
+                                            let better = x[row + dj] > bestValue
+                                            bestValue = better ? x[row + dj] : bestValue
+                                            best = better ? row + dj : best
                                         }
                                     }
-                                    y[outPlane + i * outW + j] = bestValue
-                                    index[outPlane + i * outW + j] = Int32(best)
+                                    y[target + i * outW + j] = bestValue
+                                    index[target + i * outW + j] = Int32(truncatingIfNeeded: best)
                                 }
                             }
                         }
@@ -56,13 +67,7 @@ public final class MaxPool2D: Layer {
                 }
             }
         }
-        if mode == .training {
-            cachedInputShape = input.shape
-            cachedArgmax = argmax
-        } else {
-            cachedArgmax = []
-            cachedInputShape = []
-        }
+        if mode == .training { cachedInputShape = input.shape }
         return output
     }
 
@@ -70,15 +75,52 @@ public final class MaxPool2D: Layer {
         precondition(!cachedInputShape.isEmpty, "MaxPool2D.backward called without a training forward")
         precondition(outputGradient.count == cachedArgmax.count,
                      "MaxPool2D.backward expects \(cachedArgmax.count) gradient values for input \(cachedInputShape), got \(outputGradient.shape)")
-        var inputGradient = Tensor(shape: cachedInputShape)
+        let batch = cachedInputShape[0]
+        let imageSize = cachedInputShape.dropFirst().reduce(1, *)
+        let outputsPerImage = cachedArgmax.count / batch
         // forward: y = x[argmax]  →  dx[argmax] += dy (windows may overlap when s < k)
-        outputGradient.withUnsafeBufferPointer { dy in
-            cachedArgmax.withUnsafeBufferPointer { index in
-                inputGradient.withUnsafeMutableBufferPointer { dx in
-                    for i in 0..<dy.count { dx[Int(index[i])] += dy[i] }
+        return outputGradient.withUnsafeBufferPointer { dyBuffer in
+            cachedArgmax.withUnsafeBufferPointer { indexBuffer in
+                Tensor(shape: cachedInputShape) { dxBuffer in
+                    let dy = dyBuffer.baseAddress!, index = indexBuffer.baseAddress!, dx = dxBuffer.baseAddress!
+                    MaxPool2D.forEachSlice(batch) { images in
+                        (dx + images.lowerBound * imageSize).update(repeating: 0, count: images.count * imageSize)
+                        for i in images.lowerBound * outputsPerImage..<images.upperBound * outputsPerImage {
+                            dx[Int(index[i])] += dy[i]
+                        }
+                    }
                 }
             }
         }
-        return inputGradient
+    }
+
+    /// The common 2×2, stride 2 window on one plane (the general loop, unrolled).
+    /// plane [H, W] → y [H_out, W_out], argmax = offset + flat index in the plane.
+    @inline(__always)
+    static func pool2x2(_ plane: UnsafePointer<Float>, width: Int, outH: Int, outW: Int,
+                        into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, offset: Int) {
+        for i in 0..<outH {
+            let top = 2 * i * width, bottom = top + width
+            for j in 0..<outW {
+                // Window order (top-left, top-right, bottom-left, bottom-right); strictly greater wins.
+                var best = top + 2 * j, bestValue = plane[best]
+                @inline(__always) func consider(_ candidate: Int) {
+                    let better = plane[candidate] > bestValue
+                    bestValue = better ? plane[candidate] : bestValue
+                    best = better ? candidate : best
+                }
+                consider(top + 2 * j + 1)
+                consider(bottom + 2 * j)
+                consider(bottom + 2 * j + 1)
+                y[i * outW + j] = bestValue
+                argmax[i * outW + j] = Int32(truncatingIfNeeded: offset + best)
+            }
+        }
+    }
+
+    /// Runs `body` over contiguous slices of the batch, one per thread.
+    static func forEachSlice(_ batch: Int, _ body: (Range<Int>) -> Void) {
+        let ranges = Parallel.ranges(batch, parts: Parallel.threadCount)
+        Parallel.forEach(ranges.count) { body(ranges[$0]) }
     }
 }

@@ -56,18 +56,21 @@ public struct ConvolutionGeometry: Equatable, Sendable, CustomStringConvertible 
 /// a tap mixing by a K×K matrix acts on contiguous blocks of K rows per channel.
 public enum Im2col {
     /// Fills one image's column matrix. image [C, H, W] → columns [C·K, L] (overwritten).
+    /// `rowStride` (default L) is the distance between rows of `columns`, so that the column
+    /// matrices of several images can sit side by side in one [C·K, G·L] matrix.
     public static func columns(of image: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-                               into columns: UnsafeMutablePointer<Float>) {
+                               into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
         let k = g.kernel, s = g.stride, p = g.padding
         let height = g.height, width = g.width
-        let outH = g.outputHeight, outW = g.outputWidth, positions = g.positions
+        let outH = g.outputHeight, outW = g.outputWidth, pitch = rowStride ?? g.positions
+        precondition(pitch >= g.positions, "im2col row stride \(pitch) is below L = \(g.positions)")
         let plane = height * width
         for kw in 0..<k {
             let (low, high) = validOutputRange(offset: kw, stride: s, padding: p, size: width, outputSize: outW)
             for c in 0..<g.channels {
                 let source = image + c * plane
                 for kh in 0..<k {
-                    let row = columns + ((c * k + kh) * k + kw) * positions
+                    let row = columns + ((c * k + kh) * k + kw) * pitch
                     for oh in 0..<outH {
                         let destination = row + oh * outW
                         let ih = oh * s - p + kh
@@ -95,12 +98,14 @@ public enum Im2col {
     }
 
     /// The adjoint of `columns(of:)`: ADDS every column entry into the image pixel it came
-    /// from. columns [C·K, L] → image [C, H, W] (accumulated, `+=`).
+    /// from. columns [C·K, L] (rows `rowStride` apart, default L) → image [C, H, W]
+    /// (accumulated, `+=`).
     public static func accumulateImage(columns: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-                                       into image: UnsafeMutablePointer<Float>) {
+                                       into image: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
         let k = g.kernel, s = g.stride, p = g.padding
         let height = g.height, width = g.width
-        let outH = g.outputHeight, outW = g.outputWidth, positions = g.positions
+        let outH = g.outputHeight, outW = g.outputWidth, pitch = rowStride ?? g.positions
+        precondition(pitch >= g.positions, "col2im row stride \(pitch) is below L = \(g.positions)")
         let plane = height * width
         for kw in 0..<k {
             let (low, high) = validOutputRange(offset: kw, stride: s, padding: p, size: width, outputSize: outW)
@@ -108,7 +113,7 @@ public enum Im2col {
             for c in 0..<g.channels {
                 let target = image + c * plane
                 for kh in 0..<k {
-                    let row = columns + ((c * k + kh) * k + kw) * positions
+                    let row = columns + ((c * k + kh) * k + kw) * pitch
                     for oh in 0..<outH {
                         let ih = oh * s - p + kh
                         if ih < 0 || ih >= height { continue }

@@ -20,6 +20,18 @@ public struct Tensor: Equatable, Sendable {
         self.scalars = scalars
     }
 
+    /// A tensor whose scalars `body` writes, every one of them (the memory starts
+    /// uninitialized: no zero-fill pass over large activations).
+    public init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            body(buffer)
+            initialized = count
+        }
+    }
+
     /// Number of scalars.
     public var count: Int { scalars.count }
     public var rank: Int { shape.count }

@@ -61,6 +61,7 @@ public final class RunExecutor {
     private func executeThrowing(resume: Bool) throws -> RunState {
         let configuration = try run.readConfig().trainingConfiguration()
         Parallel.threadCount = configuration.threads
+        AllocatorTuning.keepFreedBlocks()
         status.state = .running
         status.pid = getpid()
         status.startedAt = status.startedAt ?? Date()

@@ -4,7 +4,7 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the speed of the numeric core.",
-        subcommands: [BenchGEMMCommand.self, BenchKNNCommand.self, BenchDashboardCommand.self]
+        abstract: "Measure speed: GEMM, training, kNN search, dashboard rendering.",
+        subcommands: [BenchGEMMCommand.self, BenchTrainCommand.self, BenchKNNCommand.self, BenchDashboardCommand.self]
     )
 }
