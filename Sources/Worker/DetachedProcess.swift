@@ -87,19 +87,4 @@ public enum DetachedProcess {
             if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
         }
     }
-
-    /// Whether a process with this pid exists (it may belong to another user).
-    public static func isAlive(_ pid: pid_t) -> Bool {
-        guard pid > 0 else { return false }
-        if kill(pid, 0) == 0 { return !isZombie(pid) }
-        return errno == EPERM
-    }
-
-    /// A zombie has exited but not been reaped; it counts as gone.
-    static func isZombie(_ pid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        let rest = stat[stat.index(after: close)...].split(separator: " ")
-        return rest.first == "Z"
-    }
 }
