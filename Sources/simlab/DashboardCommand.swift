@@ -12,14 +12,13 @@ struct DashboardCommand: ParsableCommand {
         commandName: "dashboard",
         abstract: "Open the dashboard: watch, launch, compare and control runs.")
 
-    @Option(help: "The runs folder.")
-    var runs: String = "./runs"
+    @OptionGroup var runs: RunsLocation
 
     @Flag(help: "No colours, even if the terminal has them.")
     var monochrome = false
 
     func run() throws {
-        let runsPath = URL(fileURLWithPath: runs).standardizedFileURL.path
+        let runsPath = runs.url.path
         let controller = WorkerRunController(runsDirectory: runsPath)
         let runner = EffectRunner(runsDirectory: runsPath, controller: controller)
         do {
