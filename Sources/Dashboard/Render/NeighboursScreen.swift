@@ -19,7 +19,8 @@ extension DashboardState {
         listBlock.render(in: listArea, buffer: &buffer)
         let rows = indices.map { i -> [String] in
             let q = results.queries[i]
-            let predicted = q.blendedPrediction ?? q.networkPrediction
+            // The network's prediction: the ✓/✗ beside it (misclassified) is the network's too.
+            let predicted = q.networkPrediction ?? q.blendedPrediction
             return ["#\(q.testIndex)", Text.truncate(results.className(q.label), to: 10),
                     predicted.map { Text.truncate(results.className($0), to: 10) } ?? "—",
                     (q.misclassified ? "✗" : "✓") + (q.hard ? "h" : " ")]
@@ -28,7 +29,7 @@ extension DashboardState {
         for (row, i) in indices.enumerated() where results.queries[i].misclassified { styles[row] = theme.error }
         var tableState = TableState(selected: indices.isEmpty ? nil : view.queryIndex)
         Table(columns: [TableColumn("test", width: .fixed(6)), TableColumn("label", width: .flex(1)),
-                        TableColumn("pred", width: .flex(1)), TableColumn("", width: .fixed(2))],
+                        TableColumn("network", width: .flex(1)), TableColumn("", width: .fixed(2))],
               rows: rows, rowStyles: styles, theme: theme).render(in: listBlock.inner(listArea), buffer: &buffer, state: &tableState)
         guard let query = selectedQuery, let queryPosition = indices.indices.contains(view.queryIndex) ? indices[view.queryIndex] : nil else {
             Paragraph("No query matches the filter (f / l change it).", style: theme.muted, alignment: .center)
