@@ -98,25 +98,75 @@ extension GEMM {
         }
     }
 
-    /// 16 rows of B (each contiguous along the depth) → kb×16 panel, 8 depth steps at a time.
+    /// 16 rows of B (each contiguous along the depth) → kb×16 panel, 8 depth steps at a
+    /// time as two 8×8 register transposes (unaligned row loads, aligned panel stores).
     @inline(__always)
     static func packTransposedPanel(_ source: UnsafePointer<Float>, ldb: Int, depth kb: Int,
                                     into destination: UnsafeMutablePointer<Float>) {
         let nr = microColumns
+        let target = UnsafeMutableRawPointer(destination)
         var p = 0
-        while p + 4 <= kb {
-            for c in 0..<nr {
-                let row = source + c * ldb + p
-                destination[p * nr + c] = row[0]
-                destination[(p + 1) * nr + c] = row[1]
-                destination[(p + 2) * nr + c] = row[2]
-                destination[(p + 3) * nr + c] = row[3]
+        while p + 8 <= kb {
+            for half in 0..<2 {
+                let rows = UnsafeRawPointer(source + half * 8 * ldb + p)
+                let stride = ldb * MemoryLayout<Float>.stride
+                let (o0, o1, o2, o3, o4, o5, o6, o7) = transpose8x8(
+                    rows.loadUnaligned(as: SIMD8<Float>.self),
+                    rows.loadUnaligned(fromByteOffset: stride, as: SIMD8<Float>.self),
+                    rows.loadUnaligned(fromByteOffset: 2 * stride, as: SIMD8<Float>.self),
+                    rows.loadUnaligned(fromByteOffset: 3 * stride, as: SIMD8<Float>.self),
+                    rows.loadUnaligned(fromByteOffset: 4 * stride, as: SIMD8<Float>.self),
+                    rows.loadUnaligned(fromByteOffset: 5 * stride, as: SIMD8<Float>.self),
+                    rows.loadUnaligned(fromByteOffset: 6 * stride, as: SIMD8<Float>.self),
+                    rows.loadUnaligned(fromByteOffset: 7 * stride, as: SIMD8<Float>.self))
+                let base = (p * nr + half * 8) * MemoryLayout<Float>.stride
+                let step = nr * MemoryLayout<Float>.stride
+                target.storeBytes(of: o0, toByteOffset: base, as: SIMD8<Float>.self)
+                target.storeBytes(of: o1, toByteOffset: base + step, as: SIMD8<Float>.self)
+                target.storeBytes(of: o2, toByteOffset: base + 2 * step, as: SIMD8<Float>.self)
+                target.storeBytes(of: o3, toByteOffset: base + 3 * step, as: SIMD8<Float>.self)
+                target.storeBytes(of: o4, toByteOffset: base + 4 * step, as: SIMD8<Float>.self)
+                target.storeBytes(of: o5, toByteOffset: base + 5 * step, as: SIMD8<Float>.self)
+                target.storeBytes(of: o6, toByteOffset: base + 6 * step, as: SIMD8<Float>.self)
+                target.storeBytes(of: o7, toByteOffset: base + 7 * step, as: SIMD8<Float>.self)
             }
-            p += 4
+            p += 8
         }
         while p < kb {
             for c in 0..<nr { destination[p * nr + c] = source[c * ldb + p] }
             p += 1
         }
+    }
+
+    /// Transposes the 8×8 block whose rows are r0…r7: output j holds (r0[j], r1[j], …, r7[j]).
+    /// Lane-local interleaves, then lane-local pair shuffles, then 128-bit half swaps (the
+    /// shapes x86 does in one instruction each).
+    @inline(__always)
+    static func transpose8x8(
+        _ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>, _ r3: SIMD8<Float>,
+        _ r4: SIMD8<Float>, _ r5: SIMD8<Float>, _ r6: SIMD8<Float>, _ r7: SIMD8<Float>
+    ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+          SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        @inline(__always) func low(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5])
+        }
+        @inline(__always) func high(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7])
+        }
+        @inline(__always) func lowPairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5])
+        }
+        @inline(__always) func highPairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(a[2], a[3], b[2], b[3], a[6], a[7], b[6], b[7])
+        }
+        let t0 = low(r0, r1), t1 = high(r0, r1), t2 = low(r2, r3), t3 = high(r2, r3)
+        let t4 = low(r4, r5), t5 = high(r4, r5), t6 = low(r6, r7), t7 = high(r6, r7)
+        // s0 = column 0 of rows 0–3 | column 4 of rows 0–3, etc.
+        let s0 = lowPairs(t0, t2), s1 = highPairs(t0, t2), s2 = lowPairs(t1, t3), s3 = highPairs(t1, t3)
+        let s4 = lowPairs(t4, t6), s5 = highPairs(t4, t6), s6 = lowPairs(t5, t7), s7 = highPairs(t5, t7)
+        return (SIMD8(lowHalf: s0.lowHalf, highHalf: s4.lowHalf), SIMD8(lowHalf: s1.lowHalf, highHalf: s5.lowHalf),
+                SIMD8(lowHalf: s2.lowHalf, highHalf: s6.lowHalf), SIMD8(lowHalf: s3.lowHalf, highHalf: s7.lowHalf),
+                SIMD8(lowHalf: s0.highHalf, highHalf: s4.highHalf), SIMD8(lowHalf: s1.highHalf, highHalf: s5.highHalf),
+                SIMD8(lowHalf: s2.highHalf, highHalf: s6.highHalf), SIMD8(lowHalf: s3.highHalf, highHalf: s7.highHalf))
     }
 }
