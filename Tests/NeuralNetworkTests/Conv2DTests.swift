@@ -54,6 +54,34 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    func testSkippingTheInputGradientKeepsParameterGradientsAndReturnsZeros() {
+        // A first layer's input gradient is unused: with computesInputGradient off, dW and db
+        // must be exactly those of a full backward and dx all zeros of the input's shape.
+        for (batch, threads) in [(1, 1), (5, 2), (9, 2)] {
+            var generator = SeededGenerator(seed: UInt64(batch))
+            let layer = Conv2D(inputChannels: 3, outputChannels: 4, generator: &generator)
+            let input = Tensor.randomNormal(shape: [batch, 3, 7, 6], generator: &generator)
+            let outputGradient = Tensor.randomNormal(shape: [batch, 4, 7, 6], generator: &generator)
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            Parallel.threadCount = threads
+            var results: [(Tensor, Tensor, Tensor)] = []
+            for computes in [true, false] {
+                layer.computesInputGradient = computes
+                for p in layer.parameters { p.zeroGradient() }
+                _ = layer.forward(input, mode: .training)
+                let dx = layer.backward(outputGradient)
+                results.append((dx, layer.weight.gradient, layer.bias!.gradient))
+            }
+            let label = "batch=\(batch) threads=\(threads)"
+            XCTAssertEqual(results[1].1.scalars, results[0].1.scalars, "\(label): weight gradient")
+            XCTAssertEqual(results[1].2.scalars, results[0].2.scalars, "\(label): bias gradient")
+            XCTAssertEqual(results[1].0.shape, input.shape, "\(label): dx shape")
+            XCTAssertTrue(results[1].0.scalars.allSatisfy { $0 == 0 }, "\(label): skipped dx is not zero")
+            XCTAssertTrue(results[0].0.scalars.contains { $0 != 0 }, "\(label): full dx is all zero")
+        }
+    }
+
     func testBatchSplitAcrossThreadsGivesSameGradients() {
         // The batch is split into per-thread chunks with partial weight gradients; one thread
         // and two threads must agree (up to summation order).
