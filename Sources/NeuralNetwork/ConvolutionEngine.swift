@@ -34,9 +34,15 @@ enum ConvolutionEngine {
     /// columns stay in L2 between im2col and the GEMM.
     static let groupColumnsTarget = 1 << 18
 
+    /// Output positions from which one image alone makes a wide enough GEMM (≥ 8 column
+    /// tiles): such images go one by one, straight into y and from dy, which saves the copies
+    /// between the group matrices and the NCHW tensors (≈ 9 % of small-cnn's training time).
+    static let wideImagePositions = 128
+
     /// B, the images per GEMM group for a chunk of `images` images.
     static func groupSize(_ g: ConvolutionGeometry, images: Int, mixing: Mixing?) -> Int {
-        mixing != nil ? 1 : max(1, min(images, groupColumnsTarget / max(1, g.columnsSize)))
+        if mixing != nil || g.positions >= wideImagePositions { return 1 }
+        return max(1, min(images, groupColumnsTarget / max(1, g.columnsSize)))
     }
 
     static func checkInput(_ input: Tensor, _ g: ConvolutionGeometry, _ layer: String) {
