@@ -19,8 +19,20 @@ extension GEMM {
             let rows = min(mr, mb - panelStart)
             let i = i0 + panelStart
             if transposed {
-                // A is K×M: the 6 values of one depth step are contiguous.
-                for p in 0..<kb {
+                // A is K×M: the 6 values of one depth step are contiguous. Full panels move
+                // 8 lanes per step, in increasing p: the 2 extra lanes land on the next step's
+                // first 2 values, which that step then overwrites (the last step is scalar).
+                var first = 0
+                if rows == mr {
+                    let target = UnsafeMutableRawPointer(destination)
+                    while first + 1 < kb {
+                        let source = UnsafeRawPointer(a + (p0 + first) * lda + i)
+                        target.storeBytes(of: source.loadUnaligned(as: SIMD8<Float>.self),
+                                          toByteOffset: first * mr * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
+                        first += 1
+                    }
+                }
+                for p in first..<kb {
                     let source = a + (p0 + p) * lda + i
                     let target = destination + p * mr
                     if rows == mr {
@@ -32,10 +44,42 @@ extension GEMM {
                     }
                 }
             } else {
-                // A is M×K: each row is contiguous along the depth; interleave 6 rows.
+                // A is M×K: each row is contiguous along the depth; interleave 6 rows. Full
+                // panels go 8 depth steps at a time through an 8×8 transpose (2 zero rows);
+                // each step's 8 lanes are stored in increasing p, the 2 extra lanes landing on
+                // the next step's first values, which its own store then overwrites, so the
+                // SIMD part stops while 9 steps remain no more, leaving the rest scalar.
+                var first = 0
+                if rows == mr {
+                    let stride = lda * MemoryLayout<Float>.stride
+                    let step = mr * MemoryLayout<Float>.stride
+                    let target = UnsafeMutableRawPointer(destination)
+                    let zero = SIMD8<Float>()
+                    while first + 9 <= kb {
+                        let source = UnsafeRawPointer(a + i * lda + p0 + first)
+                        let (o0, o1, o2, o3, o4, o5, o6, o7) = transpose8x8(
+                            source.loadUnaligned(as: SIMD8<Float>.self),
+                            source.loadUnaligned(fromByteOffset: stride, as: SIMD8<Float>.self),
+                            source.loadUnaligned(fromByteOffset: 2 * stride, as: SIMD8<Float>.self),
+                            source.loadUnaligned(fromByteOffset: 3 * stride, as: SIMD8<Float>.self),
+                            source.loadUnaligned(fromByteOffset: 4 * stride, as: SIMD8<Float>.self),
+                            source.loadUnaligned(fromByteOffset: 5 * stride, as: SIMD8<Float>.self),
+                            zero, zero)
+                        let base = first * step
+                        target.storeBytes(of: o0, toByteOffset: base, as: SIMD8<Float>.self)
+                        target.storeBytes(of: o1, toByteOffset: base + step, as: SIMD8<Float>.self)
+                        target.storeBytes(of: o2, toByteOffset: base + 2 * step, as: SIMD8<Float>.self)
+                        target.storeBytes(of: o3, toByteOffset: base + 3 * step, as: SIMD8<Float>.self)
+                        target.storeBytes(of: o4, toByteOffset: base + 4 * step, as: SIMD8<Float>.self)
+                        target.storeBytes(of: o5, toByteOffset: base + 5 * step, as: SIMD8<Float>.self)
+                        target.storeBytes(of: o6, toByteOffset: base + 6 * step, as: SIMD8<Float>.self)
+                        target.storeBytes(of: o7, toByteOffset: base + 7 * step, as: SIMD8<Float>.self)
+                        first += 8
+                    }
+                }
                 for r in 0..<rows {
                     let source = a + (i + r) * lda + p0
-                    for p in 0..<kb { destination[p * mr + r] = source[p] }
+                    for p in first..<kb { destination[p * mr + r] = source[p] }
                 }
                 if rows < mr {
                     for r in rows..<mr {

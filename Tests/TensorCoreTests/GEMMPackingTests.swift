@@ -29,6 +29,44 @@ final class GEMMPackingTests: XCTestCase {
         }
     }
 
+    func testPackedAMatchesItsDefinitionBothStorages() {
+        // packed[panel·kb·6 + p·6 + r] = op(A)[i0 + panel·6 + r, p0 + p], rows past mb zero.
+        var generator = SeededGenerator(seed: 6)
+        for depth in [1, 2, 8, 9, 10, 17, 33] {
+            for rows in [1, 5, 6, 7, 12, 20] {
+                for padding in [0, 1] {
+                    let (i0, p0) = (1, 2)
+                    let m = i0 + rows, k = p0 + depth
+                    let plain = (0..<(m * (k + padding))).map { _ in generator.nextFloat() * 2 - 1 }
+                    var stored = [Float](repeating: 0, count: k * (m + padding))   // A stored K×M
+                    for i in 0..<m { for p in 0..<k { stored[p * (m + padding) + i] = plain[i * (k + padding) + p] } }
+                    let panels = (rows + GEMM.microRows - 1) / GEMM.microRows
+                    var expected = [Float](repeating: 0, count: panels * depth * GEMM.microRows)
+                    for panel in 0..<panels {
+                        for p in 0..<depth {
+                            for r in 0..<GEMM.microRows where panel * GEMM.microRows + r < rows {
+                                expected[(panel * depth + p) * GEMM.microRows + r] =
+                                    plain[(i0 + panel * GEMM.microRows + r) * (k + padding) + p0 + p]
+                            }
+                        }
+                    }
+                    for transposed in [false, true] {
+                        let source = transposed ? stored : plain
+                        let packed = UnsafeMutablePointer<Float>.allocate(capacity: expected.count)
+                        defer { packed.deallocate() }
+                        packed.initialize(repeating: .nan, count: expected.count)
+                        source.withUnsafeBufferPointer { a in
+                            GEMM.packA(transposed: transposed, a: a.baseAddress!, lda: transposed ? m + padding : k + padding,
+                                       rowStart: i0, rows: rows, depthStart: p0, depth: depth, into: packed)
+                        }
+                        XCTAssertEqual(Array(UnsafeBufferPointer(start: packed, count: expected.count)), expected,
+                                       "depth=\(depth) rows=\(rows) padding=\(padding) transposed=\(transposed)")
+                    }
+                }
+            }
+        }
+    }
+
     func testTranspose8x8() {
         let rows = (0..<8).map { r in SIMD8<Float>((0..<8).map { Float(r * 8 + $0) }) }
         let t = GEMM.transpose8x8(rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7])
