@@ -1,3 +1,7 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 // Packing of op(A) and op(B) blocks into the contiguous, zero-padded micro-panels the
 // micro-kernel streams through.
 //
@@ -183,34 +187,71 @@ extension GEMM {
     }
 
     /// Transposes the 8×8 block whose rows are r0…r7: output j holds (r0[j], r1[j], …, r7[j]).
-    /// Lane-local interleaves, then lane-local pair shuffles, then 128-bit half swaps (the
-    /// shapes x86 does in one instruction each).
+    /// Lane-local interleaves of singles, then of pairs, then 128-bit half swaps: 24
+    /// one-instruction shuffles. On x86 the first two stages are the AVX unpack intrinsics:
+    /// written as element-wise SIMD8 initialisers, the optimiser merges the three stages into
+    /// per-output shuffles that lower to ~100 scalar inserts and blends.
     @inline(__always)
     static func transpose8x8(
         _ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>, _ r3: SIMD8<Float>,
         _ r4: SIMD8<Float>, _ r5: SIMD8<Float>, _ r6: SIMD8<Float>, _ r7: SIMD8<Float>
     ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
           SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-        @inline(__always) func low(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-            SIMD8(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5])
-        }
-        @inline(__always) func high(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-            SIMD8(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7])
-        }
-        @inline(__always) func lowPairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-            SIMD8(a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5])
-        }
-        @inline(__always) func highPairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-            SIMD8(a[2], a[3], b[2], b[3], a[6], a[7], b[6], b[7])
-        }
-        let t0 = low(r0, r1), t1 = high(r0, r1), t2 = low(r2, r3), t3 = high(r2, r3)
-        let t4 = low(r4, r5), t5 = high(r4, r5), t6 = low(r6, r7), t7 = high(r6, r7)
-        // s0 = column 0 of rows 0–3 | column 4 of rows 0–3, etc.
-        let s0 = lowPairs(t0, t2), s1 = highPairs(t0, t2), s2 = lowPairs(t1, t3), s3 = highPairs(t1, t3)
-        let s4 = lowPairs(t4, t6), s5 = highPairs(t4, t6), s6 = lowPairs(t5, t7), s7 = highPairs(t5, t7)
+        // t: (a0 b0 a1 b1 | a4 b4 a5 b5) and (a2 b2 a3 b3 | a6 b6 a7 b7) for rows a, b.
+        let t0 = interleaveLow(r0, r1), t1 = interleaveHigh(r0, r1)
+        let t2 = interleaveLow(r2, r3), t3 = interleaveHigh(r2, r3)
+        let t4 = interleaveLow(r4, r5), t5 = interleaveHigh(r4, r5)
+        let t6 = interleaveLow(r6, r7), t7 = interleaveHigh(r6, r7)
+        // s0 = column 0 of rows 0–3 | column 4 of rows 0–3, s1 columns 1 | 5, s2 2 | 6, s3 3 | 7.
+        let s0 = interleavePairsLow(t0, t2), s1 = interleavePairsHigh(t0, t2)
+        let s2 = interleavePairsLow(t1, t3), s3 = interleavePairsHigh(t1, t3)
+        let s4 = interleavePairsLow(t4, t6), s5 = interleavePairsHigh(t4, t6)
+        let s6 = interleavePairsLow(t5, t7), s7 = interleavePairsHigh(t5, t7)
         return (SIMD8(lowHalf: s0.lowHalf, highHalf: s4.lowHalf), SIMD8(lowHalf: s1.lowHalf, highHalf: s5.lowHalf),
                 SIMD8(lowHalf: s2.lowHalf, highHalf: s6.lowHalf), SIMD8(lowHalf: s3.lowHalf, highHalf: s7.lowHalf),
                 SIMD8(lowHalf: s0.highHalf, highHalf: s4.highHalf), SIMD8(lowHalf: s1.highHalf, highHalf: s5.highHalf),
                 SIMD8(lowHalf: s2.highHalf, highHalf: s6.highHalf), SIMD8(lowHalf: s3.highHalf, highHalf: s7.highHalf))
+    }
+
+    /// (a0 b0 a1 b1 | a4 b4 a5 b5)
+    @inline(__always)
+    static func interleaveLow(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        #if arch(x86_64)
+        _mm256_unpacklo_ps(a, b)
+        #else
+        SIMD8(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5])
+        #endif
+    }
+
+    /// (a2 b2 a3 b3 | a6 b6 a7 b7)
+    @inline(__always)
+    static func interleaveHigh(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        #if arch(x86_64)
+        _mm256_unpackhi_ps(a, b)
+        #else
+        SIMD8(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7])
+        #endif
+    }
+
+    /// (a0 a1 b0 b1 | a4 a5 b4 b5)
+    @inline(__always)
+    static func interleavePairsLow(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        #if arch(x86_64)
+        unsafeBitCast(_mm256_unpacklo_pd(unsafeBitCast(a, to: SIMD4<Double>.self),
+                                         unsafeBitCast(b, to: SIMD4<Double>.self)), to: SIMD8<Float>.self)
+        #else
+        SIMD8(a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5])
+        #endif
+    }
+
+    /// (a2 a3 b2 b3 | a6 a7 b6 b7)
+    @inline(__always)
+    static func interleavePairsHigh(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        #if arch(x86_64)
+        unsafeBitCast(_mm256_unpackhi_pd(unsafeBitCast(a, to: SIMD4<Double>.self),
+                                         unsafeBitCast(b, to: SIMD4<Double>.self)), to: SIMD8<Float>.self)
+        #else
+        SIMD8(a[2], a[3], b[2], b[3], a[6], a[7], b[6], b[7])
+        #endif
     }
 }
