@@ -15,6 +15,9 @@ public final class Conv2D: Layer {
     public let kernelSize: Int
     public let stride: Int
     public let padding: Int
+    /// When false, `backward` still accumulates dW and db but returns zeros for dx without
+    /// computing it (for a first layer, whose input gradient nobody uses).
+    public var computesInputGradient = true
     /// Kept by a training forward for backward: the input (the columns are recomputed).
     private var cachedInput: Tensor?
 
@@ -67,11 +70,12 @@ public final class Conv2D: Layer {
                 ConvolutionEngine.backward(input: input, outputGradient: outputGradient, weight: weight.value,
                                            outputChannels: outputChannels, geometry: g, mixing: nil,
                                            weightGradient: &weight.gradient, biasGradient: db.baseAddress!,
-                                           mixingGradient: nil)
+                                           mixingGradient: nil, computesInputGradient: computesInputGradient)
             }
         }
         return ConvolutionEngine.backward(input: input, outputGradient: outputGradient, weight: weight.value,
                                           outputChannels: outputChannels, geometry: g, mixing: nil,
-                                          weightGradient: &weight.gradient, biasGradient: nil, mixingGradient: nil)
+                                          weightGradient: &weight.gradient, biasGradient: nil, mixingGradient: nil,
+                                          computesInputGradient: computesInputGradient)
     }
 }

@@ -22,9 +22,11 @@ public enum ModelBuilder {
                                imageHeight: Int = 28, imageWidth: Int = 28,
                                generator: inout SeededGenerator) -> ImageClassifier {
         precondition(!options.widths.isEmpty, "nsn-lite needs at least one stage")
+        let stem = Conv2D(inputChannels: inputChannels, outputChannels: options.stemWidth, kernelSize: 3,
+                          bias: false, name: "stem.conv", generator: &generator)
+        stem.computesInputGradient = false          // the image's gradient is never used
         var layers: [Layer] = [
-            Conv2D(inputChannels: inputChannels, outputChannels: options.stemWidth, kernelSize: 3,
-                   bias: false, name: "stem.conv", generator: &generator),
+            stem,
             BatchNorm2D(channels: options.stemWidth, name: "stem.bn"),
             ReLU(),
         ]
@@ -54,8 +56,11 @@ public enum ModelBuilder {
     public static func smallCNN(inputChannels: Int = 1, classCount: Int = 10, imageHeight: Int = 28,
                                 imageWidth: Int = 28, generator: inout SeededGenerator) -> ImageClassifier {
         let flattened = 64 * (imageHeight / 4) * (imageWidth / 4)
+        let first = Conv2D(inputChannels: inputChannels, outputChannels: 32, kernelSize: 3, padding: 1,
+                           name: "conv1", generator: &generator)
+        first.computesInputGradient = false         // the image's gradient is never used
         let body = Sequential([
-            Conv2D(inputChannels: inputChannels, outputChannels: 32, kernelSize: 3, padding: 1, name: "conv1", generator: &generator),
+            first,
             ReLU(),
             MaxPool2D(kernelSize: 2, stride: 2),
             Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, name: "conv2", generator: &generator),

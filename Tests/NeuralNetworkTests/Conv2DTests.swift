@@ -7,7 +7,7 @@ final class Conv2DTests: XCTestCase {
         for kernel in [3, 5] {
             for stride in [1, 2] {
                 for padding in [0, 1, 2] {
-                    for (height, width) in [(5, 7), (9, 6)] where min(height, width) + 2 * padding >= kernel {
+                    for (height, width) in [(5, 7), (9, 6), (13, 12)] where min(height, width) + 2 * padding >= kernel {
                         for (batch, inC, outC) in [(1, 1, 2), (3, 3, 4)] {
                             let label = "Conv2D N=\(batch) \(inC)→\(outC) \(height)×\(width) k=\(kernel) s=\(stride) p=\(padding)"
                             var generator = SeededGenerator(seed: UInt64(kernel * 97 + stride * 13 + padding + height))
@@ -45,12 +45,41 @@ final class Conv2DTests: XCTestCase {
     }
 
     func testGradients() {
-        for (kernel, stride, padding, height, width) in [(3, 1, 1, 5, 5), (3, 2, 1, 6, 5), (5, 2, 2, 7, 6), (5, 1, 0, 6, 7), (3, 2, 0, 5, 5)] {
+        // 12×12 at stride 1 has ≥ 128 output positions: images go through the GEMMs one by one.
+        for (kernel, stride, padding, height, width) in [(3, 1, 1, 5, 5), (3, 1, 1, 12, 12), (3, 2, 1, 6, 5), (5, 2, 2, 7, 6), (5, 1, 0, 6, 7), (3, 2, 0, 5, 5)] {
             var generator = SeededGenerator(seed: UInt64(kernel + 10 * stride + 100 * padding))
             let layer = Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: kernel, stride: stride,
                                padding: padding, generator: &generator)
             let input = Tensor.randomNormal(shape: [2, 2, height, width], generator: &generator)
             assertGradientsMatch(layer, input: input, label: "Conv2D k=\(kernel) s=\(stride) p=\(padding) \(height)×\(width)")
+        }
+    }
+
+    func testSkippingTheInputGradientKeepsParameterGradientsAndReturnsZeros() {
+        // A first layer's input gradient is unused: with computesInputGradient off, dW and db
+        // must be exactly those of a full backward and dx all zeros of the input's shape.
+        for (batch, threads) in [(1, 1), (5, 2), (9, 2)] {
+            var generator = SeededGenerator(seed: UInt64(batch))
+            let layer = Conv2D(inputChannels: 3, outputChannels: 4, generator: &generator)
+            let input = Tensor.randomNormal(shape: [batch, 3, 7, 6], generator: &generator)
+            let outputGradient = Tensor.randomNormal(shape: [batch, 4, 7, 6], generator: &generator)
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            Parallel.threadCount = threads
+            var results: [(Tensor, Tensor, Tensor)] = []
+            for computes in [true, false] {
+                layer.computesInputGradient = computes
+                for p in layer.parameters { p.zeroGradient() }
+                _ = layer.forward(input, mode: .training)
+                let dx = layer.backward(outputGradient)
+                results.append((dx, layer.weight.gradient, layer.bias!.gradient))
+            }
+            let label = "batch=\(batch) threads=\(threads)"
+            XCTAssertEqual(results[1].1.scalars, results[0].1.scalars, "\(label): weight gradient")
+            XCTAssertEqual(results[1].2.scalars, results[0].2.scalars, "\(label): bias gradient")
+            XCTAssertEqual(results[1].0.shape, input.shape, "\(label): dx shape")
+            XCTAssertTrue(results[1].0.scalars.allSatisfy { $0 == 0 }, "\(label): skipped dx is not zero")
+            XCTAssertTrue(results[0].0.scalars.contains { $0 != 0 }, "\(label): full dx is all zero")
         }
     }
 
