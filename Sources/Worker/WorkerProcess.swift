@@ -59,6 +59,12 @@ public enum WorkerProcess {
         }
     }
 
+    /// Whether `run` is first in line among the live queued runs of its runs directory.
+    public static func isNextInLine(_ run: RunDirectory, queuedAt: Date) -> Bool {
+        !hasEarlierWaitingRun(than: QueuePosition(id: run.id, queuedAt: queuedAt),
+                              in: run.url.deletingLastPathComponent())
+    }
+
     /// Whether another live worker has been waiting longer (FIFO among queued runs).
     static func hasEarlierWaitingRun(than position: QueuePosition, in runsDirectory: URL) -> Bool {
         for other in RunCatalog(root: runsDirectory).runDirectories() where other.id != position.id {

@@ -48,11 +48,15 @@ enum ForegroundTraining {
         let control = ControlSignalReceiver()
         let queue = SlotQueue(runsDirectory: run.url.deletingLastPathComponent().path)
         var status = (try? run.readStatus()) ?? RunStatus(state: .queued)
+        status.state = .queued
         status.pid = getpid()
+        status.queuedAt = status.queuedAt ?? Date()
         try? run.writeStatus(status)
+        let queuedAt = status.queuedAt!
         var announced = false
         guard let lease = try? queue.waitForSlot(
-            isNextInLine: { true }, shouldGiveUp: { control.isStopRequested },
+            isNextInLine: { WorkerProcess.isNextInLine(run, queuedAt: queuedAt) },
+            shouldGiveUp: { control.isStopRequested },
             whileWaiting: {
                 if !announced {
                     FileHandle.standardError.write(Data("waiting for a free training slot (\(queue.busySlots()) of \(queue.slotCount) busy)…\n".utf8))
