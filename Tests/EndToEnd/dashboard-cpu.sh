@@ -27,22 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 - "$WORK/data" <<'PY'
-import gzip, os, random, struct, sys
-d = sys.argv[1]; os.makedirs(d, exist_ok=True); rng = random.Random(0)
-def write(name, count, labels):
-    with gzip.open(os.path.join(d, f"{name}-images-idx3-ubyte.gz"), "wb") as f:
-        f.write(struct.pack(">IIII", 2051, count, 28, 28))
-        for y in labels:
-            img = bytearray(rng.randrange(0, 40) for _ in range(784))
-            for r in range(28):
-                img[r * 28 + 2 + 2 * y] = 255; img[r * 28 + 3 + 2 * y] = 200
-            f.write(bytes(img))
-    with gzip.open(os.path.join(d, f"{name}-labels-idx1-ubyte.gz"), "wb") as f:
-        f.write(struct.pack(">II", 2049, count)); f.write(bytes(labels))
-write("train", 1000, [i % 10 for i in range(1000)])
-write("t10k", 200, [i % 10 for i in range(200)])
-PY
+python3 "$(dirname "$0")/make-tiny-dataset.py" "$WORK/data" 1000 200
 
 "$SIMLAB" train --detach --runs "$RUNS" --name watched --data "$WORK/data" --variant static-diag --widths 8,16 \
     --stem-width 8 --blocks 1 --batch-size 32 --validation 100 --epochs 500 --threads 1 --log-every 2 \

@@ -38,22 +38,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # A tiny IDX dataset (300 train, 100 test images of 28×28, 10 classes), gzip-compressed.
-python3 - "$WORK/data" <<'PY'
-import gzip, os, random, struct, sys
-d = sys.argv[1]; os.makedirs(d, exist_ok=True); rng = random.Random(0)
-def write(name, count, labels):
-    with gzip.open(os.path.join(d, f"{name}-images-idx3-ubyte.gz"), "wb") as f:
-        f.write(struct.pack(">IIII", 2051, count, 28, 28))
-        for y in labels:  # class-dependent bright bar plus noise
-            img = bytearray(rng.randrange(0, 40) for _ in range(784))
-            for r in range(28):
-                img[r * 28 + 2 + 2 * y] = 255; img[r * 28 + 3 + 2 * y] = 200
-            f.write(bytes(img))
-    with gzip.open(os.path.join(d, f"{name}-labels-idx1-ubyte.gz"), "wb") as f:
-        f.write(struct.pack(">II", 2049, count)); f.write(bytes(labels))
-write("train", 300, [i % 10 for i in range(300)])
-write("t10k", 100, [i % 10 for i in range(100)])
-PY
+python3 "$(dirname "$0")/make-tiny-dataset.py" "$WORK/data" 300 100
 
 capture() { tm capture-pane -p -t "$SESSION"; }
 fail() {
