@@ -26,10 +26,7 @@ extension GEMM {
     ) {
         let mr = microRows, nr = microColumns
         let mc = min(blockRows, roundUp(m, to: mr))
-        // Depth blocks of equal size (≤ blockDepth): no thin last block. They depend on k
-        // only, so the summation order of every element is fixed by the shape alone.
-        let depthBlocks = (k + blockDepth - 1) / blockDepth
-        let kc = (k + depthBlocks - 1) / depthBlocks
+        let kc = depthBlock(forDepth: k)
         let nc = min(blockColumns, roundUp(n, to: nr))
         workspace.reserve(a: mc * kc, b: kc * nc)
         let packedA = workspace.packedA, packedB = workspace.packedB
@@ -64,6 +61,13 @@ extension GEMM {
                 }
             }
         }
+    }
+
+    /// kc for depth k: depth blocks of equal size (≤ blockDepth), no thin last block. They
+    /// depend on k only, so the summation order of every element is fixed by the shape alone.
+    static func depthBlock(forDepth k: Int) -> Int {
+        let depthBlocks = (k + blockDepth - 1) / blockDepth
+        return (k + depthBlocks - 1) / depthBlocks
     }
 
     /// C = beta · C (beta == 0 writes zeros without reading C).

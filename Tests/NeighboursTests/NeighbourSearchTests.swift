@@ -142,15 +142,16 @@ final class NeighbourSearchTests: XCTestCase {
     }
 
     func testDefaultBlocksSpanningSeveralBlocksMatchSmallBlocks() {
-        // More queries and bank rows than one default block (Qb = Bb = 1024), ragged ends.
-        let n = 1100, bankCount = 2100, d = 5
+        // More queries and bank rows than one default block (Qb = 4096, Bb = 512) and one
+        // score chunk, ragged ends.
+        let n = 4100, bankCount = 1100, d = 5
         let bank = FeatureBank(features: randomRows(bankCount, d, seed: 35), count: bankCount, dimension: d,
                                labels: randomLabels(bankCount, classCount: 4, seed: 36), classCount: 4)
         let queries = randomRows(n, d, seed: 37)
         let small = NeighbourSearch(queryBlockRows: 7, bankBlockRows: 300, threads: 1).search(queries, in: bank, k: 9)
         for threads in [1, 2] {
             let defaults = NeighbourSearch(threads: threads)
-            XCTAssertEqual(defaults.queryBlockRows * defaults.bankBlockRows, 1024 * 1024,
+            XCTAssertEqual(defaults.queryBlockRows * defaults.bankBlockRows, 4096 * 512,
                            "default block sizes changed: update this test's sizes")
             XCTAssertEqual(defaults.search(queries, in: bank, k: 9), small,
                            "default blocks n=\(n) N=\(bankCount) threads=\(threads)")

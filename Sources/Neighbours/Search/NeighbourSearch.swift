@@ -30,12 +30,15 @@ public struct NeighbourSearch: Sendable {
 
     public static let `default` = NeighbourSearch()
 
-    /// Qb = Bb = 1024 keeps the Qb×Bb score block at 4 MiB per thread while the GEMM
-    /// repacks each bank row only n/Qb times (it packs B anew on every call); against
-    /// Qb = 256, Bb = 4096 this halves the packing work: 10,000 × 60,000 real 784-d pixels
-    /// took 12.3–13.3 CPU-s instead of 15.8 (`simlab knn --features pixels --json`;
-    /// sweep with `simlab bench knn --query-block … --bank-block …`).
-    public init(queryBlockRows: Int = 1024, bankBlockRows: Int = 1024, threads: Int? = nil) {
+    /// Queries per GEMM call (a multiple of the micro-kernel's 6 rows).
+    static let chunkRows = 144
+
+    /// Each of a block's Qb queries is packed once for the whole bank and each Bb-row bank
+    /// block once per query block (`PackedPanels`), so packing is a small cost; scores are
+    /// made `chunkRows` queries at a time, so the chunk×Bb score block, the chunk's packed
+    /// queries (one depth block) and the packed bank block (one depth block) stay in L2.
+    /// Sweep with `simlab bench knn --query-block … --bank-block …`.
+    public init(queryBlockRows: Int = 4096, bankBlockRows: Int = 512, threads: Int? = nil) {
         precondition(queryBlockRows > 0 && bankBlockRows > 0,
                      "NeighbourSearch block sizes must be positive, got Qb=\(queryBlockRows) Bb=\(bankBlockRows)")
         self.queryBlockRows = queryBlockRows
@@ -114,10 +117,13 @@ public struct NeighbourSearch: Sendable {
                                     counts: counts), SearchProfile())
         }
         let threads = max(1, threads ?? Parallel.threadCount)
-        // Enough blocks to keep every thread busy; a query's result does not depend on this.
-        let qb = max(1, min(queryBlockRows, (n + threads - 1) / threads))
+        // A multiple of `threads` blocks of at most Qb queries, so every thread gets an
+        // equal share; a query's result does not depend on this.
+        let rounds = max(1, (n + threads * queryBlockRows - 1) / (threads * queryBlockRows))
+        let qb = max(1, (n + threads * rounds - 1) / (threads * rounds))
         let bb = min(bankBlockRows, bankCount)
         let blockCount = (n + qb - 1) / qb
+        let chunkRows = Self.chunkRows
         var blockProfiles = [SearchProfile](repeating: SearchProfile(), count: blockCount)
 
         bank.features.withUnsafeBufferPointer { f in
@@ -135,44 +141,67 @@ public struct NeighbourSearch: Sendable {
                 var mark = clock.now
                 let rows = (block * qb)..<min(n, (block + 1) * qb)
                 let m = rows.count
-                let queryBlock = UnsafeMutablePointer<Float>.allocate(capacity: m * d)   // [Qb×D]
-                let queryNorms = UnsafeMutablePointer<Float>.allocate(capacity: m)       // [Qb]
-                let scores = UnsafeMutablePointer<Float>.allocate(capacity: m * bb)      // [Qb×Bb]
-                defer { queryBlock.deallocate(); queryNorms.deallocate(); scores.deallocate() }
+                let queryNorms = UnsafeMutablePointer<Float>.allocate(capacity: m)        // [Qb]
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: chunkRows * bb)  // [chunk×Bb]
+                defer { queryNorms.deallocate(); scores.deallocate() }
                 var selectors = [TopKSelector]()
                 selectors.reserveCapacity(m)
                 var excluded = [Int](repeating: -1, count: m)
-                for (r, i) in rows.enumerated() {
-                    let row = queryBlock + r * d
-                    loadRow(i, row)
-                    if prepared {
-                        queryNorms[r] = euclidean ? FeatureBank.squaredNorm(row, dimension: d) : 1
-                    } else {
-                        queryNorms[r] = bank.prepareQuery(row)
+                // The block's queries are packed once for every bank block, each bank block
+                // once for all of the block's queries.
+                let packedQueries: PackedPanels
+                do {
+                    let queryBlock = UnsafeMutablePointer<Float>.allocate(capacity: m * d)  // [Qb×D]
+                    defer { queryBlock.deallocate() }
+                    for (r, i) in rows.enumerated() {
+                        let row = queryBlock + r * d
+                        loadRow(i, row)
+                        if prepared {
+                            queryNorms[r] = euclidean ? FeatureBank.squaredNorm(row, dimension: d) : 1
+                        } else {
+                            queryNorms[r] = bank.prepareQuery(row)
+                        }
+                        if let excluding { excluded[r] = excluding[i] }
+                        selectors.append(TopKSelector(k: k, similarities: similarityOut.baseAddress! + i * k,
+                                                      indices: indexOut.baseAddress! + i * k))
                     }
-                    if let excluding { excluded[r] = excluding[i] }
-                    selectors.append(TopKSelector(k: k, similarities: similarityOut.baseAddress! + i * k,
-                                                  indices: indexOut.baseAddress! + i * k))
+                    var now = clock.now
+                    otherTime += now - mark
+                    mark = now
+                    packedQueries = PackedPanels(side: .left, rows: m, depth: d, source: queryBlock,
+                                                 leadingDimension: d)
+                    now = clock.now
+                    gemmTime += now - mark
+                    mark = now
                 }
+                let packedBank = PackedPanels(side: .right, capacityRows: bb, depth: d)
                 var start = 0
                 while start < bankCount {
                     let columns = min(bb, bankCount - start)
                     var now = clock.now
                     otherTime += now - mark
                     mark = now
-                    // S = alpha · Q · Bᵀ; euclidean: alpha = 2 and the scan subtracts ‖x‖²,
-                    // so S − ‖x‖² = −‖q − x‖² + ‖q‖² ranks like −distance².
-                    GEMM.multiply(transposeA: false, transposeB: true, m: m, n: columns, k: d,
-                                  alpha: euclidean ? 2 : 1,
-                                  a: queryBlock, lda: d, b: bankBase + start * d, ldb: d,
-                                  beta: 0, c: scores, ldc: columns, threads: 1)
+                    packedBank.pack(rows: columns, source: bankBase + start * d, leadingDimension: d)
                     now = clock.now
                     gemmTime += now - mark
                     mark = now
                     let offsets = euclidean ? UnsafePointer(normBase! + start) : nil
-                    for r in 0..<m {
-                        selectors[r].scan(scores: scores + r * columns, offsets: offsets, columns: columns,
-                                          base: start, excluded: excluded[r])
+                    for chunkStart in stride(from: 0, to: m, by: chunkRows) {
+                        let chunkEnd = min(m, chunkStart + chunkRows)
+                        now = clock.now
+                        otherTime += now - mark
+                        mark = now
+                        // S = alpha · Q · Bᵀ; euclidean: alpha = 2 and the scan subtracts ‖x‖²,
+                        // so S − ‖x‖² = −‖q − x‖² + ‖q‖² ranks like −distance².
+                        GEMM.multiplyPacked(packedQueries, rows: chunkStart..<chunkEnd, packedBank,
+                                            alpha: euclidean ? 2 : 1, beta: 0, c: scores, ldc: columns)
+                        now = clock.now
+                        gemmTime += now - mark
+                        mark = now
+                        for r in chunkStart..<chunkEnd {
+                            selectors[r].scan(scores: scores + (r - chunkStart) * columns, offsets: offsets,
+                                              columns: columns, base: start, excluded: excluded[r])
+                        }
                     }
                     start += columns
                 }
