@@ -6,18 +6,27 @@ import TensorCore
 /// Ties go to the first maximum in row-major window order.
 /// Both passes run over contiguous slices of the batch, one per thread; a window never
 /// leaves its image, so each slice writes only its own images.
+///
+/// `rectifiesInput` makes it ReLU followed by max pooling in one pass:
+/// max(ReLU(window)) = ReLU(max(window)), and the gradient reaches the window's first
+/// maximum only when that maximum is positive — exactly what the two layers give, for
+/// finite inputs, without the full-size ReLU output and its two passes.
 public final class MaxPool2D: Layer {
     public let kernelSize: Int
     public let stride: Int
+    public let rectifiesInput: Bool
     /// Kept by a training forward: the input shape and, per output, the flat input index of
     /// its max. The index buffer is reused from step to step while the shape stays the same.
     private var cachedInputShape: [Int] = []
     private var cachedArgmax: [Int32] = []
+    /// Kept by a training forward when rectifying: the output (its sign is the ReLU's mask).
+    private var cachedOutput: Tensor?
 
-    public init(kernelSize: Int = 2, stride: Int = 2) {
+    public init(kernelSize: Int = 2, stride: Int = 2, rectifiesInput: Bool = false) {
         precondition(kernelSize > 0 && stride > 0, "MaxPool2D needs positive kernel and stride, got \(kernelSize), \(stride)")
         self.kernelSize = kernelSize
         self.stride = stride
+        self.rectifiesInput = rectifiesInput
     }
 
     public var parameters: [Parameter] { [] }
@@ -28,7 +37,7 @@ public final class MaxPool2D: Layer {
         precondition(input.count <= Int(Int32.max), "MaxPool2D input \(input.shape) too large for Int32 indices")
         let (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let outH = (height - kernelSize) / stride + 1, outW = (width - kernelSize) / stride + 1
-        let k = kernelSize, s = stride
+        let k = kernelSize, s = stride, rectifies = rectifiesInput
         let outputCount = batch * channels * outH * outW
         cachedInputShape = []
         guard outputCount > 0 else { return Tensor(shape: [batch, channels, outH, outW]) }
@@ -40,6 +49,13 @@ public final class MaxPool2D: Layer {
                     MaxPool2D.forEachSlice(batch) { images in
                         for plane in images.lowerBound * channels..<images.upperBound * channels {
                             let source = plane * height * width, target = plane * outH * outW
+                            defer {
+                                // ReLU(max(window)); NaN → 0 like ReLU.
+                                if rectifies {
+                                    let pooled = y + target
+                                    for i in 0..<(outH * outW) { pooled[i] = pooled[i] > 0 ? pooled[i] : 0 }
+                                }
+                            }
                             if k == 2 && s == 2 {
                                 MaxPool2D.pool2x2(x + source, width: width, outH: outH, outW: outW,
                                                   into: y + target, argmax: index + target, offset: source)
@@ -67,7 +83,10 @@ public final class MaxPool2D: Layer {
                 }
             }
         }
-        if mode == .training { cachedInputShape = input.shape }
+        if mode == .training {
+            cachedInputShape = input.shape
+            cachedOutput = rectifiesInput ? output : nil
+        }
         return output
     }
 
@@ -78,18 +97,60 @@ public final class MaxPool2D: Layer {
         let batch = cachedInputShape[0]
         let imageSize = cachedInputShape.dropFirst().reduce(1, *)
         let outputsPerImage = cachedArgmax.count / batch
-        // forward: y = x[argmax]  →  dx[argmax] += dy (windows may overlap when s < k)
+        // forward: y = x[argmax]  →  dx[argmax] += dy (windows may overlap when s < k);
+        // rectifying: y = ReLU(x[argmax])  →  dx[argmax] += dy · [y > 0]
+        let mask = rectifiesInput ? cachedOutput : nil
+        precondition(!rectifiesInput || mask?.count == cachedArgmax.count,
+                     "MaxPool2D.backward (rectifying) has no cached output for input \(cachedInputShape)")
+        let (height, width) = (cachedInputShape[2], cachedInputShape[3])
+        let windowsOnly = kernelSize == 2 && stride == 2 && height % 2 == 0 && width % 2 == 0
         return outputGradient.withUnsafeBufferPointer { dyBuffer in
             cachedArgmax.withUnsafeBufferPointer { indexBuffer in
-                Tensor(shape: cachedInputShape) { dxBuffer in
-                    let dy = dyBuffer.baseAddress!, index = indexBuffer.baseAddress!, dx = dxBuffer.baseAddress!
-                    MaxPool2D.forEachSlice(batch) { images in
-                        (dx + images.lowerBound * imageSize).update(repeating: 0, count: images.count * imageSize)
-                        for i in images.lowerBound * outputsPerImage..<images.upperBound * outputsPerImage {
-                            dx[Int(index[i])] += dy[i]
+                (mask ?? outputGradient).withUnsafeBufferPointer { maskBuffer in
+                    Tensor(shape: cachedInputShape) { dxBuffer in
+                        let dy = dyBuffer.baseAddress!, index = indexBuffer.baseAddress!, dx = dxBuffer.baseAddress!
+                        let y = mask == nil ? nil : maskBuffer.baseAddress
+                        MaxPool2D.forEachSlice(batch) { images in
+                            let outputs = images.lowerBound * outputsPerImage..<images.upperBound * outputsPerImage
+                            if windowsOnly {
+                                // 2×2 windows tile the plane: each writes its 4 inputs, no zero-fill.
+                                MaxPool2D.scatter2x2(dy, argmax: index, mask: y, outputs: outputs,
+                                                     width: width, into: dx)
+                                return
+                            }
+                            (dx + images.lowerBound * imageSize).update(repeating: 0, count: images.count * imageSize)
+                            for i in outputs {
+                                let passes = y.map { $0[i] > 0 } ?? true
+                                dx[Int(index[i])] += passes ? dy[i] : 0
+                            }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Backward of 2×2, stride 2 pooling over planes of even height and width: for each
+    /// output i (row-major over [planes, H/2, W/2]) writes its window's 4 inputs, dy[i] (times
+    /// [y[i] > 0] with a mask) at the argmax and 0 elsewhere.
+    @inline(__always)
+    static func scatter2x2(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, mask: UnsafePointer<Float>?,
+                           outputs: Range<Int>, width: Int, into dx: UnsafeMutablePointer<Float>) {
+        let outW = width / 2
+        // `outputs` covers whole images, so whole output rows; output row r (counted over
+        // all planes) reads input rows 2r and 2r + 1.
+        for row in (outputs.lowerBound / outW)..<(outputs.upperBound / outW) {
+            let top = 2 * row * width
+            for column in 0..<outW {
+                let i = row * outW + column
+                let left = top + 2 * column, bottom = left + width
+                var value = dy[i]
+                if let mask { value = mask[i] > 0 ? value : 0 }
+                let best = Int(argmax[i])
+                dx[left] = best == left ? value : 0
+                dx[left + 1] = best == left + 1 ? value : 0
+                dx[bottom] = best == bottom ? value : 0
+                dx[bottom + 1] = best == bottom + 1 ? value : 0
             }
         }
     }

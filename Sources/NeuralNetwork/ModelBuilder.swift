@@ -40,12 +40,13 @@ public enum ModelBuilder {
                                                metaHiddenChannels: options.metaHidden,
                                                name: "\(name).similarity", generator: &generator))
                 layers.append(BatchNorm2D(channels: stageWidth, name: "\(name).bn"))
-                layers.append(ReLU())
+                // The stage's last ReLU runs inside its max pooling (same values, one pass).
+                if block + 1 < options.blocksPerStage { layers.append(ReLU()) }
                 channels = stageWidth
             }
             precondition(height >= 2 && width >= 2,
                          "nsn-lite: \(options.widths.count) stages halve a \(imageHeight)×\(imageWidth) image below 1×1")
-            layers.append(MaxPool2D(kernelSize: 2, stride: 2))
+            layers.append(MaxPool2D(kernelSize: 2, stride: 2, rectifiesInput: true))
             height /= 2; width /= 2
         }
         layers.append(GlobalAveragePool())
@@ -61,11 +62,9 @@ public enum ModelBuilder {
         first.computesInputGradient = false         // the image's gradient is never used
         let body = Sequential([
             first,
-            ReLU(),
-            MaxPool2D(kernelSize: 2, stride: 2),
+            MaxPool2D(kernelSize: 2, stride: 2, rectifiesInput: true),   // ReLU, then max pooling
             Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, name: "conv2", generator: &generator),
-            ReLU(),
-            MaxPool2D(kernelSize: 2, stride: 2),
+            MaxPool2D(kernelSize: 2, stride: 2, rectifiesInput: true),
             Linear(inputFeatures: flattened, outputFeatures: 128, name: "fc1", generator: &generator),
             ReLU(),
         ])

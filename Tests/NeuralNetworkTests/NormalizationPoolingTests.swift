@@ -71,6 +71,47 @@ final class NormalizationPoolingTests: XCTestCase {
         assertGradientsMatch(MaxPool2D(kernelSize: 3, stride: 2), input: input, label: "MaxPool2D k3 s2", epsilon: 1e-3)
     }
 
+    func testMaxPoolGradientsOnEvenPlanes() {
+        // Even H and W take the tiling 2×2 backward (no zero-fill); distinct values, no ties.
+        var generator = SeededGenerator(seed: 14)
+        // Spaced 0.05 apart and at least 0.025 from the ReLU's kink at 0.
+        var values = (0..<144).map { (i: Int) -> Float in Float(i) * 0.05 - 3.025 }
+        values.shuffle(using: &generator)
+        let input = Tensor(shape: [2, 3, 6, 4], scalars: values)
+        assertGradientsMatch(MaxPool2D(), input: input, label: "MaxPool2D [2,3,6,4]", epsilon: 1e-3)
+        assertGradientsMatch(MaxPool2D(rectifiesInput: true), input: input,
+                             label: "rectifying MaxPool2D [2,3,6,4]", epsilon: 1e-3)
+        assertGradientsMatch(MaxPool2D(kernelSize: 3, stride: 2, rectifiesInput: true), input: input,
+                             label: "rectifying MaxPool2D k3 s2 [2,3,6,4]", epsilon: 1e-3)
+    }
+
+    func testRectifyingMaxPoolEqualsReLUThenMaxPool() {
+        var generator = SeededGenerator(seed: 15)
+        // Even planes (tiling backward), odd planes (floor, general backward), overlapping
+        // windows; most inputs negative, some windows entirely negative, and ties
+        // at zero after the ReLU.
+        let cases: [(shape: [Int], k: Int, s: Int)] = [([3, 4, 8, 6], 2, 2), ([2, 3, 7, 7], 2, 2), ([2, 2, 7, 6], 3, 2)]
+        for (shape, k, s) in cases {
+            let count = shape.reduce(1, *)
+            var values = [Float]()
+            for _ in 0..<count { values.append(generator.nextFloat(in: -1..<0.25)) }
+            for i in stride(from: 0, to: values.count, by: 5) { values[i] = 0 }
+            let input = Tensor(shape: shape, scalars: values)
+            let gradient = Tensor.randomNormal(shape: MaxPool2D(kernelSize: k, stride: s)
+                .forward(input, mode: .inference).shape, generator: &generator)
+            let relu = ReLU(), pool = MaxPool2D(kernelSize: k, stride: s)
+            let expected = pool.forward(relu.forward(input, mode: .training), mode: .training)
+            let expectedGradient = relu.backward(pool.backward(gradient))
+            let fused = MaxPool2D(kernelSize: k, stride: s, rectifiesInput: true)
+            let output = fused.forward(input, mode: .training)
+            XCTAssertEqual(output.shape, expected.shape, "\(shape) k=\(k) s=\(s)")
+            XCTAssertEqual(output.scalars, expected.scalars, "forward \(shape) k=\(k) s=\(s)")
+            XCTAssertEqual(fused.backward(gradient).scalars, expectedGradient.scalars,
+                           "backward \(shape) k=\(k) s=\(s)")
+            XCTAssertTrue(output.scalars.contains(0), "\(shape): no window was rectified, the case tests nothing")
+        }
+    }
+
     func testGlobalAveragePool() {
         let pool = GlobalAveragePool()
         let output = pool.forward(Tensor(shape: [1, 2, 1, 3], scalars: [1, 2, 6, -1, 0, 4]), mode: .inference)
