@@ -102,8 +102,6 @@ public final class MaxPool2D: Layer {
         let mask = rectifiesInput ? cachedOutput : nil
         precondition(!rectifiesInput || mask?.count == cachedArgmax.count,
                      "MaxPool2D.backward (rectifying) has no cached output for input \(cachedInputShape)")
-        let (height, width) = (cachedInputShape[2], cachedInputShape[3])
-        let windowsOnly = kernelSize == 2 && stride == 2 && height % 2 == 0 && width % 2 == 0
         return outputGradient.withUnsafeBufferPointer { dyBuffer in
             cachedArgmax.withUnsafeBufferPointer { indexBuffer in
                 (mask ?? outputGradient).withUnsafeBufferPointer { maskBuffer in
@@ -112,45 +110,15 @@ public final class MaxPool2D: Layer {
                         let y = mask == nil ? nil : maskBuffer.baseAddress
                         MaxPool2D.forEachSlice(batch) { images in
                             let outputs = images.lowerBound * outputsPerImage..<images.upperBound * outputsPerImage
-                            if windowsOnly {
-                                // 2×2 windows tile the plane: each writes its 4 inputs, no zero-fill.
-                                MaxPool2D.scatter2x2(dy, argmax: index, mask: y, outputs: outputs,
-                                                     width: width, into: dx)
-                                return
-                            }
                             (dx + images.lowerBound * imageSize).update(repeating: 0, count: images.count * imageSize)
-                            for i in outputs {
-                                let passes = y.map { $0[i] > 0 } ?? true
-                                dx[Int(index[i])] += passes ? dy[i] : 0
+                            if let y {
+                                for i in outputs { dx[Int(index[i])] += y[i] > 0 ? dy[i] : 0 }
+                            } else {
+                                for i in outputs { dx[Int(index[i])] += dy[i] }
                             }
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// Backward of 2×2, stride 2 pooling over planes of even height and width: for each
-    /// output i (row-major over [planes, H/2, W/2]) writes its window's 4 inputs, dy[i] (times
-    /// [y[i] > 0] with a mask) at the argmax and 0 elsewhere.
-    @inline(__always)
-    static func scatter2x2(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, mask: UnsafePointer<Float>?,
-                           outputs: Range<Int>, width: Int, into dx: UnsafeMutablePointer<Float>) {
-        let outW = width / 2
-        // `outputs` covers whole images, so whole output rows; output row r (counted over
-        // all planes) reads input rows 2r and 2r + 1.
-        for row in (outputs.lowerBound / outW)..<(outputs.upperBound / outW) {
-            let top = 2 * row * width
-            for column in 0..<outW {
-                let i = row * outW + column
-                let left = top + 2 * column, bottom = left + width
-                var value = dy[i]
-                if let mask { value = mask[i] > 0 ? value : 0 }
-                let best = Int(argmax[i])
-                dx[left] = best == left ? value : 0
-                dx[left + 1] = best == left + 1 ? value : 0
-                dx[bottom] = best == bottom ? value : 0
-                dx[bottom + 1] = best == bottom + 1 ? value : 0
             }
         }
     }

@@ -8,14 +8,26 @@
 
 extension GEMM {
     /// Cache block sizes, measured on a 2-core AMD EPYC (L1d 32 KiB, L2 1 MiB per core,
-    /// L3 32 MiB) on a quiet machine: a kc×16 B micro-panel (16 KiB) stays in L1 beside the
-    /// streaming A micro-panels, mc×kc of packed A (144 KiB) in L2, kc×nc of packed B
-    /// (1 MiB per thread) in L2/L3. Against kc 512 / mc 72 / nc 2048 this measured +13 % at
-    /// n = 512, +3–5 % at 1024 and +28 % at 2048 with 2 threads; kc 320 / nc 512 was worse.
+    /// L3 32 MiB): kc 512 makes a B micro-panel (kc×16, 32 KiB) stream from L2 past L1 and
+    /// an A block (mc×kc, 192 KiB) stay in L2, with half the C passes of kc 256. Best of
+    /// three interleaved rounds (`simlab bench gemm --blocks mc,kc,nc`) against the earlier
+    /// 144/256/1024: 1 thread +19 % at n = 1024 and 2048; 2 threads +5 % at 512, +20 % at
+    /// 1024, +33 % at 2048; 48 or 72 rows and kc 384/640 were no better over all sizes.
     /// mc must be a multiple of 6 and nc of 16. Variables only so that tests can shrink them.
-    nonisolated(unsafe) static var blockRows = 144
-    nonisolated(unsafe) static var blockDepth = 256
+    nonisolated(unsafe) static var blockRows = 96
+    nonisolated(unsafe) static var blockDepth = 512
     nonisolated(unsafe) static var blockColumns = 1024
+    /// (mc, kc, nc), settable for benchmark sweeps (`simlab bench gemm --blocks`); mc must be
+    /// a multiple of 6 and nc of 16. Not for use while products run.
+    public static var cacheBlocks: (rows: Int, depth: Int, columns: Int) {
+        get { (blockRows, blockDepth, blockColumns) }
+        set {
+            precondition(newValue.rows > 0 && newValue.rows % microRows == 0 && newValue.depth > 0
+                         && newValue.columns > 0 && newValue.columns % microColumns == 0,
+                         "GEMM cache blocks need mc a multiple of \(microRows), kc > 0, nc a multiple of \(microColumns); got \(newValue)")
+            (blockRows, blockDepth, blockColumns) = newValue
+        }
+    }
     /// Below this many multiply-adds (m·n·k) one thread does the whole product.
     static let parallelThreshold = 96 * 96 * 96
 

@@ -32,6 +32,9 @@ struct BenchGEMMCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per line instead of a table.")
     var json = false
 
+    @Option(name: .long, help: .hidden)  // "mc,kc,nc" cache blocks, for sweeps
+    var blocks: String?
+
     func validate() throws {
         guard size.allSatisfy({ $0 > 0 }) else { throw ValidationError("--size must be positive") }
         guard threads.allSatisfy({ $0 > 0 }) else { throw ValidationError("--threads must be positive") }
@@ -39,6 +42,14 @@ struct BenchGEMMCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let blocks {
+            let values = blocks.split(separator: ",").compactMap { Int($0) }
+            guard values.count == 3, values[0] > 0, values[0] % 6 == 0, values[1] > 0, values[2] > 0,
+                  values[2] % 16 == 0 else {
+                throw ValidationError("--blocks wants mc,kc,nc with mc a multiple of 6 and nc of 16")
+            }
+            GEMM.cacheBlocks = (values[0], values[1], values[2])
+        }
         let sizes = size.isEmpty ? [256, 512, 1024, 2048] : size
         let threadCounts = threads.isEmpty ? [1, 2] : threads
         if !json {

@@ -72,7 +72,7 @@ final class NormalizationPoolingTests: XCTestCase {
     }
 
     func testMaxPoolGradientsOnEvenPlanes() {
-        // Even H and W take the tiling 2×2 backward (no zero-fill); distinct values, no ties.
+        // Even planes (every input in exactly one window); distinct values, no ties.
         var generator = SeededGenerator(seed: 14)
         // Spaced 0.05 apart and at least 0.025 from the ReLU's kink at 0.
         var values = (0..<144).map { (i: Int) -> Float in Float(i) * 0.05 - 3.025 }
