@@ -13,6 +13,10 @@ public enum Parallel {
             for i in 0..<count { body(i) }
             return
         }
+        // The persistent helpers when they are exactly the threads asked for and idle;
+        // otherwise (nested calls, other thread counts) dispatch's workers.
+        let pool = WorkerPool.shared
+        if threads == pool.helperCount + 1, pool.run(count, body) { return }
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: count) { body($0) }
         }
