@@ -23,11 +23,13 @@ struct BenchKNNCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Qb: query rows per block (one block per task).") var queryBlock = NeighbourSearch.default.queryBlockRows
     @Option(help: "Bb: bank rows per GEMM.") var bankBlock = NeighbourSearch.default.bankBlockRows
+    @Option(help: .hidden) var chunk = NeighbourSearch.default.chunkRows
     @Flag(help: "One JSON object per line.") var json = false
     @Option(help: .hidden) var dump: String?
 
     func validate() throws {
         guard queries > 0, bank > 0, k > 0, threads > 0, classes > 0, queryBlock > 0, bankBlock > 0,
+              chunk > 0, chunk % 6 == 0,
               dim.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("queries, bank, dim, k, threads, classes and block sizes must be positive")
         }
@@ -57,7 +59,8 @@ struct BenchKNNCommand: ParsableCommand {
                 : FeatureBank(features: bankFloats, count: bank, dimension: d, labels: labels,
                               classCount: classes, metric: metric, threads: threads)
             let built = clock.now
-            let search = NeighbourSearch(queryBlockRows: queryBlock, bankBlockRows: bankBlock, threads: threads)
+            let search = NeighbourSearch(queryBlockRows: queryBlock, bankBlockRows: bankBlock, chunkRows: chunk,
+                                         threads: threads)
             let (result, profile) = usePixels
                 ? search.searchProfiled(pixels: queryPixels, in: featureBank, k: k)
                 : search.searchProfiled(queryFloats, in: featureBank, k: k)

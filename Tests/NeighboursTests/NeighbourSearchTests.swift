@@ -134,24 +134,25 @@ final class NeighbourSearchTests: XCTestCase {
         let queries = randomRows(90, 24, seed: 33)
         let reference = NeighbourSearch(queryBlockRows: 256, bankBlockRows: 4096, threads: 1)
             .search(queries, in: bank, k: 15)
-        for (qb, bb, threads) in [(1, 1, 2), (13, 100, 2), (64, 499, 1), (90, 500, 2)] {
-            let other = NeighbourSearch(queryBlockRows: qb, bankBlockRows: bb, threads: threads)
+        for (qb, bb, chunk, threads) in [(1, 1, 6, 2), (13, 100, 6, 2), (64, 499, 12, 1), (90, 500, 96, 2),
+                                         (90, 37, 30, 1)] {
+            let other = NeighbourSearch(queryBlockRows: qb, bankBlockRows: bb, chunkRows: chunk, threads: threads)
                 .search(queries, in: bank, k: 15)
-            XCTAssertEqual(other, reference, "Qb=\(qb) Bb=\(bb) threads=\(threads)")
+            XCTAssertEqual(other, reference, "Qb=\(qb) Bb=\(bb) chunk=\(chunk) threads=\(threads)")
         }
     }
 
     func testDefaultBlocksSpanningSeveralBlocksMatchSmallBlocks() {
-        // More queries and bank rows than one default block (Qb = 4096, Bb = 512) and one
+        // More queries and bank rows than one default block (Qb = 4096, Bb = 768) and one
         // score chunk, ragged ends.
-        let n = 4100, bankCount = 1100, d = 5
+        let n = 4100, bankCount = 1600, d = 5
         let bank = FeatureBank(features: randomRows(bankCount, d, seed: 35), count: bankCount, dimension: d,
                                labels: randomLabels(bankCount, classCount: 4, seed: 36), classCount: 4)
         let queries = randomRows(n, d, seed: 37)
         let small = NeighbourSearch(queryBlockRows: 7, bankBlockRows: 300, threads: 1).search(queries, in: bank, k: 9)
         for threads in [1, 2] {
             let defaults = NeighbourSearch(threads: threads)
-            XCTAssertEqual(defaults.queryBlockRows * defaults.bankBlockRows, 4096 * 512,
+            XCTAssertEqual(defaults.queryBlockRows * defaults.bankBlockRows, 4096 * 768,
                            "default block sizes changed: update this test's sizes")
             XCTAssertEqual(defaults.search(queries, in: bank, k: 9), small,
                            "default blocks n=\(n) N=\(bankCount) threads=\(threads)")

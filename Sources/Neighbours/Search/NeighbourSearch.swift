@@ -25,22 +25,25 @@ public struct NeighbourSearch: Sendable {
     public var queryBlockRows: Int
     /// Bb: bank rows per GEMM.
     public var bankBlockRows: Int
+    /// Queries per GEMM call (a multiple of the micro-kernel's 6 rows).
+    public var chunkRows: Int
     /// nil → `Parallel.threadCount`.
     public var threads: Int?
 
     public static let `default` = NeighbourSearch()
 
-    /// Queries per GEMM call (a multiple of the micro-kernel's 6 rows).
-    static let chunkRows = 144
-
     /// Each of a block's Qb queries is packed once for the whole bank and each Bb-row bank
     /// block once per query block (`PackedPanels`), so packing is a small cost; scores are
-    /// made `chunkRows` queries at a time, so the chunk×Bb score block, the chunk's packed
-    /// queries (one depth block) and the packed bank block (one depth block) stay in L2.
-    /// Sweep with `simlab bench knn --query-block … --bank-block …`.
-    public init(queryBlockRows: Int = 4096, bankBlockRows: Int = 512, threads: Int? = nil) {
-        precondition(queryBlockRows > 0 && bankBlockRows > 0,
-                     "NeighbourSearch block sizes must be positive, got Qb=\(queryBlockRows) Bb=\(bankBlockRows)")
+    /// made `chunkRows` queries at a time, so the chunk×Bb score block and the chunk's packed
+    /// queries stay in L2 while the bank block streams past them. Against the earlier
+    /// per-block `GEMM.multiply` (which packed both operands on every call) this took
+    /// 10,000 × 60,000 × 784 from 5.5–5.9 s to 4.6–5.1 s on 2 threads; Bb 256–1536 and
+    /// chunks of 48–240 rows are within the machine's noise of each other
+    /// (`simlab bench knn --bank-block … --chunk …`).
+    public init(queryBlockRows: Int = 4096, bankBlockRows: Int = 768, chunkRows: Int = 96, threads: Int? = nil) {
+        precondition(queryBlockRows > 0 && bankBlockRows > 0 && chunkRows > 0 && chunkRows % 6 == 0,
+                     "NeighbourSearch block sizes must be positive and the chunk a multiple of 6, got Qb=\(queryBlockRows) Bb=\(bankBlockRows) chunk=\(chunkRows)")
+        self.chunkRows = chunkRows
         self.queryBlockRows = queryBlockRows
         self.bankBlockRows = bankBlockRows
         self.threads = threads
@@ -123,7 +126,7 @@ public struct NeighbourSearch: Sendable {
         let qb = max(1, (n + threads * rounds - 1) / (threads * rounds))
         let bb = min(bankBlockRows, bankCount)
         let blockCount = (n + qb - 1) / qb
-        let chunkRows = Self.chunkRows
+        let chunkRows = self.chunkRows
         var blockProfiles = [SearchProfile](repeating: SearchProfile(), count: blockCount)
 
         bank.features.withUnsafeBufferPointer { f in
