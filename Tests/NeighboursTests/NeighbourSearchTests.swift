@@ -181,6 +181,45 @@ final class NeighbourSearchTests: XCTestCase {
         }
     }
 
+    func testPixelBankSearchesExactlyAcrossBlocksWithTiesAndSelfExclusion() {
+        // Several query blocks, bank blocks and score chunks with ragged ends; duplicated
+        // bank rows (exactly equal integer scores: ties go to the lower index); bank-row
+        // queries exclude themselves but find their duplicates.
+        var generator = SeededGenerator(seed: 43)
+        let d = 37, bankCount = 300, n = 50
+        var bankPixels = (0..<(bankCount * d)).map { _ in UInt8(generator.nextInt(below: 256)) }
+        for row in stride(from: 10, to: bankCount, by: 29) {         // row == row − 10
+            for p in 0..<d { bankPixels[row * d + p] = bankPixels[(row - 10) * d + p] }
+        }
+        let queryPixels = (0..<(n * d)).map { _ in UInt8(generator.nextInt(below: 256)) }
+        let labels = randomLabels(bankCount, classCount: 4, seed: 44)
+        for metric in SimilarityMetric.allCases {
+            let bank = FeatureBank(pixels: bankPixels, count: bankCount, dimension: d, labels: labels,
+                                   classCount: 4, metric: metric)
+            XCTAssertNotNil(bank.pixelRows, "\(metric): a pixel bank keeps its pixels")
+            let floatQueries = queryPixels.map { Float($0) / 255 }
+            let naive = NeighbourSearch.naive(floatQueries, in: bank, k: 12)
+            for (qb, bb, chunk, threads) in [(7, 64, 6, 2), (50, 300, 96, 1), (13, 41, 12, 2)] {
+                let search = NeighbourSearch(queryBlockRows: qb, bankBlockRows: bb, chunkRows: chunk, threads: threads)
+                assertMatchesNaive(search.search(pixels: queryPixels, in: bank, k: 12), naive, bank: bank,
+                                   queries: floatQueries, excluding: nil, tolerance: 1e-4,
+                                   "\(metric) Qb=\(qb) Bb=\(bb) chunk=\(chunk) threads=\(threads)")
+            }
+            let rows = Array(0..<bankCount)
+            let own = NeighbourSearch(queryBlockRows: 64, bankBlockRows: 100).searchBankRows(rows, in: bank, k: 3)
+            for row in stride(from: 10, to: bankCount, by: 29) {
+                XCTAssertFalse(own.neighbours(of: row).contains(Int32(row)), "\(metric): row \(row) found itself")
+                XCTAssertEqual(own.neighbours(of: row).first, Int32(row - 10), "\(metric): row \(row)'s duplicate")
+                XCTAssertEqual(own.neighbours(of: row - 10).first, Int32(row), "\(metric): row \(row - 10)'s duplicate")
+            }
+            // Ties: a query equal to a duplicated pair finds both, lower index first.
+            let pairQuery = Array(bankPixels[(39 * d)..<(40 * d)])        // rows 29 and 39 are equal
+            let pair = NeighbourSearch.default.search(pixels: pairQuery, in: bank, k: 2)
+            XCTAssertEqual(Array(pair.neighbours(of: 0)), [29, 39], "\(metric): tie order")
+            XCTAssertEqual(pair.similarities[0], pair.similarities[1], "\(metric): duplicates score alike")
+        }
+    }
+
     func testZeroKOrEmptyBank() {
         let bank = FeatureBank(features: [], count: 0, dimension: 3, labels: [], classCount: 2)
         let result = NeighbourSearch.default.search([1, 2, 3, 4, 5, 6], in: bank, k: 4)

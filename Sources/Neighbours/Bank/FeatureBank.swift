@@ -32,6 +32,9 @@ public struct FeatureBank: Sendable {
     public private(set) var mean: [Float]
     /// [N] ‖x‖² of each prepared row (`euclidean` only; empty for `cosine`).
     public private(set) var squaredNorms: [Float]
+    /// The source pixels and their statistics when built from 8-bit rows (searches with
+    /// pixel queries then use the exact integer product), nil otherwise.
+    public private(set) var pixelRows: PixelBankRows?
 
     /// A bank from raw Float rows [N×D]. The array is prepared in place: no copy is made
     /// when the caller hands over its only reference (`FeatureBank(features: consume rows, …)`).
@@ -88,10 +91,16 @@ public struct FeatureBank: Sendable {
         self.mean = [Float](repeating: 0, count: dimension)
         self.squaredNorms = []
         let threads = threads ?? Parallel.threadCount
+        precondition(dimension <= GEMM.maximumPixelDepth,
+                     "FeatureBank pixel rows support D ≤ \(GEMM.maximumPixelDepth), got \(dimension)")
+        var columnSums: [UInt64]? = nil
         if metric == .cosine {
-            mean = Self.pixelColumnMeans(pixels, count: count, dimension: dimension, threads: threads)
-                .map { $0 * scale }
+            let sums = Self.pixelColumnSums(pixels, count: count, dimension: dimension, threads: threads)
+            columnSums = sums
+            mean = sums.map { count > 0 ? Float(Double($0) / Double(count)) * scale : 0 }
         }
+        pixelRows = PixelBankRows(pixels: pixels, count: count, dimension: dimension, scale: scale,
+                                  metric: metric, columnSums: columnSums, threads: threads)
         let mean = self.mean
         let centre = metric == .cosine
         features = [Float](unsafeUninitializedCapacity: count * dimension) { out, initialised in
@@ -187,11 +196,11 @@ public struct FeatureBank: Sendable {
         return means
     }
 
-    /// Column means of 8-bit rows [N×D] (unscaled): exact integer column sums per chunk
-    /// (UInt32 cannot overflow below 16 million rows), so the mean does not depend on the
-    /// chunking or the thread count, and the inner loop is a vectorised byte widening add.
-    static func pixelColumnMeans(_ pixels: [UInt8], count: Int, dimension: Int, threads: Int) -> [Float] {
-        guard count > 0 else { return [Float](repeating: 0, count: dimension) }
+    /// Column sums of 8-bit rows [N×D], exact: integer sums per chunk (UInt32 cannot
+    /// overflow below 16 million rows), so they do not depend on the chunking or the thread
+    /// count, and the inner loop is a vectorised byte widening add.
+    static func pixelColumnSums(_ pixels: [UInt8], count: Int, dimension: Int, threads: Int) -> [UInt64] {
+        guard count > 0 else { return [UInt64](repeating: 0, count: dimension) }
         precondition(count < 16_000_000, "FeatureBank pixel means support fewer than 16M rows, got N=\(count)")
         let chunks = chunkCount(count)
         var partials = [UInt32](repeating: 0, count: chunks * dimension)
@@ -207,13 +216,11 @@ public struct FeatureBank: Sendable {
                 }
             }
         }
-        var means = [Float](repeating: 0, count: dimension)
+        var sums = [UInt64](repeating: 0, count: dimension)
         for d in 0..<dimension {
-            var sum: UInt64 = 0
-            for chunk in 0..<chunks { sum += UInt64(partials[chunk * dimension + d]) }
-            means[d] = Float(Double(sum) / Double(count))
+            for chunk in 0..<chunks { sums[d] += UInt64(partials[chunk * dimension + d]) }
         }
-        return means
+        return sums
     }
 
     static func rowSquaredNorms(_ features: [Float], count: Int, dimension: Int, threads: Int) -> [Float] {

@@ -79,6 +79,13 @@ public struct NeighbourSearch: Sendable {
         let d = bank.dimension
         precondition(pixels.count % d == 0,
                      "pixel queries hold \(pixels.count) bytes, not a multiple of the bank's D=\(d)")
+        if let pixelBank = bank.pixelRows, pixelBank.scale == scale {
+            return pixels.withUnsafeBufferPointer { p in
+                runPixels(bank: bank, rowsOf: pixelBank, queryCount: pixels.count / d, k: k, excluding: excluding) { i, row in
+                    row.update(from: p.baseAddress! + i * d, count: d)
+                }
+            }
+        }
         return pixels.withUnsafeBufferPointer { p in
             run(bank: bank, queryCount: pixels.count / d, k: k, excluding: excluding, prepared: false) { i, row in
                 let source = p.baseAddress! + i * d
@@ -94,6 +101,13 @@ public struct NeighbourSearch: Sendable {
             precondition(row >= 0 && row < bank.count, "bank row \(row) outside 0..<\(bank.count)")
         }
         let d = bank.dimension
+        if let pixelBank = bank.pixelRows {
+            return pixelBank.pixels.withUnsafeBufferPointer { p in
+                runPixels(bank: bank, rowsOf: pixelBank, queryCount: rows.count, k: k, excluding: rows) { i, row in
+                    row.update(from: p.baseAddress! + rows[i] * d, count: d)
+                }.result
+            }
+        }
         return bank.features.withUnsafeBufferPointer { f in
             run(bank: bank, queryCount: rows.count, k: k, excluding: rows, prepared: true) { i, row in
                 row.update(from: f.baseAddress! + rows[i] * d, count: d)
