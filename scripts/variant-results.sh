@@ -5,6 +5,9 @@
 #
 #   EPOCHS=15 SEEDS="0 1 2" bash scripts/variant-results.sh
 #
+# Environment: EPOCHS, SEEDS, VARIANTS, RUNS (runs/variants), OUT (docs/results-variants.md),
+# EXTRA (more `simlab train` options), SIMLAB (a binary to use; default: build one).
+#
 # Runs are launched as background workers into $RUNS and train one at a time through the
 # queue (so the machine's cores are not oversubscribed); the script waits for them.
 # Re-running it skips runs that already finished (same name) and resumes stopped ones.
@@ -17,8 +20,10 @@ RUNS=${RUNS:-runs/variants}
 OUT=${OUT:-docs/results-variants.md}
 EXTRA=${EXTRA:-}
 bash scripts/install-dependencies.sh
-swift build -c release --product simlab >&2
-SIMLAB=.build/release/simlab
+if [ -z "${SIMLAB:-}" ]; then   # SIMLAB: a binary to use instead of building one
+    swift build -c release --product simlab >&2
+    SIMLAB=.build/release/simlab
+fi
 mkdir -p "$RUNS"
 
 existing_run() {  # prints the id of the run named $1, if any
