@@ -220,6 +220,24 @@ final class NeighbourSearchTests: XCTestCase {
         }
     }
 
+    func testPixelRowEqualToTheMeanIsSimilarToNothing() {
+        // Rows a, b and m = (a + b) / 2: the bank mean is exactly m, so m's centred row is
+        // zero (cosine 0 with everything), and so is a query equal to m; a − m = −(b − m).
+        var generator = SeededGenerator(seed: 45)
+        let d = 9
+        let a = (0..<d).map { _ in UInt8(2 * generator.nextInt(below: 128)) }
+        let b = (0..<d).map { _ in UInt8(2 * generator.nextInt(below: 128)) }
+        let m = zip(a, b).map { UInt8((Int($0) + Int($1)) / 2) }
+        let bank = FeatureBank(pixels: a + b + m, count: 3, dimension: d, labels: [0, 1, 0], classCount: 2)
+        // (The Float path cannot see this: the Float mean's rounding leaves a tiny centred
+        // row that normalisation blows up to unit length.)
+        let fromPixels = NeighbourSearch.default.search(pixels: m + a, in: bank, k: 3)
+        XCTAssertEqual(Array(fromPixels.neighbourSimilarities(of: 0)), [0, 0, 0], "query at the mean")
+        XCTAssertEqual(Array(fromPixels.neighbours(of: 0)), [0, 1, 2], "all-zero scores go by index")
+        XCTAssertEqual(Array(fromPixels.neighbours(of: 1)), [0, 2, 1], "query a: itself, the mean row, b")
+        XCTAssertEqual(Array(fromPixels.neighbourSimilarities(of: 1)), [1, 0, -1], "query a: a = −b after centring")
+    }
+
     func testZeroKOrEmptyBank() {
         let bank = FeatureBank(features: [], count: 0, dimension: 3, labels: [], classCount: 2)
         let result = NeighbourSearch.default.search([1, 2, 3, 4, 5, 6], in: bank, k: 4)

@@ -5,13 +5,16 @@ import Dispatch
 /// `Parallel.forEach` through the persistent helpers: every item exactly once, for many
 /// jobs in a row, nested calls and calls from several threads at once.
 final class ParallelTests: XCTestCase {
+    /// The thread count that makes `Parallel.forEach` use the shared pool on any machine.
+    let poolThreads = WorkerPool.shared.helperCount + 1
+
     func testEveryItemRunsExactlyOnceOverManyJobs() {
         for count in [0, 1, 2, 3, 7, 64, 1000] {
             for repetition in 0..<200 {
                 let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(1, count))
                 hits.initialize(repeating: 0, count: max(1, count))
                 defer { hits.deallocate() }
-                Parallel.forEach(count, threads: 2) { i in hits[i] += 1 }   // each i written by one thread
+                Parallel.forEach(count, threads: poolThreads) { i in hits[i] += 1 }   // each i written by one thread
                 for i in 0..<count where hits[i] != 1 {
                     XCTFail("count \(count), job \(repetition): item \(i) ran \(hits[i]) times")
                     return
@@ -37,15 +40,26 @@ final class ParallelTests: XCTestCase {
         XCTAssertTrue(sawHelper, "no item ever ran on the helper thread")
     }
 
+    func testABusyPoolRefusesASecondJob() {
+        let pool = WorkerPool(helpers: 1)
+        var nested: [Bool] = []
+        XCTAssertTrue(pool.run(2) { i in
+            if i == 0 { nested.append(pool.run(2) { _ in }) }
+        }, "an idle pool refused a job")
+        XCTAssertEqual(nested, [false], "a job started while another ran")
+        XCTAssertTrue(pool.run(2) { _ in }, "the pool stayed busy after its job")
+    }
+
     func testNestedAndConcurrentCallsComplete() {
         let outer = 8, inner = 50
         let sums = UnsafeMutablePointer<Int>.allocate(capacity: outer)
         sums.initialize(repeating: 0, count: outer)
         defer { sums.deallocate() }
         // Nested: the inner calls find the pool busy and go to dispatch.
-        Parallel.forEach(outer, threads: 2) { o in
+        Parallel.forEach(outer, threads: poolThreads) { o in
             let partial = UnsafeMutablePointer<Int>.allocate(capacity: inner)
             defer { partial.deallocate() }
+            partial.initialize(repeating: -1, count: inner)
             Parallel.forEach(inner, threads: 2) { i in partial[i] = i }
             sums[o] = (0..<inner).reduce(0) { $0 + partial[$1] }
         }
@@ -58,7 +72,8 @@ final class ParallelTests: XCTestCase {
             for _ in 0..<100 {
                 let items = UnsafeMutablePointer<Int>.allocate(capacity: 16)
                 defer { items.deallocate() }
-                Parallel.forEach(16, threads: 2) { items[$0] = 1 }
+                items.initialize(repeating: 0, count: 16)
+                Parallel.forEach(16, threads: poolThreads) { items[$0] = 1 }
                 totals[caller] += (0..<16).reduce(0) { $0 + items[$1] }
             }
         }

@@ -9,7 +9,9 @@ import TensorCore
 ///     euclidean:  −‖q − x‖² · scale² = −(‖q‖² + ‖x‖² − 2 q·x) · scale²
 ///
 /// follow from the exact Int32 dot product q·x of the raw pixels (`GEMM.multiplyPixels`).
-/// Cosine is scale-invariant, so μ is the exact pixel mean (column sum / N).
+/// Cosine is scale-invariant, so μ is the exact pixel mean (column sum / N). Rows within
+/// ~1e-4 of the mean would lose digits to cancellation in that expanded form, so cosine
+/// scores are clamped to [−1, 1] (real images are hundreds of pixel units from the mean).
 public struct PixelBankRows: Sendable {
     /// [N×D] the bank's pixels.
     public let pixels: [UInt8]
@@ -17,6 +19,8 @@ public struct PixelBankRows: Sendable {
     public let scale: Float
     /// [D] μ in pixel units (cosine; zeros for euclidean).
     let mean: [Double]
+    /// [D] S, the exact column sums (cosine; empty for euclidean): μ = S / N.
+    let columnSums: [UInt64]
     /// μ·μ.
     let meanSquaredNorm: Double
     /// [N] μ·x (cosine).
@@ -35,6 +39,7 @@ public struct PixelBankRows: Sendable {
             mean = columnSums.map { Double($0) / Double(count) }
         }
         self.mean = mean
+        self.columnSums = metric == .cosine ? (columnSums ?? []) : []
         meanSquaredNorm = mean.reduce(0) { $0 + $1 * $1 }
         var centreDots = [Double](), inverseNorms = [Double](), squaredNorms = [Int32]()
         switch metric {
@@ -47,8 +52,12 @@ public struct PixelBankRows: Sendable {
                         mean.withUnsafeBufferPointer { m in
                             Parallel.forEach(FeatureBank.chunkCount(count), threads: threads) { chunk in
                                 for row in FeatureBank.chunkRange(chunk, count: count) {
-                                    (dots[row], inverses[row]) = Self.centredStatistics(
-                                        p.baseAddress! + row * dimension, mean: m.baseAddress!, dimension: dimension)
+                                    let x = p.baseAddress! + row * dimension
+                                    (dots[row], inverses[row]) = Self.centredStatistics(x, mean: m.baseAddress!,
+                                                                                        dimension: dimension)
+                                    if let columnSums, Self.equalsMean(x, columnSums: columnSums, count: count) {
+                                        inverses[row] = 0
+                                    }
                                 }
                             }
                         }
@@ -72,7 +81,9 @@ public struct PixelBankRows: Sendable {
         self.squaredNorms = squaredNorms
     }
 
-    /// (μ·x, 1/‖x − μ‖ or 0) of one pixel row.
+    /// (μ·x, 1/‖x − μ‖) of one pixel row; 1/‖x − μ‖ is 0 when the row is the mean up to
+    /// rounding (the exact test is `equalsMean`; a centred row that is not the mean has
+    /// ‖x − μ‖² ≥ 1/N², far above this threshold for any N below 16 million).
     @inline(__always)
     static func centredStatistics(_ x: UnsafePointer<UInt8>, mean: UnsafePointer<Double>,
                                   dimension: Int) -> (Double, Double) {
@@ -83,7 +94,14 @@ public struct PixelBankRows: Sendable {
             let centred = value - mean[d]
             norm2 += centred * centred
         }
-        return (dot, norm2 > 1e-9 ? 1 / norm2.squareRoot() : 0)
+        return (dot, norm2 > 1e-20 ? 1 / norm2.squareRoot() : 0)
+    }
+
+    /// True when N·x = S (the column sums) in every column: the row is exactly the mean, so
+    /// its centred row is zero and it is similar to nothing (as on the Float path).
+    static func equalsMean(_ x: UnsafePointer<UInt8>, columnSums: [UInt64], count: Int) -> Bool {
+        for d in 0..<columnSums.count where UInt64(x[d]) * UInt64(count) != columnSums[d] { return false }
+        return true
     }
 
     /// ‖x‖² of one pixel row, exact (D ≤ `GEMM.maximumPixelDepth`).

@@ -75,7 +75,9 @@ extension NeighbourSearch {
                             let (dot, inverse) = PixelBankRows.centredStatistics(UnsafePointer(row), mean: mean.baseAddress!,
                                                                                  dimension: d)
                             queryOffsets[r] = dot - pixelBank.meanSquaredNorm
-                            queryScales[r] = inverse
+                            let isMean = PixelBankRows.equalsMean(UnsafePointer(row), columnSums: pixelBank.columnSums,
+                                                                  count: bankCount)
+                            queryScales[r] = isMean ? 0 : inverse
                         } else {
                             queryOffsets[r] = Double(PixelBankRows.squaredNorm(UnsafePointer(row), dimension: d))
                             queryScales[r] = squaredScale
@@ -107,14 +109,15 @@ extension NeighbourSearch {
                             if cosine {
                                 let x = centreDots.baseAddress! + start, inverse = inverseNorms.baseAddress! + start
                                 for j in 0..<columns {
-                                    scores[j] = Float((Double(dots[j]) - x[j] - offset) * inverse[j] * scale)
+                                    let similarity = (Double(dots[j]) - x[j] - offset) * inverse[j] * scale
+                                    scores[j] = Float(max(-1, min(1, similarity)))
                                 }
                             } else {
                                 let norms = squaredNorms.baseAddress! + start
                                 for j in 0..<columns {
                                     // −‖q − x‖² = 2 q·x − ‖x‖² − ‖q‖², exact in integers.
                                     let distance = offset + Double(norms[j]) - 2 * Double(dots[j])
-                                    scores[j] = Float(-distance * scale)
+                                    scores[j] = min(0, Float(-distance * scale))
                                 }
                             }
                             selectors[r].scan(scores: scores, offsets: nil, columns: columns, base: start,
