@@ -12,10 +12,7 @@ extension NeighbourSearch {
     func runPixels(bank: FeatureBank, rowsOf pixelBank: PixelBankRows, queryCount n: Int, k: Int,
                    excluding: [Int]?, loadRow: (Int, UnsafeMutablePointer<UInt8>) -> Void)
         -> (result: NeighbourResult, profile: SearchProfile) {
-        precondition(k >= 0, "k must be non-negative, got \(k)")
-        if let excluding {
-            precondition(excluding.count == n, "excluding has \(excluding.count) entries for n=\(n) queries")
-        }
+        Self.checkArguments(queryCount: n, k: k, excluding: excluding)
         let d = bank.dimension
         let bankCount = bank.count
         let cosine = bank.metric == .cosine
@@ -26,11 +23,7 @@ extension NeighbourSearch {
             return (NeighbourResult(queryCount: n, k: k, indices: indices, similarities: similarities,
                                     counts: counts), SearchProfile())
         }
-        let threads = max(1, threads ?? Parallel.threadCount)
-        let rounds = max(1, (n + threads * queryBlockRows - 1) / (threads * queryBlockRows))
-        let qb = max(1, (n + threads * rounds - 1) / (threads * rounds))
-        let bb = min(bankBlockRows, bankCount)
-        let blockCount = (n + qb - 1) / qb
+        let (threads, qb, bb, blockCount) = blockLayout(queryCount: n, bankCount: bankCount)
         let chunkRows = self.chunkRows
         let squaredScale = Double(pixelBank.scale) * Double(pixelBank.scale)
         var blockProfiles = [SearchProfile](repeating: SearchProfile(), count: blockCount)
@@ -132,12 +125,7 @@ extension NeighbourSearch {
                                                   otherSeconds: Self.seconds(otherTime))
             }
         }}}}}}}}}
-        var profile = SearchProfile()
-        for p in blockProfiles {
-            profile.gemmSeconds += p.gemmSeconds
-            profile.otherSeconds += p.otherSeconds
-        }
         return (NeighbourResult(queryCount: n, k: k, indices: indices, similarities: similarities,
-                                counts: counts), profile)
+                                counts: counts), SearchProfile(summing: blockProfiles))
     }
 }

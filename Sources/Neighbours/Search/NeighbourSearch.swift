@@ -8,6 +8,17 @@ public struct SearchProfile: Sendable {
     public var gemmSeconds: Double = 0
     /// Top-k selection plus query preparation.
     public var otherSeconds: Double = 0
+
+    public init(gemmSeconds: Double = 0, otherSeconds: Double = 0) {
+        self.gemmSeconds = gemmSeconds
+        self.otherSeconds = otherSeconds
+    }
+
+    /// The sum of per-block profiles.
+    init(summing blocks: [SearchProfile]) {
+        self.init(gemmSeconds: blocks.reduce(0) { $0 + $1.gemmSeconds },
+                  otherSeconds: blocks.reduce(0) { $0 + $1.otherSeconds })
+    }
     public var gemmShare: Double {
         let total = gemmSeconds + otherSeconds
         return total > 0 ? gemmSeconds / total : 0
@@ -119,10 +130,7 @@ public struct NeighbourSearch: Sendable {
     /// they are already in the bank's space (bank rows).
     func run(bank: FeatureBank, queryCount n: Int, k: Int, excluding: [Int]?, prepared: Bool,
              loadRow: (Int, UnsafeMutablePointer<Float>) -> Void) -> (result: NeighbourResult, profile: SearchProfile) {
-        precondition(k >= 0, "k must be non-negative, got \(k)")
-        if let excluding {
-            precondition(excluding.count == n, "excluding has \(excluding.count) entries for n=\(n) queries")
-        }
+        Self.checkArguments(queryCount: n, k: k, excluding: excluding)
         let d = bank.dimension
         let bankCount = bank.count
         let euclidean = bank.metric == .euclidean
@@ -133,13 +141,7 @@ public struct NeighbourSearch: Sendable {
             return (NeighbourResult(queryCount: n, k: k, indices: indices, similarities: similarities,
                                     counts: counts), SearchProfile())
         }
-        let threads = max(1, threads ?? Parallel.threadCount)
-        // A multiple of `threads` blocks of at most Qb queries, so every thread gets an
-        // equal share; a query's result does not depend on this.
-        let rounds = max(1, (n + threads * queryBlockRows - 1) / (threads * queryBlockRows))
-        let qb = max(1, (n + threads * rounds - 1) / (threads * rounds))
-        let bb = min(bankBlockRows, bankCount)
-        let blockCount = (n + qb - 1) / qb
+        let (threads, qb, bb, blockCount) = blockLayout(queryCount: n, bankCount: bankCount)
         let chunkRows = self.chunkRows
         var blockProfiles = [SearchProfile](repeating: SearchProfile(), count: blockCount)
 
@@ -237,13 +239,26 @@ public struct NeighbourSearch: Sendable {
                                                   otherSeconds: Self.seconds(otherTime))
             }
         }}}}}}
-        var profile = SearchProfile()
-        for p in blockProfiles {
-            profile.gemmSeconds += p.gemmSeconds
-            profile.otherSeconds += p.otherSeconds
-        }
         return (NeighbourResult(queryCount: n, k: k, indices: indices, similarities: similarities,
-                                counts: counts), profile)
+                                counts: counts), SearchProfile(summing: blockProfiles))
+    }
+
+    static func checkArguments(queryCount n: Int, k: Int, excluding: [Int]?) {
+        precondition(k >= 0, "k must be non-negative, got \(k)")
+        if let excluding {
+            precondition(excluding.count == n, "excluding has \(excluding.count) entries for n=\(n) queries")
+        }
+    }
+
+    /// How n queries split into blocks: a multiple of the thread count of blocks of at most
+    /// Qb queries, so that every thread gets an equal share (a query's result does not
+    /// depend on it), and Bb-row bank blocks.
+    func blockLayout(queryCount n: Int, bankCount: Int)
+        -> (threads: Int, queriesPerBlock: Int, bankRowsPerBlock: Int, blockCount: Int) {
+        let threads = max(1, self.threads ?? Parallel.threadCount)
+        let rounds = max(1, (n + threads * queryBlockRows - 1) / (threads * queryBlockRows))
+        let qb = max(1, (n + threads * rounds - 1) / (threads * rounds))
+        return (threads, qb, min(bankBlockRows, bankCount), (n + qb - 1) / qb)
     }
 
     static func seconds(_ duration: Duration) -> Double {
