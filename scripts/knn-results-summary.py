@@ -26,7 +26,7 @@ except ImportError:
 
 
 def load_runs(root):
-    """(fraction, method, seed) -> evaluation dict."""
+    """(fraction, method, seed) -> evaluation dict (with the run's epochs under "_epochs")."""
     results = {}
     for run in sorted(os.listdir(root)):
         directory = os.path.join(root, run)
@@ -45,6 +45,7 @@ def load_runs(root):
         method = "base" if alpha == 0 else ("frozen" if features.startswith("frozen:") else features)
         fraction = float(settings.get("trainFraction", 1))
         seed = int(config.get("seed", settings.get("seed", 0)))
+        evaluation["_epochs"] = settings.get("epochs", config.get("epochs", "?"))
         results[(fraction, method, seed)] = evaluation   # later runs win
     return results
 
@@ -79,8 +80,8 @@ def main():
     print("Test accuracy (%%), mean ± sample std over seeds; p: two-sided paired t-test against "
           "the base network (same seeds). Runs: %s" % root)
     print()
-    print("| train fraction | method | n | accuracy | Δ vs base network | p |")
-    print("|---|---|---|---|---|---|")
+    print("| train fraction | epochs | method | n | accuracy | Δ vs base network | p |")
+    print("|---|---|---|---|---|---|---|")
     for fraction in sorted(by_regime, reverse=True):
         runs = by_regime[fraction]
         base = {seed: e["networkAccuracy"] for (m, seed), e in runs.items() if m == "base"}
@@ -88,6 +89,7 @@ def main():
             values = {seed: e[key] for (m, seed), e in runs.items() if m == method and key in e}
             if not values:
                 continue
+            epochs = "/".join(sorted({str(e["_epochs"]) for (m, _), e in runs.items() if m == method}))
             mean, std = mean_std([100 * v for v in values.values()])
             seeds = sorted(set(values) & set(base))
             delta = p = ""
@@ -101,8 +103,8 @@ def main():
                 else:
                     p = "— (n<2)"
             std_text = "" if math.isnan(std) else " ± %.2f" % std
-            print("| %g | %s | %d | %.2f%s | %s | %s |" % (
-                fraction, label, len(values), mean, std_text, delta, p))
+            print("| %g | %s | %s | %d | %.2f%s | %s | %s |" % (
+                fraction, epochs, label, len(values), mean, std_text, delta, p))
     print()
     chosen = defaultdict(list)
     for (fraction, method, seed), e in sorted(results.items()):
