@@ -42,12 +42,12 @@ public final class BatchNorm2D: Layer {
         let batch = input.shape[0]
         let spatial = input.shape.dropFirst(2).reduce(1, *)
         let samples = batch * spatial
-        var output = Tensor(shape: input.shape)
         let gammaValues = gamma.value.scalars, betaValues = beta.value.scalars
         if mode == .inference {
             let mean = runningMean.value.scalars, variance = runningVariance.value.scalars
-            input.withUnsafeBufferPointer { xBuffer in
-                output.withUnsafeMutableBufferPointer { yBuffer in
+            // Every element is written below: no zero-fill first.
+            let output = input.withUnsafeBufferPointer { xBuffer in
+                Tensor(shape: input.shape) { yBuffer in
                     let x = xBuffer.baseAddress!, y = yBuffer.baseAddress!
                     for c in 0..<channels {
                         let scale = gammaValues[c] / (variance[c] + epsilon).squareRoot()
@@ -63,13 +63,14 @@ public final class BatchNorm2D: Layer {
             return output
         }
         precondition(samples > 1, "BatchNorm2D training needs more than one value per channel, got input \(input.shape)")
-        var normalized = Tensor(shape: input.shape)
+        var normalized: Tensor?
         var means = [Float](repeating: 0, count: channels)
         var variances = [Float](repeating: 0, count: channels)
         var inverseStd = [Float](repeating: 0, count: channels)
-        input.withUnsafeBufferPointer { xBuffer in
-            output.withUnsafeMutableBufferPointer { yBuffer in
-                normalized.withUnsafeMutableBufferPointer { hatBuffer in
+        // y and x̂ are written element by element below: no zero-fill first.
+        let output = input.withUnsafeBufferPointer { xBuffer in
+            Tensor(shape: input.shape) { yBuffer in
+                normalized = Tensor(shape: input.shape) { hatBuffer in
                     means.withUnsafeMutableBufferPointer { meanBuffer in
                         variances.withUnsafeMutableBufferPointer { varianceBuffer in
                             inverseStd.withUnsafeMutableBufferPointer { inverseBuffer in
@@ -114,7 +115,7 @@ public final class BatchNorm2D: Layer {
             runningVariance.value.scalars[c] = (1 - momentum) * runningVariance.value.scalars[c]
                 + momentum * variances[c] * unbiased
         }
-        cachedNormalized = normalized
+        cachedNormalized = normalized!
         cachedInverseStd = inverseStd
         return output
     }
@@ -128,13 +129,13 @@ public final class BatchNorm2D: Layer {
         let batch = normalized.shape[0]
         let spatial = normalized.shape.dropFirst(2).reduce(1, *)
         let samples = Float(batch * spatial)
-        var inputGradient = Tensor(shape: normalized.shape)
         let gammaValues = gamma.value.scalars, inverseStd = cachedInverseStd
         var gammaGradient = [Float](repeating: 0, count: channels)
         var betaGradient = [Float](repeating: 0, count: channels)
-        outputGradient.withUnsafeBufferPointer { dyBuffer in
+        // dx is written element by element below: no zero-fill first.
+        let inputGradient = outputGradient.withUnsafeBufferPointer { dyBuffer in
             normalized.withUnsafeBufferPointer { hatBuffer in
-                inputGradient.withUnsafeMutableBufferPointer { dxBuffer in
+                Tensor(shape: normalized.shape) { dxBuffer in
                     gammaGradient.withUnsafeMutableBufferPointer { dgBuffer in
                         betaGradient.withUnsafeMutableBufferPointer { dbBuffer in
                             let dy = dyBuffer.baseAddress!, hat = hatBuffer.baseAddress!, dx = dxBuffer.baseAddress!
