@@ -229,13 +229,20 @@ final class NeighbourSearchTests: XCTestCase {
         let b = (0..<d).map { _ in UInt8(2 * generator.nextInt(below: 128)) }
         let m = zip(a, b).map { UInt8((Int($0) + Int($1)) / 2) }
         let bank = FeatureBank(pixels: a + b + m, count: 3, dimension: d, labels: [0, 1, 0], classCount: 2)
-        // (The Float path cannot see this: the Float mean's rounding leaves a tiny centred
-        // row that normalisation blows up to unit length.)
+        // The Float path must agree: the Float mean's rounding leaves a tiny centred row,
+        // which is treated as zero rather than normalised into a unit vector of noise.
+        // (Float queries take the Float path over the same bank's Float rows.)
         let fromPixels = NeighbourSearch.default.search(pixels: m + a, in: bank, k: 3)
-        XCTAssertEqual(Array(fromPixels.neighbourSimilarities(of: 0)), [0, 0, 0], "query at the mean")
-        XCTAssertEqual(Array(fromPixels.neighbours(of: 0)), [0, 1, 2], "all-zero scores go by index")
-        XCTAssertEqual(Array(fromPixels.neighbours(of: 1)), [0, 2, 1], "query a: itself, the mean row, b")
-        XCTAssertEqual(Array(fromPixels.neighbourSimilarities(of: 1)), [1, 0, -1], "query a: a = −b after centring")
+        let fromFloats = NeighbourSearch.default.search((m + a).map { Float($0) / 255 }, in: bank, k: 3)
+        for (path, result) in [("pixels", fromPixels), ("Float", fromFloats)] {
+            XCTAssertEqual(Array(result.neighbourSimilarities(of: 0)), [0, 0, 0], "\(path): query at the mean")
+            XCTAssertEqual(Array(result.neighbours(of: 0)), [0, 1, 2], "\(path): all-zero scores go by index")
+            XCTAssertEqual(Array(result.neighbours(of: 1)), [0, 2, 1], "\(path): query a: itself, the mean row, b")
+            let scores = Array(result.neighbourSimilarities(of: 1))
+            for (score, expected) in zip(scores, [Float(1), 0, -1]) {
+                XCTAssertEqual(score, expected, accuracy: 1e-6, "\(path): query a: a − m = −(b − m)")
+            }
+        }
     }
 
     func testZeroKOrEmptyBank() {

@@ -54,12 +54,14 @@ public struct FeatureBank: Sendable {
                     let x = base + row * dimension
                     for d in 0..<dimension { sums[d] += Double(x[d]) }
                 }
+                let meanNorm2 = Self.squaredNorm(&mean, dimension: dimension)
                 mean.withUnsafeBufferPointer { m in
                     Parallel.forEach(Self.chunkCount(count), threads: threads) { chunk in
                         for row in Self.chunkRange(chunk, count: count) {
                             let x = base + row * dimension
+                            let raw = Self.squaredNorm(x, dimension: dimension)
                             for d in 0..<dimension { x[d] -= m[d] }
-                            Self.normalise(x, dimension: dimension)
+                            Self.normalise(x, dimension: dimension, relativeTo: raw + meanNorm2)
                         }
                     }
                 }
@@ -101,7 +103,8 @@ public struct FeatureBank: Sendable {
         }
         pixelRows = PixelBankRows(pixels: pixels, count: count, dimension: dimension, scale: scale,
                                   metric: metric, columnSums: columnSums, threads: threads)
-        let mean = self.mean
+        var mean = self.mean
+        let meanNorm2 = Self.squaredNorm(&mean, dimension: dimension)
         let centre = metric == .cosine
         features = [Float](unsafeUninitializedCapacity: count * dimension) { out, initialised in
             let outBase = out.baseAddress
@@ -111,8 +114,13 @@ public struct FeatureBank: Sendable {
                         for row in Self.chunkRange(chunk, count: count) {
                             let x = outBase! + row * dimension
                             let source = p.baseAddress! + row * dimension
-                            for d in 0..<dimension { x[d] = Float(source[d]) * scale - m[d] }
-                            if centre { Self.normalise(x, dimension: dimension) }
+                            var raw: Float = 0
+                            for d in 0..<dimension {
+                                let value = Float(source[d]) * scale
+                                raw += value * value
+                                x[d] = value - m[d]
+                            }
+                            if centre { Self.normalise(x, dimension: dimension, relativeTo: raw + meanNorm2) }
                         }
                     }
                 }
@@ -131,10 +139,12 @@ public struct FeatureBank: Sendable {
     public func prepareQuery(_ row: UnsafeMutablePointer<Float>) -> Float {
         switch metric {
         case .cosine:
-            mean.withUnsafeBufferPointer { m in
+            let raw = Self.squaredNorm(row, dimension: dimension)
+            let meanNorm2 = mean.withUnsafeBufferPointer { m in
                 for d in 0..<dimension { row[d] -= m[d] }
+                return Self.squaredNorm(UnsafeMutablePointer(mutating: m.baseAddress!), dimension: dimension)
             }
-            return Self.normalise(row, dimension: dimension)
+            return Self.normalise(row, dimension: dimension, relativeTo: raw + meanNorm2)
         case .euclidean:
             return Self.squaredNorm(row, dimension: dimension)
         }
@@ -252,11 +262,14 @@ public struct FeatureBank: Sendable {
         return sum
     }
 
-    /// Scales x to unit norm; a zero (or denormal) row is set to exactly zero. Returns ‖x‖².
+    /// Scales x to unit norm; a zero row is set to exactly zero. Returns ‖x‖². A centred row
+    /// whose ‖x‖² is below 1e-10 of `reference` (‖raw row‖² + ‖mean‖²) is zero too: it is the
+    /// mean up to Float rounding (≈ 1e-15 of that), which normalising would blow up to a
+    /// unit vector of noise.
     @discardableResult @inline(__always)
-    static func normalise(_ x: UnsafeMutablePointer<Float>, dimension: Int) -> Float {
+    static func normalise(_ x: UnsafeMutablePointer<Float>, dimension: Int, relativeTo reference: Float = 0) -> Float {
         let norm2 = squaredNorm(x, dimension: dimension)
-        if norm2 > 1e-30 {
+        if norm2 > max(1e-30, 1e-10 * reference) {
             let inverse = 1 / norm2.squareRoot()
             for d in 0..<dimension { x[d] *= inverse }
             return squaredNorm(x, dimension: dimension)
