@@ -39,17 +39,20 @@ struct BenchGEMMCommand: ParsableCommand {
         guard size.allSatisfy({ $0 > 0 }) else { throw ValidationError("--size must be positive") }
         guard threads.allSatisfy({ $0 > 0 }) else { throw ValidationError("--threads must be positive") }
         if let r = `repeat`, r < 1 { throw ValidationError("--repeat must be at least 1") }
+        if let blocks, cacheBlocks == nil {
+            throw ValidationError("--blocks wants mc,kc,nc with mc a positive multiple of 6, kc > 0 and nc a positive multiple of 16, got \(blocks)")
+        }
+    }
+
+    /// (mc, kc, nc) from `--blocks`, nil when absent or malformed.
+    var cacheBlocks: (Int, Int, Int)? {
+        guard let values = blocks?.split(separator: ",").compactMap({ Int($0) }), values.count == 3,
+              values[0] > 0, values[0] % 6 == 0, values[1] > 0, values[2] > 0, values[2] % 16 == 0 else { return nil }
+        return (values[0], values[1], values[2])
     }
 
     func run() throws {
-        if let blocks {
-            let values = blocks.split(separator: ",").compactMap { Int($0) }
-            guard values.count == 3, values[0] > 0, values[0] % 6 == 0, values[1] > 0, values[2] > 0,
-                  values[2] % 16 == 0 else {
-                throw ValidationError("--blocks wants mc,kc,nc with mc a multiple of 6 and nc of 16")
-            }
-            GEMM.cacheBlocks = (values[0], values[1], values[2])
-        }
+        if let cacheBlocks { GEMM.cacheBlocks = cacheBlocks }
         let sizes = size.isEmpty ? [256, 512, 1024, 2048] : size
         let threadCounts = threads.isEmpty ? [1, 2] : threads
         if !json {

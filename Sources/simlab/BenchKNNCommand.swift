@@ -28,8 +28,10 @@ struct BenchKNNCommand: ParsableCommand {
     @Option(help: .hidden) var dump: String?
 
     func validate() throws {
+        guard chunk > 0, chunk % 6 == 0 else {
+            throw ValidationError("--chunk must be a positive multiple of 6 (the micro-kernel's rows), got \(chunk)")
+        }
         guard queries > 0, bank > 0, k > 0, threads > 0, classes > 0, queryBlock > 0, bankBlock > 0,
-              chunk > 0, chunk % 6 == 0,
               dim.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("queries, bank, dim, k, threads, classes and block sizes must be positive")
         }

@@ -174,6 +174,23 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         }
     }
 
+    func testBenchmarkTuningOptionsAreValidated() throws {
+        let harness = try SimlabHarness(self)
+        let cases: [(arguments: [String], reason: String)] = [
+            (["bench", "gemm", "--size", "8", "--blocks", "5,8,16"], "--blocks wants mc,kc,nc"),
+            (["bench", "gemm", "--size", "8", "--blocks", "6,8"], "--blocks wants mc,kc,nc"),
+            (["bench", "knn", "--queries", "4", "--bank", "4", "--chunk", "7"], "--chunk must be a positive multiple of 6"),
+        ]
+        for (arguments, reason) in cases {
+            let output = try harness.run(arguments)
+            XCTAssertNotEqual(output.status, 0, "\(arguments) should fail")
+            XCTAssertTrue(output.stderr.contains(reason), "\(arguments): stderr should say '\(reason)', got:\n\(output.stderr)")
+        }
+        let valid = try harness.run(["bench", "gemm", "--size", "8", "--threads", "1", "--repeat", "1", "--blocks", "6,8,16", "--json"])
+        XCTAssertEqual(valid.status, 0, "valid --blocks: \(valid.stderr)")
+        XCTAssertTrue(valid.stdout.contains("\"gflops\""), "valid --blocks prints a figure: \(valid.stdout)")
+    }
+
     func testMissingDatasetNamesThePathAndThePackage() throws {
         let harness = try SimlabHarness(self)
         let missing = harness.root.appendingPathComponent("no-such-dataset").path
