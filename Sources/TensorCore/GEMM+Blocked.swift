@@ -60,14 +60,8 @@ extension GEMM {
                         for ir in stride(from: 0, to: mb, by: mr) {
                             let rows = min(mr, mb - ir)
                             let aPanel = packedA + (ir / mr) * kb * mr
-                            let tile = c + (ic + ir) * ldc + jc + jr
-                            if rows == mr && columns == nr {
-                                microKernel6x16(depth: kb, a: aPanel, b: bPanel, c: tile, ldc: ldc,
-                                                alpha: alpha, beta: blockBeta)
-                            } else {
-                                edgeKernel(depth: kb, a: aPanel, b: bPanel, c: tile, ldc: ldc,
-                                           rows: rows, columns: columns, alpha: alpha, beta: blockBeta)
-                            }
+                            tileKernel(depth: kb, a: aPanel, b: bPanel, c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
+                                       rows: rows, columns: columns, alpha: alpha, beta: blockBeta)
                         }
                     }
                 }

@@ -70,6 +70,18 @@ extension GEMM {
         raw.storeBytes(of: outHigh, toByteOffset: 32, as: SIMD8<Float>.self)
     }
 
+    /// One rows×columns tile of C (≤ 6×16): the micro-kernel, or `edgeKernel` at an edge.
+    @inline(__always)
+    static func tileKernel(depth kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
+                           alpha: Float, beta: Float) {
+        if rows == microRows && columns == microColumns {
+            microKernel6x16(depth: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        } else {
+            edgeKernel(depth: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, columns: columns, alpha: alpha, beta: beta)
+        }
+    }
+
     /// The micro-kernel on a tile cut by the edge of C (rows ≤ 6, columns ≤ 16): runs on a
     /// full 6×16 scratch tile, so the arithmetic is exactly that of an interior tile.
     static func edgeKernel(

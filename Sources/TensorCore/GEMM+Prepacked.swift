@@ -36,14 +36,8 @@ extension GEMM {
                 for ir in stride(from: 0, to: rows.count, by: mr) {
                     let tileRows = min(mr, rows.count - ir)
                     let aPanel = a.panel(firstPanel + ir / mr, depthStart: p0, depth: kb)
-                    let tile = c + ir * ldc + jr
-                    if tileRows == mr && columns == nr {
-                        microKernel6x16(depth: kb, a: aPanel, b: bPanel, c: tile, ldc: ldc,
-                                        alpha: alpha, beta: blockBeta)
-                    } else {
-                        edgeKernel(depth: kb, a: aPanel, b: bPanel, c: tile, ldc: ldc,
-                                   rows: tileRows, columns: columns, alpha: alpha, beta: blockBeta)
-                    }
+                    tileKernel(depth: kb, a: aPanel, b: bPanel, c: c + ir * ldc + jr, ldc: ldc,
+                               rows: tileRows, columns: columns, alpha: alpha, beta: blockBeta)
                 }
             }
             p0 += kb

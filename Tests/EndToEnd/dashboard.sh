@@ -52,22 +52,17 @@ fail() {
     done
     exit 1
 }
-# wait_for TEXT [TIMEOUT]: polls the screen until the fixed string TEXT appears.
-wait_for() {
-    local text=$1 limit=${2:-$TIMEOUT} start=$SECONDS
-    until capture | grep -qF -- "$text"; do
-        (( SECONDS - start < limit )) || fail "timed out after ${limit}s waiting for: $text"
+# wait_for_screen F|E PATTERN [TIMEOUT]: polls the screen until grep -F (fixed string) or
+# grep -E (extended regular expression) finds PATTERN.
+wait_for_screen() {
+    local mode=$1 pattern=$2 limit=${3:-$TIMEOUT} start=$SECONDS
+    until capture | grep -q"$mode" -- "$pattern"; do
+        (( SECONDS - start < limit )) || fail "timed out after ${limit}s waiting for: $pattern"
         sleep 0.2
     done
 }
-# wait_for_re REGEX [TIMEOUT]: the same with an extended regular expression.
-wait_for_re() {
-    local pattern=$1 limit=${2:-$TIMEOUT} start=$SECONDS
-    until capture | grep -qE -- "$pattern"; do
-        (( SECONDS - start < limit )) || fail "timed out after ${limit}s waiting for /$pattern/"
-        sleep 0.2
-    done
-}
+wait_for() { wait_for_screen F "$@"; }      # wait_for TEXT [TIMEOUT]
+wait_for_re() { wait_for_screen E "$@"; }   # wait_for_re REGEX [TIMEOUT]
 keys() { tm send-keys -t "$SESSION" "$@"; }
 # focus LABEL: moves down the form until field LABEL is focused (marked "▸").
 focus() {

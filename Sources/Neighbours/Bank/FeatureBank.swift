@@ -30,6 +30,8 @@ public struct FeatureBank: Sendable {
     public let labels: [Int]
     /// [D] mean of the raw rows (`cosine` only; all zeros for `euclidean`).
     public private(set) var mean: [Float]
+    /// ‖mean‖², the scale against which a centred row counts as zero (`normalise`).
+    private(set) var meanSquaredNorm: Float = 0
     /// [N] ‖x‖² of each prepared row (`euclidean` only; empty for `cosine`).
     public private(set) var squaredNorms: [Float]
     /// The source pixels and their statistics when built from 8-bit rows (searches with
@@ -45,6 +47,7 @@ public struct FeatureBank: Sendable {
                             labels: labels, classCount: classCount)
         let threads = threads ?? Parallel.threadCount
         var mean = [Float](repeating: 0, count: dimension)
+        var meanNorm2: Float = 0
         var norms: [Float] = []
         switch metric {
         case .cosine:
@@ -54,7 +57,7 @@ public struct FeatureBank: Sendable {
                     let x = base + row * dimension
                     for d in 0..<dimension { sums[d] += Double(x[d]) }
                 }
-                let meanNorm2 = Self.squaredNorm(&mean, dimension: dimension)
+                meanNorm2 = Self.squaredNorm(&mean, dimension: dimension)
                 mean.withUnsafeBufferPointer { m in
                     Parallel.forEach(Self.chunkCount(count), threads: threads) { chunk in
                         for row in Self.chunkRange(chunk, count: count) {
@@ -75,6 +78,7 @@ public struct FeatureBank: Sendable {
         self.metric = metric
         self.labels = labels
         self.mean = mean
+        self.meanSquaredNorm = meanNorm2
         self.squaredNorms = norms
         self.features = storage
     }
@@ -103,8 +107,8 @@ public struct FeatureBank: Sendable {
         }
         pixelRows = PixelBankRows(pixels: pixels, count: count, dimension: dimension, scale: scale,
                                   metric: metric, columnSums: columnSums, threads: threads)
-        var mean = self.mean
-        let meanNorm2 = Self.squaredNorm(&mean, dimension: dimension)
+        meanSquaredNorm = Self.squaredNorm(&mean, dimension: dimension)
+        let mean = self.mean, meanNorm2 = meanSquaredNorm
         let centre = metric == .cosine
         features = [Float](unsafeUninitializedCapacity: count * dimension) { out, initialised in
             let outBase = out.baseAddress
@@ -140,11 +144,10 @@ public struct FeatureBank: Sendable {
         switch metric {
         case .cosine:
             let raw = Self.squaredNorm(row, dimension: dimension)
-            let meanNorm2 = mean.withUnsafeBufferPointer { m in
+            mean.withUnsafeBufferPointer { m in
                 for d in 0..<dimension { row[d] -= m[d] }
-                return Self.squaredNorm(UnsafeMutablePointer(mutating: m.baseAddress!), dimension: dimension)
             }
-            return Self.normalise(row, dimension: dimension, relativeTo: raw + meanNorm2)
+            return Self.normalise(row, dimension: dimension, relativeTo: raw + meanSquaredNorm)
         case .euclidean:
             return Self.squaredNorm(row, dimension: dimension)
         }

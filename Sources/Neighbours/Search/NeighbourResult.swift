@@ -30,6 +30,14 @@ public struct NeighbourResult: Codable, Equatable, Sendable {
         self.counts = counts
     }
 
+    /// n rows of padding only (no neighbour yet): what a search starts from and fills.
+    public static func unfilled(queryCount: Int, k: Int) -> NeighbourResult {
+        NeighbourResult(queryCount: queryCount, k: k,
+                        indices: [Int32](repeating: -1, count: queryCount * k),
+                        similarities: [Float](repeating: -.infinity, count: queryCount * k),
+                        counts: [Int32](repeating: 0, count: queryCount))
+    }
+
     /// Bank rows of the valid neighbours of query `i`, best first.
     public func neighbours(of i: Int) -> ArraySlice<Int32> {
         indices[(i * k)..<(i * k + Int(counts[i]))]

@@ -16,13 +16,8 @@ extension NeighbourSearch {
         let d = bank.dimension
         let bankCount = bank.count
         let cosine = bank.metric == .cosine
-        var indices = [Int32](repeating: -1, count: n * k)
-        var similarities = [Float](repeating: -.infinity, count: n * k)
-        var counts = [Int32](repeating: 0, count: n)
-        guard n > 0, k > 0, bankCount > 0 else {
-            return (NeighbourResult(queryCount: n, k: k, indices: indices, similarities: similarities,
-                                    counts: counts), SearchProfile())
-        }
+        var result = NeighbourResult.unfilled(queryCount: n, k: k)
+        guard n > 0, k > 0, bankCount > 0 else { return (result, SearchProfile()) }
         let (threads, qb, bb, blockCount) = blockLayout(queryCount: n, bankCount: bankCount)
         let chunkRows = self.chunkRows
         let squaredScale = Double(pixelBank.scale) * Double(pixelBank.scale)
@@ -33,9 +28,9 @@ extension NeighbourSearch {
         pixelBank.centreDots.withUnsafeBufferPointer { centreDots in
         pixelBank.inverseNorms.withUnsafeBufferPointer { inverseNorms in
         pixelBank.squaredNorms.withUnsafeBufferPointer { squaredNorms in
-        indices.withUnsafeMutableBufferPointer { indexOut in
-        similarities.withUnsafeMutableBufferPointer { similarityOut in
-        counts.withUnsafeMutableBufferPointer { countOut in
+        result.indices.withUnsafeMutableBufferPointer { indexOut in
+        result.similarities.withUnsafeMutableBufferPointer { similarityOut in
+        result.counts.withUnsafeMutableBufferPointer { countOut in
         blockProfiles.withUnsafeMutableBufferPointer { profileOut in
             Parallel.forEach(blockCount, threads: threads) { block in
                 let clock = ContinuousClock()
@@ -48,12 +43,12 @@ extension NeighbourSearch {
                 }
                 let rows = (block * qb)..<min(n, (block + 1) * qb)
                 let m = rows.count
-                // Per query: cosine (μ·q − μ·μ, 1/‖q − μ‖); euclidean (‖q‖², —).
+                // Per query: cosine μ·q − μ·μ and 1/‖q − μ‖ (0 at the mean); euclidean ‖q‖² only.
                 let queryOffsets = UnsafeMutablePointer<Double>.allocate(capacity: m)
-                let queryScales = UnsafeMutablePointer<Double>.allocate(capacity: m)
+                let queryInverseNorms = UnsafeMutablePointer<Double>.allocate(capacity: m)
                 let products = UnsafeMutablePointer<Int32>.allocate(capacity: chunkRows * bb)  // [chunk×Bb]
                 let scores = UnsafeMutablePointer<Float>.allocate(capacity: bb)                 // [Bb]
-                defer { queryOffsets.deallocate(); queryScales.deallocate(); products.deallocate(); scores.deallocate() }
+                defer { queryOffsets.deallocate(); queryInverseNorms.deallocate(); products.deallocate(); scores.deallocate() }
                 var selectors = [TopKSelector]()
                 selectors.reserveCapacity(m)
                 var excluded = [Int](repeating: -1, count: m)
@@ -70,10 +65,9 @@ extension NeighbourSearch {
                             queryOffsets[r] = dot - pixelBank.meanSquaredNorm
                             let isMean = PixelBankRows.equalsMean(UnsafePointer(row), columnSums: pixelBank.columnSums,
                                                                   count: bankCount)
-                            queryScales[r] = isMean ? 0 : inverse
+                            queryInverseNorms[r] = isMean ? 0 : inverse
                         } else {
                             queryOffsets[r] = Double(PixelBankRows.squaredNorm(UnsafePointer(row), dimension: d))
-                            queryScales[r] = squaredScale
                         }
                         if let excluding { excluded[r] = excluding[i] }
                         selectors.append(TopKSelector(k: k, similarities: similarityOut.baseAddress! + i * k,
@@ -98,11 +92,12 @@ extension NeighbourSearch {
                         lap(&gemmTime)
                         for r in chunkStart..<chunkEnd {
                             let dots = products + (r - chunkStart) * columns
-                            let offset = queryOffsets[r], scale = queryScales[r]
+                            let offset = queryOffsets[r]
                             if cosine {
+                                let queryInverse = queryInverseNorms[r]
                                 let x = centreDots.baseAddress! + start, inverse = inverseNorms.baseAddress! + start
                                 for j in 0..<columns {
-                                    let similarity = (Double(dots[j]) - x[j] - offset) * inverse[j] * scale
+                                    let similarity = (Double(dots[j]) - x[j] - offset) * inverse[j] * queryInverse
                                     scores[j] = Float(max(-1, min(1, similarity)))
                                 }
                             } else {
@@ -110,7 +105,7 @@ extension NeighbourSearch {
                                 for j in 0..<columns {
                                     // −‖q − x‖² = 2 q·x − ‖x‖² − ‖q‖², exact in integers.
                                     let distance = offset + Double(norms[j]) - 2 * Double(dots[j])
-                                    scores[j] = min(0, Float(-distance * scale))
+                                    scores[j] = min(0, Float(-distance * squaredScale))
                                 }
                             }
                             selectors[r].scan(scores: scores, offsets: nil, columns: columns, base: start,
@@ -125,7 +120,6 @@ extension NeighbourSearch {
                                                   otherSeconds: Self.seconds(otherTime))
             }
         }}}}}}}}}
-        return (NeighbourResult(queryCount: n, k: k, indices: indices, similarities: similarities,
-                                counts: counts), SearchProfile(summing: blockProfiles))
+        return (result, SearchProfile(summing: blockProfiles))
     }
 }

@@ -134,22 +134,17 @@ public struct NeighbourSearch: Sendable {
         let d = bank.dimension
         let bankCount = bank.count
         let euclidean = bank.metric == .euclidean
-        var indices = [Int32](repeating: -1, count: n * k)
-        var similarities = [Float](repeating: -.infinity, count: n * k)
-        var counts = [Int32](repeating: 0, count: n)
-        guard n > 0, k > 0, bankCount > 0 else {
-            return (NeighbourResult(queryCount: n, k: k, indices: indices, similarities: similarities,
-                                    counts: counts), SearchProfile())
-        }
+        var result = NeighbourResult.unfilled(queryCount: n, k: k)
+        guard n > 0, k > 0, bankCount > 0 else { return (result, SearchProfile()) }
         let (threads, qb, bb, blockCount) = blockLayout(queryCount: n, bankCount: bankCount)
         let chunkRows = self.chunkRows
         var blockProfiles = [SearchProfile](repeating: SearchProfile(), count: blockCount)
 
         bank.features.withUnsafeBufferPointer { f in
         bank.squaredNorms.withUnsafeBufferPointer { norms in
-        indices.withUnsafeMutableBufferPointer { indexOut in
-        similarities.withUnsafeMutableBufferPointer { similarityOut in
-        counts.withUnsafeMutableBufferPointer { countOut in
+        result.indices.withUnsafeMutableBufferPointer { indexOut in
+        result.similarities.withUnsafeMutableBufferPointer { similarityOut in
+        result.counts.withUnsafeMutableBufferPointer { countOut in
         blockProfiles.withUnsafeMutableBufferPointer { profileOut in
             let bankBase = f.baseAddress!
             let normBase = norms.baseAddress
@@ -239,8 +234,7 @@ public struct NeighbourSearch: Sendable {
                                                   otherSeconds: Self.seconds(otherTime))
             }
         }}}}}}
-        return (NeighbourResult(queryCount: n, k: k, indices: indices, similarities: similarities,
-                                counts: counts), SearchProfile(summing: blockProfiles))
+        return (result, SearchProfile(summing: blockProfiles))
     }
 
     static func checkArguments(queryCount n: Int, k: Int, excluding: [Int]?) {
