@@ -77,6 +77,7 @@ public struct RunLauncher: Sendable {
         guard status.state != .finished else { throw ControlError("run \(run.id) has finished; nothing to resume") }
         status.state = .queued
         status.queuedAt = Date()
+        status.pid = nil   // the dead worker's pid would show the run as lost until the new one starts
         status.lastError = nil
         status.finishedAt = nil
         status.heartbeat = Date()

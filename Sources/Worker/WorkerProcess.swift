@@ -59,6 +59,16 @@ public enum WorkerProcess {
         }
     }
 
+    /// The queued runs among `summaries` in the order they will take a slot: first queued
+    /// first (queue time to the millisecond, then id), as the workers themselves decide.
+    public static func startOrder(_ summaries: [RunSummary]) -> [RunSummary] {
+        summaries
+            .filter { $0.condition.state == .queued }
+            .map { ($0, QueuePosition(id: $0.id, queuedAt: $0.status?.queuedAt ?? $0.status?.heartbeat ?? .distantPast)) }
+            .sorted { $0.1 < $1.1 }
+            .map(\.0)
+    }
+
     /// Whether `run` is first in line among the live queued runs of its runs directory.
     public static func isNextInLine(_ run: RunDirectory, queuedAt: Date) -> Bool {
         !hasEarlierWaitingRun(than: QueuePosition(id: run.id, queuedAt: queuedAt),

@@ -87,8 +87,10 @@ struct QueueCommand: ParsableCommand {
             try queue.setSlotCount(slots)
         }
         print("slots: \(queue.busySlots()) of \(queue.slotCount) busy")
-        let waiting = runs.catalog.summaries().filter { $0.condition.state == .queued }
-        for summary in waiting { print("queued: \(summary.id)  \(summary.config?.name ?? "?")") }
+        // In the order they will start, which `resume` and re-queueing can make differ from id order.
+        for summary in WorkerProcess.startOrder(runs.catalog.summaries()) {
+            print("queued: \(summary.id)  \(summary.config?.name ?? "?")")
+        }
     }
 }
 

@@ -83,6 +83,38 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertEqual(SimlabHarness.records(second).filter { $0.interval == .epoch }.map(\.epoch), [1, 1, 1])
     }
 
+    func testARequeuedRunGoesToTheBackOfTheQueueAndTheQueueListsStartOrder() throws {
+        let harness = try SimlabHarness(self)
+        let first = try harness.launch(epochs: 2)
+        try harness.waitUntil("the first run to train", run: first) { (try? first.readStatus().state) == .running }
+        let early = try harness.launch(epochs: 1)
+        Thread.sleep(forTimeInterval: 1.1)   // ids carry the second: `early` sorts first by id
+        let late = try harness.launch(epochs: 1)
+        XCTAssertLessThan(early.id.rawValue, late.id.rawValue, "ids in launch order")
+        func waitQueued(_ run: RunDirectory) throws {
+            try harness.waitUntil("\(run.id) to wait in the queue", run: run) {
+                (try? run.readStatus()).map { $0.state == .queued && $0.pid != nil } ?? false
+            }
+        }
+        try waitQueued(early)
+        try waitQueued(late)
+        XCTAssertEqual(try harness.run(["stop", early.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        XCTAssertEqual(try harness.waitForState(early, [.stopped, .failed, .finished, .running]).state, .stopped)
+        XCTAssertEqual(try harness.run(["resume", early.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        try waitQueued(early)
+
+        let queue = try harness.run(["queue", "--runs", harness.runs.path])
+        let listed = queue.stdout.split(separator: "\n").filter { $0.hasPrefix("queued: ") }
+            .map { String($0.dropFirst("queued: ".count).prefix(early.id.rawValue.count)) }
+        XCTAssertEqual(listed, [late.id.rawValue, early.id.rawValue], "queue lists start order:\n\(queue.stdout)")
+
+        let lateStatus = try harness.waitForState(late, [.finished, .failed, .stopped], timeout: 120)
+        let earlyStatus = try harness.waitForState(early, [.finished, .failed, .stopped], timeout: 120)
+        XCTAssertEqual([lateStatus.state, earlyStatus.state], [.finished, .finished])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(earlyStatus.startedAt), try XCTUnwrap(lateStatus.finishedAt),
+                                    "the re-queued run started after the one queued before it finished")
+    }
+
     func testStopWhilePausedWritesACheckpoint() throws {
         let harness = try SimlabHarness(self)
         let run = try harness.launch(epochs: 3)
