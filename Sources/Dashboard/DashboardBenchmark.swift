@@ -12,7 +12,7 @@ public enum DashboardBenchmark {
             runs.append(RunRow(id: id, path: "/runs/\(id)", name: "run \(i)", model: "nsn-lite",
                                variant: ["conv", "static-diag", "static-full", "dynamic-diag", "dynamic-full", "conv"][i],
                                state: i == 0 ? .running : .finished, epoch: 8, epochs: 15, step: 3000 + frame, totalSteps: 5625,
-                               bestValidationAccuracy: 0.9 + Double(i) * 0.003, bestTestAccuracy: 0.89 + Double(i) * 0.003,
+                               bestValidationAccuracy: 0.9 + Double(i) * 0.003, testAccuracy: 0.89 + Double(i) * 0.003,
                                imagesPerSecond: 850, etaSeconds: 1200, createdAt: Double(i), hasCheckpoint: true,
                                settings: [("model", "nsn-lite"), ("lr", "0.1"), ("epochs", "15"), ("batchSize", "128")]))
         }

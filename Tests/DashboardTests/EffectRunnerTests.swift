@@ -37,7 +37,7 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertEqual(rows.count, 5)
         XCTAssertEqual(rows["20261122-100000-aaaa"]?.state, .running)
         XCTAssertEqual(rows["20261122-100000-aaaa"]?.bestValidationAccuracy ?? 0, 0.7, accuracy: 1e-9, "best of 0.6, 0.7")
-        XCTAssertEqual(rows["20261122-100000-aaaa"]?.bestTestAccuracy ?? 0, 0.69, accuracy: 1e-9)
+        XCTAssertEqual(rows["20261122-100000-aaaa"]?.testAccuracy ?? 0, 0.69, accuracy: 1e-9)
         XCTAssertEqual(rows["20261122-110000-bbbb"]?.state, .failed, "dead pid is failed")
         XCTAssertNotNil(rows["20261122-110000-bbbb"]?.problem)
         XCTAssertEqual(rows["20261122-120000-cccc"]?.state, .corrupt)
@@ -113,7 +113,29 @@ final class EffectRunnerTests: XCTestCase {
 
         let row = listed().first { $0.id == run.id.rawValue }
         XCTAssertEqual(row?.bestValidationAccuracy ?? 0, 0.6, accuracy: 1e-9, "best val, not the 0.99 of train lines")
-        XCTAssertEqual(row?.bestTestAccuracy ?? 0, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(row?.testAccuracy ?? 0, 0.5, accuracy: 1e-9)
+    }
+
+    func testListedTestAccuracyIsChosenOnValidationAndEpochIsCompletedWhenNotTraining() throws {
+        // Validation peaks at epoch 2; test peaks at epoch 3. The list must show epoch 2's test.
+        let stopped = try fixtures.makeRun(id: "20261122-100000-aaaa", state: .stopped, epoch: 4, epochs: 5)
+        let running = try fixtures.makeRun(id: "20261122-110000-bbbb", state: .running, epoch: 4, epochs: 5)
+        for run in [stopped, running] {
+            let writer = try MetricsWriter(url: run.metricsURL)
+            for (epoch, val, test) in [(1, 0.6, 0.55), (2, 0.8, 0.50), (3, 0.7, 0.95)] {
+                for (split, accuracy) in [(MetricSplit.train, 0.9), (.val, val), (.test, test)] {
+                    try writer.append(MetricRecord(epoch: epoch, step: epoch * 10, split: split, loss: 1,
+                                                   accuracy: accuracy, interval: .epoch))
+                }
+            }
+            try writer.close()
+        }
+        let rows = Dictionary(uniqueKeysWithValues: listed().map { ($0.id, $0) })
+        let stoppedRow = try XCTUnwrap(rows[stopped.id.rawValue]), runningRow = try XCTUnwrap(rows[running.id.rawValue])
+        XCTAssertEqual(stoppedRow.bestValidationAccuracy ?? 0, 0.8, accuracy: 1e-9)
+        XCTAssertEqual(stoppedRow.testAccuracy ?? 0, 0.50, accuracy: 1e-9, "test at the best-validation epoch, not the best test")
+        XCTAssertEqual(stoppedRow.epoch, 3, "a stopped run shows the epochs it completed, not the one it was in")
+        XCTAssertEqual(runningRow.epoch, 4, "a training run shows the epoch in progress")
     }
 
     func testSnapshotsLoadAndCorruptOnesAreReported() throws {

@@ -8,10 +8,10 @@ func sampleRows() -> [RunRow] {
     [
         RunRow(id: "20261122-100000-aaaa", path: "/r/a", name: "baseline", model: "nsn-lite", variant: "conv",
                state: .finished, epoch: 15, epochs: 15, step: 100, totalSteps: 100, bestValidationAccuracy: 0.91,
-               bestTestAccuracy: 0.90, createdAt: 1, hasCheckpoint: true, settings: [("lr", "0.1"), ("variant", "conv")]),
+               testAccuracy: 0.90, createdAt: 1, hasCheckpoint: true, settings: [("lr", "0.1"), ("variant", "conv")]),
         RunRow(id: "20261122-110000-bbbb", path: "/r/b", name: "diag", model: "nsn-lite", variant: "static-diag",
                state: .running, epoch: 3, epochs: 15, step: 20, totalSteps: 100, bestValidationAccuracy: 0.85,
-               bestTestAccuracy: 0.84, imagesPerSecond: 800, etaSeconds: 600, createdAt: 2,
+               testAccuracy: 0.84, imagesPerSecond: 800, etaSeconds: 600, createdAt: 2,
                settings: [("lr", "0.1"), ("variant", "static-diag")]),
         RunRow(id: "20261122-120000-cccc", path: "/r/c", name: "dynamic", model: "nsn-lite", variant: "dynamic-diag",
                state: .paused, epoch: 5, epochs: 15, step: 33, totalSteps: 100, bestValidationAccuracy: 0.93,

@@ -15,14 +15,9 @@ public final class EffectRunner {
     public var clock: () -> Date = Date.init
 
     private var chartReaders: [String: ChartTailReader] = [:]
-    private var listReaders: [String: BestAccuracyScanner] = [:]
+    private var listReaders: [String: MetricsHeadlineScanner] = [:]
     private var settingsCache: [String: (modified: Date, settings: [(key: String, value: String)])] = [:]
     private var logSizes: [String: UInt64] = [:]
-
-    struct BestAccuracies {
-        var validation: Double?
-        var test: Double?
-    }
 
     public init(runsDirectory: String, controller: RunController) {
         catalog = RunCatalog(root: URL(fileURLWithPath: runsDirectory, isDirectory: true))
@@ -120,16 +115,19 @@ public final class EffectRunner {
         if config == nil, let error = summary.problems.first(where: { $0.path == directory.configURL.path }) {
             problem = [problem, error.shortDescription].compactMap { $0 }.joined(separator: "; ")
         }
-        let best = bestAccuracies(id: id, directory: directory, status: status, epochs: config?.epochs ?? 0)
+        let headline = headlineMetrics(id: id, directory: directory)
+        // While a worker trains: the epoch in progress; otherwise the epochs completed.
+        let training = state == .running || state == .paused || state == .stopping
         let created = config?.createdAt ?? summary.id.creationDate
         return RunRow(
             id: id, path: directory.url.path,
             name: config?.name ?? id,
             model: config?.model ?? "?", variant: config?.variant ?? "?",
             state: state,
-            epoch: status?.epoch ?? 0, epochs: config?.epochs ?? 0,
+            epoch: training ? status?.epoch ?? 0 : headline.epochsCompleted, epochs: config?.epochs ?? 0,
             step: status?.step ?? 0, totalSteps: status?.totalSteps ?? 0,
-            bestValidationAccuracy: best.validation, bestTestAccuracy: best.test,
+            bestValidationAccuracy: headline.bestValidationAccuracy,
+            testAccuracy: headline.testAccuracyAtBestValidation ?? headline.lastTestAccuracy,
             imagesPerSecond: state == .running ? status?.imagesPerSecond : nil,
             etaSeconds: state == .running ? status?.etaSeconds : nil,
             createdAt: created?.timeIntervalSince1970 ?? 0,
@@ -138,13 +136,13 @@ public final class EffectRunner {
             settings: settings(id: id, directory: directory))
     }
 
-    /// Best validation/test accuracy so far, from the appended metrics only (step lines
-    /// are skipped without parsing).
-    func bestAccuracies(id: String, directory: RunDirectory, status: RunStatus?, epochs: Int) -> BestAccuracies {
-        let scanner = listReaders[id] ?? BestAccuracyScanner(url: directory.metricsURL)
+    /// The run's headline metrics so far, from the appended metrics only (step lines are
+    /// skipped without parsing).
+    func headlineMetrics(id: String, directory: RunDirectory) -> MetricsSummary {
+        let scanner = listReaders[id] ?? MetricsHeadlineScanner(url: directory.metricsURL)
         scanner.update()
         listReaders[id] = scanner
-        return BestAccuracies(validation: scanner.validation, test: scanner.test)
+        return scanner.summary
     }
 
     /// Every setting of config.json (top level and "settings"), flattened to text; cached by

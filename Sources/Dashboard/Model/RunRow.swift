@@ -21,13 +21,15 @@ public struct RunRow: Equatable, Sendable {
     public var model: String
     public var variant: String
     public var state: DisplayState
-    /// Current epoch (1-based while training) of `epochs`.
+    /// The epoch in progress while a worker trains (1-based), else the epochs completed.
     public var epoch: Int
     public var epochs: Int
     public var step: Int
     public var totalSteps: Int
     public var bestValidationAccuracy: Double?
-    public var bestTestAccuracy: Double?
+    /// Test accuracy at the epoch of the best validation accuracy (the latest test accuracy
+    /// when there is no validation): the model is chosen on validation, never on test.
+    public var testAccuracy: Double?
     public var imagesPerSecond: Double?
     public var etaSeconds: Double?
     /// Seconds since the epoch of the run's creation (for sorting; 0 when unknown).
@@ -42,7 +44,7 @@ public struct RunRow: Equatable, Sendable {
 
     public init(id: String, path: String, name: String = "", model: String = "?", variant: String = "?",
                 state: DisplayState, epoch: Int = 0, epochs: Int = 0, step: Int = 0, totalSteps: Int = 0,
-                bestValidationAccuracy: Double? = nil, bestTestAccuracy: Double? = nil,
+                bestValidationAccuracy: Double? = nil, testAccuracy: Double? = nil,
                 imagesPerSecond: Double? = nil, etaSeconds: Double? = nil, createdAt: Double = 0,
                 lastError: String? = nil, problem: String? = nil, hasCheckpoint: Bool = false,
                 settings: [(key: String, value: String)] = []) {
@@ -57,7 +59,7 @@ public struct RunRow: Equatable, Sendable {
         self.step = step
         self.totalSteps = totalSteps
         self.bestValidationAccuracy = bestValidationAccuracy
-        self.bestTestAccuracy = bestTestAccuracy
+        self.testAccuracy = testAccuracy
         self.imagesPerSecond = imagesPerSecond
         self.etaSeconds = etaSeconds
         self.createdAt = createdAt
@@ -85,7 +87,7 @@ public struct RunRow: Equatable, Sendable {
         a.id == b.id && a.path == b.path && a.name == b.name && a.model == b.model && a.variant == b.variant
             && a.state == b.state && a.epoch == b.epoch && a.epochs == b.epochs && a.step == b.step
             && a.totalSteps == b.totalSteps && a.bestValidationAccuracy == b.bestValidationAccuracy
-            && a.bestTestAccuracy == b.bestTestAccuracy && a.imagesPerSecond == b.imagesPerSecond
+            && a.testAccuracy == b.testAccuracy && a.imagesPerSecond == b.imagesPerSecond
             && a.etaSeconds == b.etaSeconds && a.createdAt == b.createdAt && a.lastError == b.lastError
             && a.problem == b.problem && a.hasCheckpoint == b.hasCheckpoint
             && a.settings.map(\.key) == b.settings.map(\.key) && a.settings.map(\.value) == b.settings.map(\.value)

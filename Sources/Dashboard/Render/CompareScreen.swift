@@ -36,7 +36,7 @@ extension DashboardState {
         var rows: [[String]] = [
             ["state"] + compared.map(\.state.rawValue),
             ["best val"] + compared.map { DashboardState.percent($0.bestValidationAccuracy) },
-            ["best test"] + compared.map { DashboardState.percent($0.bestTestAccuracy) },
+            ["test @ best val"] + compared.map { DashboardState.percent($0.testAccuracy) },
         ]
         rows += shownKeys.map { key in [key] + compared.map { $0.setting(key) ?? "—" } }
         var styles: [Int: Style] = [:]

@@ -38,8 +38,8 @@ extension DashboardState {
         x = buffer.write(run.id + "  ", x: x, y: top.y, style: theme.muted, clip: top)
         x = buffer.write(run.state.rawValue, x: x, y: top.y, style: style(for: run.state), clip: top)
         x = buffer.write("  " + run.modelLabel, x: x, y: top.y, style: theme.text, clip: top)
-        x = buffer.write("  best val " + DashboardState.percent(run.bestValidationAccuracy) + "  best test "
-                         + DashboardState.percent(run.bestTestAccuracy), x: x, y: top.y, style: theme.text, clip: top)
+        x = buffer.write("  best val " + DashboardState.percent(run.bestValidationAccuracy) + "  test "
+                         + DashboardState.percent(run.testAccuracy), x: x, y: top.y, style: theme.text, clip: top)
         if let speed = run.imagesPerSecond {
             x = buffer.write("  \(NumberFormat.compact(speed)) img/s", x: x, y: top.y, style: theme.muted, clip: top)
         }

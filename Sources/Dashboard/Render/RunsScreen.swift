@@ -9,7 +9,7 @@ extension DashboardState {
         TableColumn("Progress", width: .fixed(18)),
         TableColumn("Epoch", width: .fixed(7), alignment: .right),
         TableColumn("Best val", width: .fixed(8), alignment: .right),
-        TableColumn("Best test", width: .fixed(9), alignment: .right),
+        TableColumn("Test", width: .fixed(9), alignment: .right),
         TableColumn("img/s", width: .fixed(6), alignment: .right),
         TableColumn("ETA", width: .fixed(7), alignment: .right),
     ]
@@ -22,7 +22,7 @@ extension DashboardState {
         case .state: return 2
         case .progress: return 4
         case .bestValidation: return 6
-        case .bestTest: return 7
+        case .test: return 7
         case .speed: return 8
         }
     }
@@ -34,7 +34,7 @@ extension DashboardState {
         return [
             run.id, run.name, run.state.rawValue, run.modelLabel, progress,
             run.epochs > 0 ? "\(run.epoch)/\(run.epochs)" : (run.epoch > 0 ? "\(run.epoch)" : "—"),
-            percent(run.bestValidationAccuracy), percent(run.bestTestAccuracy),
+            percent(run.bestValidationAccuracy), percent(run.testAccuracy),
             run.imagesPerSecond.map { NumberFormat.compact($0) } ?? "—",
             run.state == .running ? duration(run.etaSeconds) : "—",
         ]

@@ -178,7 +178,7 @@ enum RunSorting {
         case .state: return cmp(a.state.rawValue, b.state.rawValue)
         case .progress: return cmp(a.progress, b.progress)
         case .bestValidation: return optional(a.bestValidationAccuracy, b.bestValidationAccuracy)
-        case .bestTest: return optional(a.bestTestAccuracy, b.bestTestAccuracy)
+        case .test: return optional(a.testAccuracy, b.testAccuracy)
         case .speed: return optional(a.imagesPerSecond, b.imagesPerSecond)
         }
     }

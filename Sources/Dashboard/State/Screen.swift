@@ -20,7 +20,7 @@ public enum Screen: Int, CaseIterable, Equatable, Sendable {
 
 /// How the Runs table is ordered.
 public enum RunSort: Int, CaseIterable, Equatable, Sendable {
-    case created, name, state, progress, bestValidation, bestTest, speed
+    case created, name, state, progress, bestValidation, test, speed
 
     public var title: String {
         switch self {
@@ -29,7 +29,7 @@ public enum RunSort: Int, CaseIterable, Equatable, Sendable {
         case .state: return "state"
         case .progress: return "progress"
         case .bestValidation: return "best val"
-        case .bestTest: return "best test"
+        case .test: return "test"
         case .speed: return "speed"
         }
     }

@@ -37,6 +37,8 @@ public struct MetricsSummary: Equatable, Sendable {
             bestValidationEpoch = record.epoch
         }
         if record.split == .test {
+            // A test line is written after its epoch's training: that epoch is complete.
+            epochsCompleted = max(epochsCompleted, record.epoch)
             if let knn = record.knnAccuracy { knnAccuracy = knn }
             if let blended = record.blendedAccuracy { blendedAccuracy = blended }
             if let accuracy = record.accuracy, record.knnAccuracy == nil {
