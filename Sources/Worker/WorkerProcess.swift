@@ -49,26 +49,6 @@ public enum WorkerProcess {
         return state == .failed ? 1 : 0
     }
 
-    struct QueuePosition: Comparable {
-        var id: RunID
-        var queuedAt: Date
-        static func < (a: QueuePosition, b: QueuePosition) -> Bool {
-            // status.json keeps queuedAt to the millisecond; compare at that precision.
-            let (x, y) = ((a.queuedAt.timeIntervalSince1970 * 1000).rounded(), (b.queuedAt.timeIntervalSince1970 * 1000).rounded())
-            return x != y ? x < y : a.id < b.id
-        }
-    }
-
-    /// The queued runs among `summaries` in the order they will take a slot: first queued
-    /// first (queue time to the millisecond, then id), as the workers themselves decide.
-    public static func startOrder(_ summaries: [RunSummary]) -> [RunSummary] {
-        summaries
-            .filter { $0.condition.state == .queued }
-            .map { ($0, QueuePosition(id: $0.id, queuedAt: $0.status?.queuedAt ?? $0.status?.heartbeat ?? .distantPast)) }
-            .sorted { $0.1 < $1.1 }
-            .map(\.0)
-    }
-
     /// Whether `run` is first in line among the live queued runs of its runs directory.
     public static func isNextInLine(_ run: RunDirectory, queuedAt: Date) -> Bool {
         !hasEarlierWaitingRun(than: QueuePosition(id: run.id, queuedAt: queuedAt),

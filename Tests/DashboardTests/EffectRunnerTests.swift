@@ -138,6 +138,24 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertEqual(runningRow.epoch, 4, "a training run shows the epoch in progress")
     }
 
+    func testQueuedRunsShowTheirPlaceInLine() throws {
+        // Queued in the order c, a, b (not id order); one finished run is not in line.
+        let base = Date(timeIntervalSince1970: 1_800_000_000)
+        for (id, offset) in [("20261122-100000-aaaa", 2.0), ("20261122-110000-bbbb", 3.0), ("20261122-120000-cccc", 1.0)] {
+            let run = try fixtures.makeRun(id: id, state: .queued)
+            var status = try run.readStatus()
+            status.queuedAt = base.addingTimeInterval(offset)
+            try run.writeStatus(status)
+        }
+        try fixtures.makeRun(id: "20261122-130000-dddd", state: .finished)
+        let rows = Dictionary(uniqueKeysWithValues: listed().map { ($0.id, $0) })
+        XCTAssertEqual(rows["20261122-120000-cccc"]?.stateLabel, "queued 1")
+        XCTAssertEqual(rows["20261122-100000-aaaa"]?.stateLabel, "queued 2")
+        XCTAssertEqual(rows["20261122-110000-bbbb"]?.stateLabel, "queued 3")
+        XCTAssertEqual(rows["20261122-130000-dddd"]?.stateLabel, "finished")
+        XCTAssertNil(rows["20261122-130000-dddd"]?.queuePosition)
+    }
+
     func testSnapshotsLoadAndCorruptOnesAreReported() throws {
         let run = try fixtures.makeRun(id: "20261122-100000-aaaa")
         try fixtures.write(RunFixtures.kernelJSON(epoch: 1, diagonal: [1, 1, 1, 1, 1.2, 1, 1, 1, 1]), to: run.kernelSnapshotURL(epoch: 1))

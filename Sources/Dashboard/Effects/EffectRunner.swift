@@ -89,13 +89,14 @@ public final class EffectRunner {
             return .runsListed([], error: "no run folder at \(catalog.root.path) yet: launch a run with n")
         }
         let summaries = catalog.summaries(now: clock())
-        let rows = summaries.map(row)
+        let queue = Dictionary(uniqueKeysWithValues: QueuePosition.startOrder(summaries).enumerated().map { ($1.id, $0 + 1) })
+        let rows = summaries.map { row($0, queuePosition: queue[$0.id]) }
         let present = Set(rows.map(\.id))
         for id in listReaders.keys where !present.contains(id) { listReaders[id] = nil }
         return .runsListed(rows, error: nil)
     }
 
-    func row(_ summary: RunSummary) -> RunRow {
+    func row(_ summary: RunSummary, queuePosition: Int? = nil) -> RunRow {
         let id = summary.id.rawValue
         let directory = summary.directory
         let config = summary.config
@@ -132,7 +133,7 @@ public final class EffectRunner {
             etaSeconds: state == .running ? status?.etaSeconds : nil,
             createdAt: created?.timeIntervalSince1970 ?? 0,
             lastError: status?.lastError, problem: problem,
-            hasCheckpoint: directory.latestCheckpoint() != nil,
+            hasCheckpoint: directory.latestCheckpoint() != nil, queuePosition: queuePosition,
             settings: settings(id: id, directory: directory))
     }
 

@@ -39,6 +39,8 @@ public struct RunRow: Equatable, Sendable {
     public var problem: String?
     /// Whether a checkpoint exists to resume from.
     public var hasCheckpoint: Bool
+    /// 1 for the queued run that starts next, 2 for the one after…; nil when not queued.
+    public var queuePosition: Int?
     /// Every setting as key → printed value, in a stable order (for Run and Compare).
     public var settings: [(key: String, value: String)]
 
@@ -47,7 +49,7 @@ public struct RunRow: Equatable, Sendable {
                 bestValidationAccuracy: Double? = nil, testAccuracy: Double? = nil,
                 imagesPerSecond: Double? = nil, etaSeconds: Double? = nil, createdAt: Double = 0,
                 lastError: String? = nil, problem: String? = nil, hasCheckpoint: Bool = false,
-                settings: [(key: String, value: String)] = []) {
+                queuePosition: Int? = nil, settings: [(key: String, value: String)] = []) {
         self.id = id
         self.path = path
         self.name = name
@@ -66,6 +68,7 @@ public struct RunRow: Equatable, Sendable {
         self.lastError = lastError
         self.problem = problem
         self.hasCheckpoint = hasCheckpoint
+        self.queuePosition = queuePosition
         self.settings = settings
     }
 
@@ -80,6 +83,12 @@ public struct RunRow: Equatable, Sendable {
         variant.isEmpty || variant == "?" || model == "small-cnn" ? model : "\(model)/\(variant)"
     }
 
+    /// The state as listed: "queued 2" for the second run in line.
+    public var stateLabel: String {
+        if state == .queued, let queuePosition { return "queued \(queuePosition)" }
+        return state.rawValue
+    }
+
     /// The printed value of one setting (nil when the run does not record it).
     public func setting(_ key: String) -> String? { settings.first { $0.key == key }?.value }
 
@@ -89,7 +98,7 @@ public struct RunRow: Equatable, Sendable {
             && a.totalSteps == b.totalSteps && a.bestValidationAccuracy == b.bestValidationAccuracy
             && a.testAccuracy == b.testAccuracy && a.imagesPerSecond == b.imagesPerSecond
             && a.etaSeconds == b.etaSeconds && a.createdAt == b.createdAt && a.lastError == b.lastError
-            && a.problem == b.problem && a.hasCheckpoint == b.hasCheckpoint
+            && a.problem == b.problem && a.hasCheckpoint == b.hasCheckpoint && a.queuePosition == b.queuePosition
             && a.settings.map(\.key) == b.settings.map(\.key) && a.settings.map(\.value) == b.settings.map(\.value)
     }
 }

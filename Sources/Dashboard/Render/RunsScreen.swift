@@ -32,7 +32,7 @@ extension DashboardState {
         let progress = run.state == .corrupt ? "unreadable"
             : bar(run.progress, width: progressWidth) + " " + Text.fit(String(Int((run.progress * 100).rounded(.down))) + "%", width: 4, alignment: .right)
         return [
-            run.id, run.name, run.state.rawValue, run.modelLabel, progress,
+            run.id, run.name, run.stateLabel, run.modelLabel, progress,
             run.epochs > 0 ? "\(run.epoch)/\(run.epochs)" : (run.epoch > 0 ? "\(run.epoch)" : "—"),
             percent(run.bestValidationAccuracy), percent(run.testAccuracy),
             run.imagesPerSecond.map { NumberFormat.compact($0) } ?? "—",
@@ -79,7 +79,7 @@ extension DashboardState {
         guard let run = selected, !detailArea.isEmpty else { return }
         var lines: [Line] = [
             Line(spans: [("\(run.id)  ", theme.key), (run.path, theme.muted)]),
-            Line(spans: [("state ", theme.muted), (run.state.rawValue, style(for: run.state)),
+            Line(spans: [("state ", theme.muted), (run.stateLabel, style(for: run.state)),
                          ("  step \(run.step)/\(run.totalSteps)", theme.muted),
                          (run.hasCheckpoint ? "  checkpoint ✓" : "  no checkpoint", theme.muted)]),
         ]
