@@ -9,6 +9,7 @@ extension DashboardState {
             return
         }
         let (chartArea, tableArea) = area.splitTop(max(8, area.height / 2))
+        let labels = RunLabels.distinguishing(compared.map { $0.name.isEmpty ? $0.id : $0.name })
         var series: [ChartSeries] = []
         for (i, run) in compared.enumerated() {
             let data = metrics[run.id] ?? RunMetrics()
@@ -20,7 +21,7 @@ extension DashboardState {
             case .valLoss: points = data.series(.val) { $0.loss }
             case .trainAccuracy: points = data.series(.train, epochLinesOnly: !showStepLines) { $0.accuracy }
             }
-            series.append(ChartSeries(name: Text.truncate(run.name.isEmpty ? run.id : run.name, to: 24), color: theme.seriesColor(i), points: points))
+            series.append(ChartSeries(name: Text.truncate(labels[i], to: 24), color: theme.seriesColor(i), points: points))
         }
         let xMax = Double(compared.map(\.epochs).max() ?? 1)
         let percent = compareMetric == .valAccuracy || compareMetric == .testAccuracy || compareMetric == .trainAccuracy
@@ -46,7 +47,7 @@ extension DashboardState {
         block.render(in: tableArea, buffer: &buffer)
         let inner = block.inner(tableArea)
         let columns = [TableColumn("setting", width: .fixed(20))]
-            + compared.map { TableColumn(Text.truncate($0.name.isEmpty ? $0.id : $0.name, to: 20), width: .flex(1)) }
+            + labels.map { TableColumn(Text.truncate($0, to: 20), width: .flex(1)) }
         let visibleRows = Table.visibleRows(height: inner.height)
         let offset = min(compareScroll, max(0, rows.count - visibleRows))
         var state = TableState(selected: nil, offset: offset)
