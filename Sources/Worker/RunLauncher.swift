@@ -82,7 +82,15 @@ public struct RunLauncher: Sendable {
         status.finishedAt = nil
         status.heartbeat = Date()
         try run.writeStatus(status)
-        try startWorker(run, resume: true)
+        do {
+            try startWorker(run, resume: true)
+        } catch {
+            status.state = .failed
+            status.lastError = "could not start a worker: \(error)"
+            status.finishedAt = Date()
+            try? run.writeStatus(status)
+            throw error
+        }
     }
 
     /// Asks the worker to stop (it writes a checkpoint first). A run without a live worker

@@ -51,13 +51,20 @@ enum ForegroundTraining {
         status.state = .queued
         status.pid = getpid()
         status.queuedAt = status.queuedAt ?? Date()
+        status.heartbeat = Date()
         try? run.writeStatus(status)
         let queuedAt = status.queuedAt!
         var announced = false
+        var lastHeartbeat = Date()
         guard let lease = try? queue.waitForSlot(
             isNextInLine: { WorkerProcess.isNextInLine(run, queuedAt: queuedAt) },
             shouldGiveUp: { control.isStopRequested },
             whileWaiting: {
+                if Date().timeIntervalSince(lastHeartbeat) >= 2 {   // readers take a silent queued run for dead
+                    lastHeartbeat = Date()
+                    status.heartbeat = lastHeartbeat
+                    try? run.writeStatus(status)
+                }
                 if !announced {
                     FileHandle.standardError.write(Data("waiting for a free training slot (\(queue.busySlots()) of \(queue.slotCount) busy)…\n".utf8))
                     announced = true

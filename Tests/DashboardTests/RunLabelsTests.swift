@@ -8,8 +8,9 @@ final class RunLabelsTests: XCTestCase {
         XCTAssertEqual(RunLabels.distinguishing(["knn-s0", "knn-s1"]), ["s0", "s1"])
         // The shared "static-" and "-s1" are dropped; "diag"/"full" never split mid-word.
         XCTAssertEqual(RunLabels.distinguishing(["static-diag-s1", "static-full-s1"]), ["diag", "full"])
-        // "lr0.1" and "lr0.05" share "lr0." — the cut backs off to the last separator, which is the ".".
-        XCTAssertEqual(RunLabels.distinguishing(["run lr0.1", "run lr0.05"]), ["1", "05"])
+        // "lr0.1" and "lr0.05" share "run lr0." — a decimal point is not a place to cut.
+        XCTAssertEqual(RunLabels.distinguishing(["run lr0.1", "run lr0.05"]), ["lr0.1", "lr0.05"])
+        XCTAssertEqual(RunLabels.distinguishing(["a.conv", "a.diag"]), ["conv", "diag"], "a dot between words is")
     }
 
     func testNamesWithoutASharedWordStayWhole() {

@@ -2,7 +2,7 @@
 ///
 /// "variants-conv-e15-s0" and "variants-static-diag-e15-s0" become "conv" and
 /// "static-diag": the prefix and suffix every name shares are dropped, cut at a separator
-/// (- _ . / space) so that no word is split. When a label would be empty or two would be
+/// (- _ . / space; not a decimal point) so that no word or number is split. When a label would be empty or two would be
 /// the same (one run, runs with the same name), the names stay whole.
 enum RunLabels {
     static let separators: Set<Character> = ["-", "_", ".", "/", " "]
@@ -25,7 +25,14 @@ enum RunLabels {
         while length < first.count, words.allSatisfy({ length < $0.count && $0[length] == first[length] }) {
             length += 1
         }
-        while length > 0, !separators.contains(first[length - 1]) { length -= 1 }
+        while length > 0, !isSeparator(first, at: length - 1) { length -= 1 }
         return length
+    }
+
+    /// A separator character, except a "." between two digits (0.05 is one word).
+    private static func isSeparator(_ word: [Character], at index: Int) -> Bool {
+        guard separators.contains(word[index]) else { return false }
+        guard word[index] == ".", index > 0, index + 1 < word.count else { return true }
+        return !(word[index - 1].isNumber && word[index + 1].isNumber)
     }
 }

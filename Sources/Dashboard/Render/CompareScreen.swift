@@ -35,7 +35,7 @@ extension DashboardState {
         let differing = keys.filter { key in Set(compared.map { $0.setting(key) ?? "—" }).count > 1 }
         let shownKeys = compareDiffOnly ? differing : keys
         var rows: [[String]] = [
-            ["state"] + compared.map(\.state.rawValue),
+            ["state"] + compared.map(\.stateLabel),
             ["best val"] + compared.map { DashboardState.percent($0.bestValidationAccuracy) },
             ["test @ best val"] + compared.map { DashboardState.percent($0.testAccuracy) },
         ]

@@ -22,7 +22,7 @@ extension DashboardState {
                       style: theme.muted, alignment: .center).render(in: body.inset(top: body.height / 2), buffer: &buffer)
             return
         }
-        let (listArea, detailArea) = body.splitLeft(min(38, body.width / 3))   // room for "stage1.block1"
+        let (listArea, detailArea) = body.splitLeft(min(38, body.width / 3))   // 38: full layer names from 114 columns on
         let listBlock = Block(title: "Layers", focused: true, theme: theme)
         listBlock.render(in: listArea, buffer: &buffer)
         let listInner = listBlock.inner(listArea)

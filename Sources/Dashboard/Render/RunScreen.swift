@@ -36,7 +36,7 @@ extension DashboardState {
         let top = area.row(0)
         var x = buffer.write(" " + run.name + " ", x: top.x, y: top.y, style: theme.header, clip: top)
         x = buffer.write(run.id + "  ", x: x, y: top.y, style: theme.muted, clip: top)
-        x = buffer.write(run.state.rawValue, x: x, y: top.y, style: style(for: run.state), clip: top)
+        x = buffer.write(run.stateLabel, x: x, y: top.y, style: style(for: run.state), clip: top)
         x = buffer.write("  " + run.modelLabel, x: x, y: top.y, style: theme.text, clip: top)
         x = buffer.write("  best val " + DashboardState.percent(run.bestValidationAccuracy) + "  test "
                          + DashboardState.percent(run.testAccuracy), x: x, y: top.y, style: theme.text, clip: top)

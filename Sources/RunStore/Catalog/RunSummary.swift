@@ -71,15 +71,24 @@ public struct RunSummary: Sendable {
 
     public static func condition(of status: RunStatus, now: Date, heartbeatTimeout: TimeInterval,
                                  isAlive: (Int32) -> Bool) -> RunCondition {
-        // A queued run with a pid has a worker waiting for a slot; it must be alive too.
-        if status.state == .queued, let pid = status.pid, !isAlive(pid) {
-            return .lost(recorded: status.state, reason: "queued worker process \(pid) is gone")
+        let silence = now.timeIntervalSince(status.heartbeat)
+        if status.state == .queued {
+            // A queued run's worker waits for a slot with its pid set and a fresh heartbeat;
+            // without a pid, a worker is about to start (launch, resume) — unless it never did.
+            if let pid = status.pid, !isAlive(pid) {
+                return .lost(recorded: status.state, reason: "queued worker process \(pid) is gone")
+            }
+            if silence > heartbeatTimeout {
+                return .lost(recorded: status.state, reason: status.pid == nil
+                    ? "no worker took up the queued run in \(Int(silence)) s"
+                    : "no heartbeat for \(Int(silence)) s")
+            }
+            return .recorded(status.state)
         }
         guard status.state.isActive else { return .recorded(status.state) }
         if let pid = status.pid, !isAlive(pid) {
             return .lost(recorded: status.state, reason: "worker process \(pid) is gone")
         }
-        let silence = now.timeIntervalSince(status.heartbeat)
         if silence > heartbeatTimeout {
             return .lost(recorded: status.state, reason: "no heartbeat for \(Int(silence)) s")
         }
