@@ -15,6 +15,10 @@ final class Im2colTests: XCTestCase {
             }
         }
         cases.append((1, 1, 1, 1, 3, 1, 1))
+        // Padding as wide as the image: some taps see no pixel in a whole row or column.
+        cases.append((1, 1, 1, 1, 5, 1, 2))
+        cases.append((2, 2, 2, 1, 5, 1, 2))
+        cases.append((1, 2, 1, 3, 5, 2, 2))
         cases.append((3, 2, 4, 3, 1, 1, 0))
         cases.append((1, 2, 6, 6, 3, 3, 1))
         return cases
@@ -30,6 +34,32 @@ final class Im2colTests: XCTestCase {
             let naive = ConvolutionReference.columns(input, geometry: g)
             XCTAssertEqual(fast.shape, naive.shape, "im2col shape, N=\(batch) \(g)")
             XCTAssertEqual(fast.scalars, naive.scalars, "im2col values, N=\(batch) \(g)")
+        }
+    }
+
+    /// With a gap after every row (row stride L + 3), im2col writes its rows and nothing
+    /// in the gaps, on every geometry (including taps that see no pixel at all).
+    func testIm2colWritesNothingOutsideItsRows() {
+        let sentinel: Float = 12345
+        for (_, channels, height, width, kernel, stride, padding) in Self.cases {
+            let g = ConvolutionGeometry(channels: channels, height: height, width: width,
+                                        kernel: kernel, stride: stride, padding: padding)
+            var generator = SeededGenerator(seed: UInt64(kernel * 1000 + height * 10 + width))
+            let image = Tensor.randomNormal(shape: [1, channels, height, width], generator: &generator)
+            let pitch = g.positions + 3
+            var columns = [Float](repeating: sentinel, count: g.patchLength * pitch)
+            image.withUnsafeBufferPointer { x in
+                columns.withUnsafeMutableBufferPointer { c in
+                    Im2col.columns(of: x.baseAddress!, geometry: g, into: c.baseAddress!, rowStride: pitch)
+                }
+            }
+            let naive = ConvolutionReference.columns(image, geometry: g).scalars
+            for row in 0..<g.patchLength {
+                XCTAssertEqual(Array(columns[(row * pitch)..<(row * pitch + g.positions)]),
+                               Array(naive[(row * g.positions)..<((row + 1) * g.positions)]), "row \(row), \(g)")
+                XCTAssertEqual(Array(columns[(row * pitch + g.positions)..<((row + 1) * pitch)]),
+                               [sentinel, sentinel, sentinel], "gap after row \(row) untouched, \(g)")
+            }
         }
     }
 
