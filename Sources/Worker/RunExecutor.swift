@@ -68,6 +68,7 @@ public final class RunExecutor {
         status.lastError = nil
         writeStatus(force: true)
 
+        log("worker \(getpid()): \(BinaryIdentity.current)")
         log("loading data")
         let data = try DataPreparation.load(configuration)
         log("data: \(data.train.count) train, \(data.validation.count) validation, \(data.test.count) test images from \(data.train.name)")

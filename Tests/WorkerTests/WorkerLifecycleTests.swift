@@ -71,6 +71,9 @@ final class WorkerLifecycleTests: XCTestCase {
         let log = LogTail.lastLines(of: run.workerLogURL, count: 50)
         XCTAssertEqual(log.filter { $0.contains(" epoch ") && $0.contains("/\(Self.epochs): train loss") }.count, Self.epochs,
                        "one log line per epoch: \(log)")
+        XCTAssertEqual(log.filter { $0.range(of: #"worker \d+: simlab .*, binary /.*simlab, \d+ bytes, crc32 [0-9a-f]{8}$"#,
+                                             options: .regularExpression) != nil }.count, 1,
+                       "the worker names the binary that trained the run: \(log)")
 
         if Self.reference == nil { Self.reference = SimlabHarness.deterministic(run) }
 
@@ -127,6 +130,8 @@ final class WorkerLifecycleTests: XCTestCase {
         let resume = try harness.run(["resume", run.id.rawValue, "--runs", harness.runs.path])
         XCTAssertEqual(resume.status, 0, "resume: \(resume.stderr)")
         XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
+        let starts = LogTail.lastLines(of: run.workerLogURL, count: 200).filter { $0.contains(": simlab ") && $0.contains(" crc32 ") }
+        XCTAssertEqual(starts.count, 1, "pause and resume keep the one worker: \(starts)")
         let epochLines = SimlabHarness.records(run).filter { $0.interval == .epoch && $0.split == .test }
         XCTAssertEqual(epochLines.map(\.epoch), [1, 2], "test lines per epoch after pause/resume")
     }
@@ -153,6 +158,8 @@ final class WorkerLifecycleTests: XCTestCase {
         let resume = try harness.run(["resume", run.id.rawValue, "--runs", harness.runs.path])
         XCTAssertEqual(resume.status, 0, "resume: \(resume.stderr)")
         XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
+        let starts = LogTail.lastLines(of: run.workerLogURL, count: 200).filter { $0.contains(": simlab ") && $0.contains(" crc32 ") }
+        XCTAssertEqual(starts.count, 2, "each worker start names its binary: \(starts)")
         let history = SimlabHarness.deterministic(run)
         let epochLines = history.filter { $0.interval == "epoch" }
         XCTAssertEqual(epochLines.map(\.epoch), (1...Self.epochs).flatMap { [$0, $0, $0] }, "epochs 1...\(Self.epochs) once each")
@@ -196,6 +203,8 @@ final class WorkerLifecycleTests: XCTestCase {
         let resume = try harness.run(["resume", run.id.rawValue, "--runs", harness.runs.path])
         XCTAssertEqual(resume.status, 0, "resume: \(resume.stderr)")
         XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
+        let starts = LogTail.lastLines(of: run.workerLogURL, count: 200).filter { $0.contains(": simlab ") && $0.contains(" crc32 ") }
+        XCTAssertEqual(starts.count, 2, "each worker start names its binary: \(starts)", file: file, line: line)
         let history = SimlabHarness.deterministic(run)
         XCTAssertEqual(history.filter { $0.interval == "epoch" }.map(\.epoch), (1...Self.epochs).flatMap { [$0, $0, $0] },
                        "epochs 1...\(Self.epochs) once each")
