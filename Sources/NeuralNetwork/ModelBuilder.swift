@@ -2,7 +2,7 @@ import TensorCore
 
 /// The two networks simlab trains.
 ///
-/// - `nsn-lite` (DESIGN.md): conv3×3(C→stem)-BN-ReLU, then per stage `blocks` similarity
+/// - `nsn-lite` (the reference network): conv3×3(C→stem)-BN-ReLU, then per stage `blocks` similarity
 ///   layers (each followed by BN-ReLU) and a 2×2 max-pool, global average pool, linear head.
 ///   On 28×28 with widths 16/32/64: 28→14→7→3.
 /// - `small-cnn`: conv(1→32, 3×3, pad 1)-ReLU-maxpool 2, conv(32→64, 3×3, pad 1)-ReLU-maxpool 2,
