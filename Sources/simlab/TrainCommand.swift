@@ -46,33 +46,21 @@ struct TrainCommand: ParsableCommand {
 enum ForegroundTraining {
     static func run(_ run: RunDirectory, resume: Bool) -> RunState {
         let control = ControlSignalReceiver()
-        let queue = SlotQueue(runsDirectory: run.url.deletingLastPathComponent().path)
-        var status = (try? run.readStatus()) ?? RunStatus(state: .queued)
-        status.state = .queued
-        status.pid = getpid()
-        status.queuedAt = status.queuedAt ?? Date()
-        status.heartbeat = Date()
-        try? run.writeStatus(status)
-        let queuedAt = status.queuedAt!
         var announced = false
-        var lastHeartbeat = Date()
-        guard let lease = try? queue.waitForSlot(
-            isNextInLine: { WorkerProcess.isNextInLine(run, queuedAt: queuedAt) },
-            shouldGiveUp: { control.isStopRequested },
-            whileWaiting: {
-                if Date().timeIntervalSince(lastHeartbeat) >= 2 {   // readers take a silent queued run for dead
-                    lastHeartbeat = Date()
-                    status.heartbeat = lastHeartbeat
-                    try? run.writeStatus(status)
-                }
-                if !announced {
-                    FileHandle.standardError.write(Data("waiting for a free training slot (\(queue.busySlots()) of \(queue.slotCount) busy)…\n".utf8))
-                    announced = true
-                }
-            }) else {
-            status.state = .stopped
-            try? run.writeStatus(status)
+        let turn = SlotTurn.wait(for: run, control: control) { queue in
+            guard !announced else { return }
+            announced = true
+            FileHandle.standardError.write(Data("waiting for a free training slot (\(queue.busySlots()) of \(queue.slotCount) busy)…\n".utf8))
+        }
+        let lease: SlotQueue.Lease
+        switch turn {
+        case .granted(let granted): lease = granted
+        case .stoppedWhileQueued:
+            FileHandle.standardError.write(Data("stopped while queued; continue with: simlab resume \(run.id)\n".utf8))
             return .stopped
+        case .failed(let reason):
+            FileHandle.standardError.write(Data("\(reason)\n".utf8))
+            return .failed
         }
         defer { lease.release() }
         var bar = ProgressBar()

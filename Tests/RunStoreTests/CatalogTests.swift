@@ -47,6 +47,41 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(RunCondition.lost(recorded: .running, reason: "").state, .failed)
     }
 
+    /// The line a worker waits in (`hasRunAhead`) is the line `simlab queue` and the
+    /// dashboard show (`startOrder`): a run whose worker is still starting holds its place;
+    /// a run whose worker is gone, or never came, does not.
+    func testAWorkersTurnFollowsTheDisplayedStartOrder() throws {
+        let catalog = RunCatalog(root: try makeTemporaryDirectory(self))
+        func queued(_ secondsAgo: Double, pid: Int32?, heartbeatAgo: Double = 1) -> RunStatus {
+            var status = RunStatus(state: .queued, pid: pid, heartbeat: now.addingTimeInterval(-heartbeatAgo))
+            status.queuedAt = now.addingTimeInterval(-secondsAgo)
+            return status
+        }
+        var running = RunStatus(state: .running, pid: getpid(), heartbeat: now)
+        running.queuedAt = now.addingTimeInterval(-300)
+        let statuses: [(String, RunStatus)] = [
+            ("worker starting", queued(100, pid: nil)),
+            ("waiting", queued(50, pid: getpid())),
+            ("worker gone", queued(200, pid: deadPid())),
+            ("no worker came", queued(9_000, pid: nil, heartbeatAgo: 9_000)),
+            ("running", running),
+            ("waiting, queued last", queued(10, pid: getpid())),
+        ]
+        var runs: [String: RunDirectory] = [:]
+        for (label, status) in statuses { runs[label] = try catalog.createRun(config: config(), status: status, at: now) }
+
+        let order = QueuePosition.startOrder(catalog.summaries(now: now)).map(\.id)
+        XCTAssertEqual(order, ["worker starting", "waiting", "waiting, queued last"].map { runs[$0]!.id })
+        let withRunAhead: Set = ["waiting", "waiting, queued last"]
+        for (label, status) in statuses {
+            let position = QueuePosition(id: runs[label]!.id, status: status)
+            XCTAssertEqual(QueuePosition.hasRunAhead(of: position, in: catalog, now: now), withRunAhead.contains(label), label)
+        }
+        let first = QueuePosition(id: runs["worker starting"]!.id, status: statuses[0].1)
+        XCTAssertTrue(QueuePosition.hasRunAhead(of: first, in: catalog, now: now, isAlive: { _ in true }),
+                      "were the gone worker alive, its earlier run would be ahead")
+    }
+
     func testListingReportsIncompleteRunsInsteadOfThrowing() throws {
         let root = try makeTemporaryDirectory(self)
         let catalog = RunCatalog(root: root)

@@ -157,6 +157,30 @@ final class WorkerQueueAndFailureTests: XCTestCase {
                       "`simlab runs` shows it failed:\n\(listing.stdout)")
     }
 
+    /// Background and foreground training wait for a slot the same way; when the slot
+    /// directory cannot be used, both record the run failed with the reason.
+    func testAnUnusableSlotDirectoryFailsTheRunInTheForegroundAndInTheBackground() throws {
+        let harness = try SimlabHarness(self)
+        try FileManager.default.createDirectory(at: harness.runs, withIntermediateDirectories: true)
+        try Data("not a directory".utf8).write(to: harness.runs.appendingPathComponent(".slots"))
+
+        let foreground = try harness.run(["train"] + SimlabHarness.tinyModel
+                                         + ["--epochs", "1", "--data", harness.data.path, "--runs", harness.runs.path, "--no-knn-eval"])
+        XCTAssertNotEqual(foreground.status, 0, "foreground train without a usable slot directory")
+        XCTAssertTrue(foreground.stderr.contains("cannot take a training slot"), "stderr:\n\(foreground.stderr)")
+        let background = try harness.launch(epochs: 1)
+        XCTAssertEqual(try harness.waitForState(background, [.failed, .finished, .stopped]).state, .failed)
+
+        let summaries = RunCatalog(root: harness.runs).summaries()
+        XCTAssertEqual(summaries.count, 2)
+        for summary in summaries {
+            XCTAssertEqual(summary.status?.state, .failed, "\(summary.id)")
+            XCTAssertTrue(summary.status?.lastError?.contains("cannot take a training slot") ?? false,
+                          "lastError: \(summary.status?.lastError ?? "nil")")
+            XCTAssertEqual(SimlabHarness.metricsLineCount(summary.directory), 0, "no training without a slot")
+        }
+    }
+
     func testKNNEvaluationWritesEvaluationAndNeighbourFiles() throws {
         let harness = try SimlabHarness(self)
         let run = try harness.launch(epochs: 1, extra: [])

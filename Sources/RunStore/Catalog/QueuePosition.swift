@@ -3,6 +3,10 @@ import Foundation
 /// Where a queued run stands in the line for a training slot: first queued, first to
 /// start — `queuedAt` to the millisecond (the precision status.json keeps), then the run id.
 /// Workers take their turn by it; `simlab queue` and the dashboard show it.
+///
+/// A run waits in line while its condition is `queued` (`RunSummary.condition`): its worker
+/// is alive, or about to start and not yet silent for the heartbeat timeout. The same rule
+/// decides a worker's turn and the place in line that is displayed.
 public struct QueuePosition: Comparable, Sendable {
     public var id: RunID
     public var queuedAt: Date
@@ -10,6 +14,11 @@ public struct QueuePosition: Comparable, Sendable {
     public init(id: RunID, queuedAt: Date) {
         self.id = id
         self.queuedAt = queuedAt
+    }
+
+    /// The position a run's status records (`queuedAt`; runs written before it existed: the heartbeat).
+    public init(id: RunID, status: RunStatus) {
+        self.init(id: id, queuedAt: status.queuedAt ?? status.heartbeat)
     }
 
     public static func < (a: QueuePosition, b: QueuePosition) -> Bool {
@@ -20,9 +29,22 @@ public struct QueuePosition: Comparable, Sendable {
     /// The queued runs among `summaries` in the order they will take a slot.
     public static func startOrder(_ summaries: [RunSummary]) -> [RunSummary] {
         summaries
-            .filter { $0.condition.state == .queued }
-            .map { ($0, QueuePosition(id: $0.id, queuedAt: $0.status?.queuedAt ?? $0.status?.heartbeat ?? .distantPast)) }
+            .compactMap { summary in
+                summary.status.flatMap { summary.condition.state == .queued ? (summary, QueuePosition(id: summary.id, status: $0)) : nil }
+            }
             .sorted { $0.1 < $1.1 }
             .map(\.0)
+    }
+
+    /// Whether another run of `catalog` waits ahead of `position`. Reads only status files,
+    /// since a waiting worker asks this several times a second.
+    public static func hasRunAhead(of position: QueuePosition, in catalog: RunCatalog, now: Date = Date(),
+                                   isAlive: (Int32) -> Bool = ProcessLiveness.isAlive(pid:)) -> Bool {
+        catalog.runDirectories().contains { other in
+            guard other.id != position.id, let status = try? other.readStatus(),
+                  RunSummary.condition(of: status, now: now, heartbeatTimeout: RunSummary.defaultHeartbeatTimeout,
+                                       isAlive: isAlive).state == .queued else { return false }
+            return QueuePosition(id: other.id, status: status) < position
+        }
     }
 }

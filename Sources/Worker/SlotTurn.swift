@@ -1,0 +1,61 @@
+import Foundation
+import RunStore
+
+/// A run's wait for a training slot, shared by background workers and foreground training.
+public enum SlotTurn {
+    /// The slot is held until the lease is released or the process exits.
+    case granted(SlotQueue.Lease)
+    /// A stop was requested while queued; the run is recorded as stopped.
+    case stoppedWhileQueued
+    /// The slot directory could not be used; the run is recorded as failed with `reason`.
+    case failed(reason: String)
+
+    /// Marks `run` queued by this process and waits until it is first in line
+    /// (`QueuePosition`) and a slot is free, refreshing the heartbeat every 2 s so that
+    /// readers do not take the waiting run for dead. `whileWaiting` is called on each poll
+    /// while the slots are full or runs are ahead.
+    public static func wait(for run: RunDirectory, control: ControlSignalReceiver,
+                            pollInterval: Double = 0.3,
+                            whileWaiting: (SlotQueue) -> Void = { _ in }) -> SlotTurn {
+        let catalog = RunCatalog(root: run.url.deletingLastPathComponent())
+        let queue = SlotQueue(runsDirectory: catalog.root.path)
+        var status = (try? run.readStatus()) ?? RunStatus(state: .queued)
+        status.state = .queued
+        status.pid = getpid()
+        status.queuedAt = status.queuedAt ?? Date()
+        status.heartbeat = Date()
+        try? run.writeStatus(status)
+        let position = QueuePosition(id: run.id, status: status)
+
+        var lastHeartbeat = Date()
+        let lease: SlotQueue.Lease?
+        do {
+            lease = try queue.waitForSlot(
+                pollInterval: pollInterval,
+                isNextInLine: { !QueuePosition.hasRunAhead(of: position, in: catalog) },
+                shouldGiveUp: { control.isStopRequested },
+                whileWaiting: {
+                    if Date().timeIntervalSince(lastHeartbeat) >= 2 {
+                        lastHeartbeat = Date()
+                        status.heartbeat = lastHeartbeat
+                        try? run.writeStatus(status)
+                    }
+                    whileWaiting(queue)
+                })
+        } catch {
+            status.state = .failed
+            status.lastError = "cannot take a training slot: \(error)"
+            status.heartbeat = Date()
+            try? run.writeStatus(status)
+            return .failed(reason: status.lastError!)
+        }
+        guard let lease else {
+            status.state = .stopped
+            status.finishedAt = Date()
+            status.heartbeat = Date()
+            try? run.writeStatus(status)
+            return .stoppedWhileQueued
+        }
+        return .granted(lease)
+    }
+}
