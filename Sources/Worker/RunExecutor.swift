@@ -71,7 +71,7 @@ public final class RunExecutor {
         log("worker \(getpid()): \(BinaryIdentity.current)")
         log("loading data")
         let data = try DataPreparation.load(configuration)
-        log("data: \(data.train.count) train, \(data.validation.count) validation, \(data.test.count) test images from \(data.train.name)")
+        log("data: \(data.train.count) train and \(data.validation.count) validation images from \(data.train.name), \(data.test.count) test images from \(data.test.name)")
         let model = try ModelFactory.build(configuration, classCount: data.train.classCount,
                                            imageHeight: data.train.height, imageWidth: data.train.width)
         log("model: \(model.label), \(model.parameterCount) parameters")

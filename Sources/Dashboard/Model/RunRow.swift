@@ -89,6 +89,11 @@ public struct RunRow: Equatable, Sendable {
         return state.rawValue
     }
 
+    /// "step 20/100"; "no steps yet" before a worker has counted the steps.
+    public var stepLabel: String {
+        totalSteps > 0 ? "step \(step)/\(totalSteps)" : "no steps yet"
+    }
+
     /// The printed value of one setting (nil when the run does not record it).
     public func setting(_ key: String) -> String? { settings.first { $0.key == key }?.value }
 

@@ -47,7 +47,7 @@ extension DashboardState {
             buffer.write("  ETA " + DashboardState.duration(run.etaSeconds), x: x, y: top.y, style: theme.muted, clip: top)
         }
         let second = area.row(1).inset(left: 1, right: 1)
-        let label = "epoch \(run.epoch)/\(run.epochs)  step \(run.step)/\(run.totalSteps)  \(Int((run.progress * 100).rounded(.down)))%"
+        let label = "epoch \(run.epoch)/\(run.epochs)  \(run.stepLabel)  \(Int((run.progress * 100).rounded(.down)))%"
         Gauge(ratio: run.progress, label: label, theme: theme).render(in: second, buffer: &buffer)
         if let problem = run.problem ?? run.lastError {
             buffer.write(" ⚠ " + problem, x: second.x, y: second.y, maxWidth: second.width, style: theme.error, clip: second)

@@ -80,7 +80,7 @@ extension DashboardState {
         var lines: [Line] = [
             Line(spans: [("\(run.id)  ", theme.key), (run.path, theme.muted)]),
             Line(spans: [("state ", theme.muted), (run.stateLabel, style(for: run.state)),
-                         ("  step \(run.step)/\(run.totalSteps)", theme.muted),
+                         ("  " + run.stepLabel, theme.muted),
                          (run.hasCheckpoint ? "  checkpoint ✓" : "  no checkpoint", theme.muted)]),
         ]
         if let problem = run.problem { lines.append(Line("⚠ " + problem, style: theme.error)) }
