@@ -66,7 +66,7 @@ public struct RunLauncher: Sendable {
     /// Resumes a paused worker, or restarts a stopped, failed or crashed run from its last
     /// checkpoint (it queues for a slot like a new run).
     public func resume(_ run: RunDirectory) throws {
-        var status = try run.readStatus()
+        let status = try run.readStatus()
         if let pid = livePid(run) {
             guard status.state == .paused else {
                 throw ControlError("run \(run.id) is \(status.state.rawValue), not paused")
@@ -74,7 +74,29 @@ public struct RunLauncher: Sendable {
             ControlSignal.resume.send(to: pid)
             return
         }
+        try requeue(run)
+        do {
+            try startWorker(run, resume: true)
+        } catch {
+            var status = (try? run.readStatus()) ?? status
+            status.state = .failed
+            status.lastError = "could not start a worker: \(error)"
+            status.finishedAt = Date()
+            try? run.writeStatus(status)
+            throw error
+        }
+    }
+
+    /// Puts a run without a live worker back at the end of the queue, to be continued from
+    /// its last checkpoint (by a new worker, or in the foreground). A finished run is refused.
+    public func requeue(_ run: RunDirectory) throws {
+        var status = try run.readStatus()
         guard status.state != .finished else { throw ControlError("run \(run.id) has finished; nothing to resume") }
+        if status.state == .queued, status.pid == nil,
+           Date().timeIntervalSince(status.heartbeat) <= RunSummary.defaultHeartbeatTimeout {
+            // Launched or resumed moments ago: a second worker would train the same run.
+            throw ControlError("run \(run.id) is queued and its worker is starting")
+        }
         status.state = .queued
         status.queuedAt = Date()
         status.pid = nil   // the dead worker's pid would show the run as lost until the new one starts
@@ -82,15 +104,6 @@ public struct RunLauncher: Sendable {
         status.finishedAt = nil
         status.heartbeat = Date()
         try run.writeStatus(status)
-        do {
-            try startWorker(run, resume: true)
-        } catch {
-            status.state = .failed
-            status.lastError = "could not start a worker: \(error)"
-            status.finishedAt = Date()
-            try? run.writeStatus(status)
-            throw error
-        }
     }
 
     /// Asks the worker to stop (it writes a checkpoint first). A run without a live worker

@@ -28,6 +28,7 @@ struct ResumeCommand: ParsableCommand {
         let directory = try runs.run(id)
         let launcher = RunLauncher(runsDirectory: runs.url)
         if foreground, launcher.livePid(directory) == nil {
+            try perform { try launcher.requeue(directory) }
             if ForegroundTraining.run(directory, resume: true) == .failed { throw ExitCode.failure }
             return
         }

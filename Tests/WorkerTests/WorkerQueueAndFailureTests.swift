@@ -181,6 +181,39 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         }
     }
 
+    /// `resume` (background or foreground) refuses a finished run and a queued run whose
+    /// worker is still starting (a second worker would train the same run), and accepts a
+    /// queued run that no worker took up.
+    func testResumeRefusesFinishedRunsAndRunsWhoseWorkerIsStarting() throws {
+        let harness = try SimlabHarness(self)
+        let finished = try harness.launch(epochs: 1)
+        XCTAssertEqual(try harness.waitForState(finished, [.finished, .failed, .stopped]).state, .finished)
+        let lines = SimlabHarness.metricsLineCount(finished)
+        for extra in [[], ["--foreground"]] {
+            let resume = try harness.run(["resume", finished.id.rawValue, "--runs", harness.runs.path] + extra)
+            XCTAssertNotEqual(resume.status, 0, "resume \(extra) of a finished run")
+            XCTAssertTrue(resume.stderr.contains("has finished; nothing to resume"), "stderr: \(resume.stderr)")
+            XCTAssertEqual(try finished.readStatus().state, .finished)
+            XCTAssertEqual(SimlabHarness.metricsLineCount(finished), lines, "nothing trained")
+        }
+
+        let catalog = RunCatalog(root: harness.runs)
+        let starting = try catalog.createRun(config: try finished.readConfig(), status: RunStatus(state: .queued))
+        let refused = try harness.run(["resume", starting.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertNotEqual(refused.status, 0, "resume of a run whose worker is starting")
+        XCTAssertTrue(refused.stderr.contains("its worker is starting"), "stderr: \(refused.stderr)")
+        XCTAssertNil(try starting.readStatus().pid, "no worker was started")
+        // It holds its place in line while its worker may start; stopping it frees the line.
+        XCTAssertEqual(try harness.run(["stop", starting.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        XCTAssertEqual(try starting.readStatus().state, .stopped)
+
+        let abandoned = try catalog.createRun(config: try finished.readConfig(),
+                                              status: RunStatus(state: .queued, heartbeat: Date().addingTimeInterval(-600)))
+        let accepted = try harness.run(["resume", abandoned.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertEqual(accepted.status, 0, "resume of a queued run no worker took up: \(accepted.stderr)")
+        XCTAssertEqual(try harness.waitForState(abandoned, [.finished, .failed, .stopped]).state, .finished)
+    }
+
     func testKNNEvaluationWritesEvaluationAndNeighbourFiles() throws {
         let harness = try SimlabHarness(self)
         let run = try harness.launch(epochs: 1, extra: [])
