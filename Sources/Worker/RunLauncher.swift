@@ -51,10 +51,13 @@ public struct RunLauncher: Sendable {
         return run
     }
 
-    /// The run's live worker pid, if its process still exists.
+    /// The run's worker pid while that worker lives: the process exists and the heartbeat is
+    /// fresh (`RunSummary.condition`). A run shown as failed is never signalled, so a pid the
+    /// system has since given to another process is left alone.
     public func livePid(_ run: RunDirectory) -> Int32? {
         guard let status = try? run.readStatus(), let pid = status.pid, !status.state.isTerminal,
-              ProcessLiveness.isAlive(pid: pid) else { return nil }
+              case .recorded = RunSummary.condition(of: status, now: Date(), heartbeatTimeout: RunSummary.defaultHeartbeatTimeout,
+                                                    isAlive: ProcessLiveness.isAlive(pid:)) else { return nil }
         return pid
     }
 

@@ -214,6 +214,32 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertEqual(try harness.waitForState(abandoned, [.finished, .failed, .stopped]).state, .finished)
     }
 
+    /// A run shown as failed (heartbeat silent) whose pid now belongs to another process:
+    /// stop, pause and rm never signal that process.
+    func testControlCommandsLeaveAProcessThatReusedADeadWorkersPidAlone() throws {
+        let harness = try SimlabHarness(self)
+        let bystander = Process()
+        bystander.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        bystander.arguments = ["60"]
+        try bystander.run()
+        defer { bystander.terminate() }
+        let catalog = RunCatalog(root: harness.runs)
+        let config = RunConfig(name: "old", model: "nsn-lite", variant: "conv", dataDirectory: harness.data.path, seed: 1,
+                               threads: 1, epochs: 1, createdAt: Date(), codeVersion: "test")
+        let weeksAgo = Date().addingTimeInterval(-3 * 7 * 86_400)
+        let run = try catalog.createRun(config: config, status: RunStatus(state: .running, pid: bystander.processIdentifier,
+                                                                            heartbeat: weeksAgo))
+        let pause = try harness.run(["pause", run.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertNotEqual(pause.status, 0, "no live worker to pause")
+        let stop = try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertEqual(stop.status, 0, "stop: \(stop.stderr)")
+        XCTAssertEqual(try run.readStatus().state, .stopped, "marked stopped directly")
+        XCTAssertEqual(try harness.run(["rm", run.id.rawValue, "--yes", "--runs", harness.runs.path]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.url.path))
+        usleep(200_000)
+        XCTAssertTrue(bystander.isRunning, "the process that holds the old pid was not signalled")
+    }
+
     func testKNNEvaluationWritesEvaluationAndNeighbourFiles() throws {
         let harness = try SimlabHarness(self)
         let run = try harness.launch(epochs: 1, extra: [])

@@ -6,16 +6,21 @@ public struct RunCatalog: Sendable {
 
     public init(root: URL) { self.root = root.standardizedFileURL }
 
-    /// Every run folder under the root, oldest first (by id). Hidden entries and plain
-    /// files are skipped; a missing root is an empty list.
+    /// Every run folder under the root, oldest first (by id): a directory named like a
+    /// generated id (even if half-written), or any directory holding config.json or
+    /// status.json (a renamed run). Other folders, hidden entries and plain files are not
+    /// runs, so no command lists or deletes them; a missing root is an empty list.
     public func runDirectories() -> [RunDirectory] {
         let fm = FileManager.default
         let names = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
         return names.filter { name in
             var isDirectory: ObjCBool = false
-            return !name.hasPrefix(".")
-                && fm.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isDirectory)
-                && isDirectory.boolValue
+            let url = root.appendingPathComponent(name)
+            guard !name.hasPrefix("."), fm.fileExists(atPath: url.path, isDirectory: &isDirectory),
+                  isDirectory.boolValue else { return false }
+            return RunID(name).hasGeneratedShape
+                || fm.fileExists(atPath: RunDirectory(url: url).configURL.path)
+                || fm.fileExists(atPath: RunDirectory(url: url).statusURL.path)
         }
         .sorted()
         .map { RunDirectory(url: root.appendingPathComponent($0, isDirectory: true)) }

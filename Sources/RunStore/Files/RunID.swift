@@ -27,6 +27,13 @@ public struct RunID: RawRepresentable, Hashable, Comparable, Sendable, CustomStr
         return generate(at: date, using: &generator)
     }
 
+    /// Whether the name has a generated id's shape: 8 digits, 6 digits, 4 hex digits.
+    public var hasGeneratedShape: Bool {
+        let parts = rawValue.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0].count == 8 && parts[1].count == 6 && parts[2].count == 4
+            && parts[0].allSatisfy { $0.isASCII && $0.isNumber } && parts[1].allSatisfy { $0.isASCII && $0.isNumber } && parts[2].allSatisfy(\.isHexDigit)
+    }
+
     /// The creation time encoded in a generated id (nil for other names).
     public var creationDate: Date? {
         let parts = rawValue.split(separator: "-")
