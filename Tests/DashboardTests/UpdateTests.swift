@@ -33,6 +33,24 @@ extension DashboardState {
 }
 
 final class UpdateTests: XCTestCase {
+    /// Below the minimum size only "Terminal too small" is drawn, so no key may act unseen:
+    /// neither launching from the form nor confirming a delete. q still quits.
+    func testKeysDoNothingWhileTheTerminalIsTooSmall() {
+        var state = listedState(width: 20, height: 5)
+        XCTAssertTrue(state.isTooSmall)
+        XCTAssertEqual(state.press(.character("7"), .enter, .character("d"), .character("y"), .enter,
+                                   .character("x"), .character(" "), .character("n")), [])
+        XCTAssertEqual(state.screen, .runs)
+        XCTAssertNil(state.confirmation)
+        _ = state.update(.resized(width: 100, height: 30))
+        XCTAssertFalse(state.isTooSmall)
+        _ = state.press(.character("d"))
+        XCTAssertNotNil(state.confirmation, "at a usable size the same key asks to delete")
+        _ = state.update(.resized(width: 20, height: 5))
+        XCTAssertEqual(state.press(.character("y")), [], "a pending confirmation is not answered unseen")
+        XCTAssertEqual(state.press(.character("q")), [.quit])
+    }
+
     func testNewestRunIsSelectedFirstAndArrowsMoveWithinTheList() {
         var state = listedState()
         XCTAssertEqual(state.visibleRuns.map(\.name), ["broken", "dynamic", "diag", "baseline"], "created, newest first")

@@ -5,6 +5,10 @@ extension DashboardState {
     public static let minimumWidth = 70
     public static let minimumHeight = 20
 
+    /// Whether the terminal is below the minimum size: only the "too small" message is
+    /// drawn, and keys other than quit are ignored (nothing acts unseen).
+    public var isTooSmall: Bool { width < DashboardState.minimumWidth || height < DashboardState.minimumHeight }
+
     /// Draws the whole dashboard into `buffer` (its size is the frame size). Pure.
     public func render(into buffer: inout CellBuffer) {
         buffer.clear()

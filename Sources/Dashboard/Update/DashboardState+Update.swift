@@ -117,6 +117,11 @@ extension DashboardState {
 
     mutating func handleKey(_ key: Key) -> [Effect] {
         if key == .resize { return [] }
+        if isTooSmall {
+            guard key == .character("q") || key == .ctrl("c") else { return [] }
+            quitting = true
+            return [.quit]
+        }
         if confirmation != nil { return handleConfirmationKey(key) }
         if showHelp {
             switch key {
