@@ -69,30 +69,36 @@ public struct RunLauncher: Sendable {
     /// Resumes a paused worker, or restarts a stopped, failed or crashed run from its last
     /// checkpoint (it queues for a slot like a new run).
     public func resume(_ run: RunDirectory) throws {
-        let status = try run.readStatus()
-        if let pid = livePid(run) {
-            guard status.state == .paused else {
-                throw ControlError("run \(run.id) is \(status.state.rawValue), not paused")
+        try holdingRunLock(run) {
+            let status = try run.readStatus()
+            if let pid = livePid(run) {
+                guard status.state == .paused else {
+                    throw ControlError("run \(run.id) is \(status.state.rawValue), not paused")
+                }
+                ControlSignal.resume.send(to: pid)
+                return
             }
-            ControlSignal.resume.send(to: pid)
-            return
-        }
-        try requeue(run)
-        do {
-            try startWorker(run, resume: true)
-        } catch {
-            var status = (try? run.readStatus()) ?? status
-            status.state = .failed
-            status.lastError = "could not start a worker: \(error)"
-            status.finishedAt = Date()
-            try? run.writeStatus(status)
-            throw error
+            try requeueHoldingLock(run)
+            do {
+                try startWorker(run, resume: true)
+            } catch {
+                var status = (try? run.readStatus()) ?? status
+                status.state = .failed
+                status.lastError = "could not start a worker: \(error)"
+                status.finishedAt = Date()
+                try? run.writeStatus(status)
+                throw error
+            }
         }
     }
 
     /// Puts a run without a live worker back at the end of the queue, to be continued from
     /// its last checkpoint (by a new worker, or in the foreground). A finished run is refused.
     public func requeue(_ run: RunDirectory) throws {
+        try holdingRunLock(run) { try requeueHoldingLock(run) }
+    }
+
+    private func requeueHoldingLock(_ run: RunDirectory) throws {
         var status = try run.readStatus()
         guard status.state != .finished else { throw ControlError("run \(run.id) has finished; nothing to resume") }
         if status.state == .queued, status.pid == nil,
@@ -107,6 +113,18 @@ public struct RunLauncher: Sendable {
         status.finishedAt = nil
         status.heartbeat = Date()
         try run.writeStatus(status)
+    }
+
+    /// Runs `body` holding an exclusive `flock` on the run directory, so that two commands
+    /// resuming one run at the same moment cannot both see it stopped and start a worker.
+    private func holdingRunLock(_ run: RunDirectory, _ body: () throws -> Void) throws {
+        let descriptor = open(run.url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ControlError("cannot open \(run.url.path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else {
+            throw ControlError("cannot lock \(run.url.path): \(String(cString: strerror(errno)))")
+        }
+        try body()
     }
 
     /// Asks the worker to stop (it writes a checkpoint first). A run without a live worker

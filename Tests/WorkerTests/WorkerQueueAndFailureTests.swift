@@ -240,6 +240,34 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertTrue(bystander.isRunning, "the process that holds the old pid was not signalled")
     }
 
+    /// Several `resume` commands at the same moment start one worker, not one each.
+    func testConcurrentResumesStartOneWorker() throws {
+        let harness = try SimlabHarness(self)
+        let run = try harness.launch(epochs: 2)
+        try harness.waitUntil("the run to train", run: run) { (try? run.readStatus().state) == .running }
+        XCTAssertEqual(try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        XCTAssertEqual(try harness.waitForState(run, [.stopped, .failed, .finished]).state, .stopped)
+        let resumes = (0..<4).map { _ -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: harness.binary)
+            process.arguments = ["resume", run.id.rawValue, "--runs", harness.runs.path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = Pipe()
+            return process
+        }
+        for process in resumes { try process.run() }
+        for process in resumes { process.waitUntilExit() }
+        let messages = resumes.map { process -> String in
+            let data = (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile()
+            return "exit \(process.terminationStatus): \(String(decoding: data, as: UTF8.self))"
+        }
+        XCTAssertEqual(resumes.filter { $0.terminationStatus == 0 }.count, 1,
+                       "exactly one resume succeeds: \(messages)\nlog:\n\(LogTail.lastLines(of: run.workerLogURL, count: 40).joined(separator: "\n"))")
+        XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
+        let starts = LogTail.lastLines(of: run.workerLogURL, count: 200).filter { $0.contains(" crc32 ") }
+        XCTAssertEqual(starts.count, 2, "the first worker and one resumed worker: \(starts)")
+    }
+
     func testKNNEvaluationWritesEvaluationAndNeighbourFiles() throws {
         let harness = try SimlabHarness(self)
         let run = try harness.launch(epochs: 1, extra: [])
