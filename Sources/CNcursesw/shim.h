@@ -13,6 +13,11 @@ static inline int cnc_err(void) { return ERR; }
 static inline int cnc_ok(void) { return OK; }
 static inline int cnc_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int cnc_colors(void) { return COLORS; }
+/* Whether the current terminal can move the cursor (its terminfo has "cup"): TERM=dumb cannot. */
+static inline int cnc_can_address_cursor(void) {
+    char *cup = tigetstr("cup");
+    return cup != NULL && cup != (char *)-1;
+}
 static inline int cnc_color_pairs(void) { return COLOR_PAIRS; }
 static inline int cnc_lines(void) { return LINES; }
 static inline int cnc_cols(void) { return COLS; }

@@ -54,7 +54,8 @@ public final class NcursesTerminal {
 
     /// Opens the terminal (alternate screen, no echo, keypad, hidden cursor, colours).
     /// - Throws: `TerminalError.notATerminal` when stdin or stdout is not a TTY;
-    ///   `TerminalError.cannotInitialize` when ncurses does not know the terminal.
+    ///   `TerminalError.cannotInitialize` when ncurses does not know the terminal;
+    ///   `TerminalError.cannotAddressCursor` when it cannot draw a full screen (TERM=dumb).
     public init(options: Options = Options()) throws {
         guard isatty(0) == 1 && isatty(1) == 1 else { throw TerminalError.notATerminal }
         setlocale(LC_ALL, "")
@@ -67,9 +68,15 @@ public final class NcursesTerminal {
             TerminalGuard.uninstall()
             throw TerminalError.cannotInitialize(term: getenv("TERM").map { String(cString: $0) } ?? "")
         }
+        set_term(screen)
+        guard cnc_can_address_cursor() != 0 else {
+            endwin()
+            delscreen(screen)
+            TerminalGuard.uninstall()
+            throw TerminalError.cannotAddressCursor(term: getenv("TERM").map { String(cString: $0) } ?? "")
+        }
         TerminalGuard.active = true
         self.screen = screen
-        set_term(screen)
         window = cnc_stdscr()
         if options.rawKeys { raw() } else { cbreak() }
         noecho()

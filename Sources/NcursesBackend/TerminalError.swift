@@ -4,6 +4,8 @@ public enum TerminalError: Error, CustomStringConvertible {
     case notATerminal
     /// ncurses could not set up the terminal (unknown or missing TERM).
     case cannotInitialize(term: String)
+    /// The terminal type cannot move the cursor (e.g. TERM=dumb), so no screen can be drawn.
+    case cannotAddressCursor(term: String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,10 @@ public enum TerminalError: Error, CustomStringConvertible {
         case .cannotInitialize(let term):
             return "cannot initialise the terminal \(term.isEmpty ? "(TERM is not set)" : "of type TERM=\(term)"); "
                 + "set TERM to a known type such as xterm-256color."
+        case .cannotAddressCursor(let term):
+            return "the terminal type TERM=\(term) cannot move the cursor, so the dashboard cannot draw; "
+                + "set TERM to a full-screen type such as xterm-256color, or use the non-interactive commands "
+                + "(e.g. `simlab runs`, `simlab show RUN`)."
         }
     }
 }

@@ -7,8 +7,8 @@ import Darwin
 /// How the CLI and the dashboard steer a running worker: plain POSIX signals.
 ///
 /// SIGUSR1 pauses (at the next step boundary), SIGUSR2 resumes, SIGTERM / SIGINT stop
-/// (a checkpoint is written first). SIGKILL cannot be caught: the run is then resumed
-/// from its last checkpoint.
+/// (a checkpoint is written first; SIGPIPE, a closed output pipe, stops too). SIGKILL
+/// cannot be caught: the run is then resumed from its last checkpoint.
 public enum ControlSignal: Sendable {
     case pause, resume, stop
 
@@ -45,6 +45,9 @@ public final class ControlSignalReceiver: @unchecked Sendable {
         Self.install(SIGUSR2) { _ in ControlSignalReceiver.flags[0] = 0 }
         Self.install(SIGTERM) { _ in ControlSignalReceiver.flags[1] = 1 }
         Self.install(SIGINT) { _ in ControlSignalReceiver.flags[1] = 1 }
+        // A foreground run whose stderr pipe closed (`| head`) stops with a checkpoint
+        // instead of dying mid-step.
+        Self.install(SIGPIPE) { _ in ControlSignalReceiver.flags[1] = 1 }
         signal(SIGHUP, SIG_IGN)  // a detached worker ignores a hang-up
     }
 

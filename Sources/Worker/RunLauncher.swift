@@ -61,8 +61,13 @@ public struct RunLauncher: Sendable {
         return pid
     }
 
+    /// Pauses a training worker at its next step. A queued run is refused: paused while
+    /// waiting, it would hold a slot without training once its turn came.
     public func pause(_ run: RunDirectory) throws {
         guard let pid = livePid(run) else { throw ControlError("run \(run.id) has no live worker to pause") }
+        if let state = try? run.readStatus().state, state == .queued {
+            throw ControlError("run \(run.id) is queued, not training; `simlab stop` takes it out of the queue")
+        }
         ControlSignal.pause.send(to: pid)
     }
 

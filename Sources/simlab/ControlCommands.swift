@@ -29,7 +29,7 @@ struct ResumeCommand: ParsableCommand {
         let launcher = RunLauncher(runsDirectory: runs.url)
         if foreground, launcher.livePid(directory) == nil {
             try perform { try launcher.requeue(directory) }
-            if ForegroundTraining.run(directory, resume: true) == .failed { throw ExitCode.failure }
+            try ForegroundTraining.exit(with: ForegroundTraining.run(directory, resume: true))
             return
         }
         try perform { try launcher.resume(directory) }

@@ -26,7 +26,7 @@ struct DashboardCommand: ParsableCommand {
                 DashboardProgram(runner: runner).run(on: terminal)
             }
         } catch let error as TerminalError {
-            FileHandle.standardError.write(Data("simlab: \(error)\n".utf8))
+            StandardError.write("simlab: \(error)\n")
             throw ExitCode(2)
         }
     }

@@ -45,12 +45,12 @@ struct ProgressBar {
         lastDraw = now
         let text = Self.line(epoch: epoch, epochs: epochs, fraction: fraction, loss: loss, accuracy: accuracy,
                              imagesPerSecond: imagesPerSecond, etaSeconds: etaSeconds, width: width)
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
+        StandardError.write("\r\u{1B}[2K" + text)
     }
 
     /// Ends the bar's line and prints a permanent summary line.
     func println(_ text: String) {
         let prefix = isTerminal ? "\r\u{1B}[2K" : ""
-        FileHandle.standardError.write(Data((prefix + text + "\n").utf8))
+        StandardError.write(prefix + text + "\n")
     }
 }

@@ -36,30 +36,39 @@ struct TrainCommand: ParsableCommand {
             print(run.id.rawValue)
             return
         }
-        FileHandle.standardError.write(Data("run \(run.id) (\(run.url.path))\n".utf8))
-        let state = ForegroundTraining.run(run, resume: false)
-        if state == .failed { throw ExitCode.failure }
+        StandardError.write("run \(run.id) (\(run.url.path))\n")
+        try ForegroundTraining.exit(with: ForegroundTraining.run(run, resume: false))
     }
 }
 
 /// Trains a run in this process, with a progress bar on stderr.
 enum ForegroundTraining {
+    /// Exit status 0 when the run finished, 1 when it failed, 130 when it was stopped before
+    /// the end (Ctrl-C, `simlab stop`, a closed pipe), so `simlab train … && next` does not go on.
+    static func exit(with state: RunState) throws {
+        switch state {
+        case .failed: throw ExitCode.failure
+        case .stopped: throw ExitCode(130)
+        default: return
+        }
+    }
+
     static func run(_ run: RunDirectory, resume: Bool) -> RunState {
         let control = ControlSignalReceiver()
         var announced = false
         let turn = SlotTurn.wait(for: run, control: control) { queue in
             guard !announced else { return }
             announced = true
-            FileHandle.standardError.write(Data("waiting for a free training slot (\(queue.busySlots()) of \(queue.slotCount) busy)…\n".utf8))
+            StandardError.write("waiting for a free training slot (\(queue.busySlots()) of \(queue.slotCount) busy)…\n")
         }
         let lease: SlotQueue.Lease
         switch turn {
         case .granted(let granted): lease = granted
         case .stoppedWhileQueued:
-            FileHandle.standardError.write(Data("stopped while queued; continue with: simlab resume \(run.id)\n".utf8))
+            StandardError.write("stopped while queued; continue with: simlab resume \(run.id)\n")
             return .stopped
         case .failed(let reason):
-            FileHandle.standardError.write(Data("\(reason)\n".utf8))
+            StandardError.write("\(reason)\n")
             return .failed
         }
         defer { lease.release() }

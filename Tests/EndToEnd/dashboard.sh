@@ -107,6 +107,17 @@ set_choice() {
 }
 
 cd "$WORK"
+# Without a terminal, or in one that cannot draw a screen, the dashboard says why and exits 2.
+set +e
+notty=$("$SIMLAB" --runs "$RUNS" </dev/null 2>&1); notty_status=$?
+set -e
+[ "$notty_status" -eq 2 ] && grep -qF "needs an interactive terminal" <<<"$notty" \
+    || { echo "FAIL: without a tty: exit $notty_status: $notty" >&2; exit 1; }
+tm new-session -d -s dumb -x 100 -y 30 "TERM=dumb '$SIMLAB' --runs '$RUNS'; echo EXITED-\$?; exec sleep 600"
+SESSION=dumb wait_for "EXITED-2" 30
+SESSION=dumb wait_for "TERM=dumb cannot move the cursor" 5
+tm kill-session -t dumb
+
 # The dashboard runs in a shell that reports whether the tty settings came back unchanged.
 tm new-session -d -s "$SESSION" -x 160 -y 48 \
     "before=\$(stty -g); '$SIMLAB' --runs '$RUNS'; status=\$?; [ \"\$(stty -g)\" = \"\$before\" ] && echo TTY-RESTORED; echo EXITED-\$status; exec sleep 600"

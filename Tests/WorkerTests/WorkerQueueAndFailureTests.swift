@@ -70,6 +70,9 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         try harness.waitUntil("the second worker to wait in the queue", run: second) {
             (try? second.readStatus()).map { $0.state == .queued && $0.pid != nil } ?? false
         }
+        let pause = try harness.run(["pause", second.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertNotEqual(pause.status, 0, "pause of a queued run is refused")
+        XCTAssertTrue(pause.stderr.contains("is queued, not training"), "pause: \(pause.stderr)")
         let stop = try harness.run(["stop", second.id.rawValue, "--runs", harness.runs.path])
         XCTAssertEqual(stop.status, 0, "stop a queued run: \(stop.stderr)")
         XCTAssertEqual(try harness.waitForState(second, [.stopped, .failed, .finished, .running]).state, .stopped)
@@ -266,6 +269,42 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
         let starts = LogTail.lastLines(of: run.workerLogURL, count: 200).filter { $0.contains(" crc32 ") }
         XCTAssertEqual(starts.count, 2, "the first worker and one resumed worker: \(starts)")
+    }
+
+    /// A foreground run stopped by Ctrl-C, or by its stderr pipe closing (`| head`), writes a
+    /// checkpoint, is recorded stopped and exits 130, so `simlab train … && next` stops too.
+    func testAForegroundRunStoppedByCtrlCOrAClosedPipeCheckpointsAndExits130() throws {
+        for closesPipe in [false, true] {
+            let harness = try SimlabHarness(self)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: harness.binary)
+            process.arguments = ["train"] + SimlabHarness.tinyModel
+                + ["--epochs", "50", "--data", harness.data.path, "--runs", harness.runs.path, "--no-knn-eval"]
+            let stderr = Pipe()
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            try harness.waitUntil("the foreground run to train") {
+                RunCatalog(root: harness.runs).runDirectories().first.map { SimlabHarness.metricsLineCount($0) >= 2 } ?? false
+            }
+            let run = try XCTUnwrap(RunCatalog(root: harness.runs).runDirectories().first)
+            if closesPipe {
+                try stderr.fileHandleForReading.close()   // the progress bar's next write raises SIGPIPE
+            } else {
+                kill(process.processIdentifier, SIGINT)
+            }
+            let deadline = Date().addingTimeInterval(60)
+            while process.isRunning && Date() < deadline { usleep(50_000) }
+            process.waitUntilExit()
+            let label = closesPipe ? "closed pipe" : "Ctrl-C"
+            XCTAssertEqual(process.terminationReason, .exit, "\(label): exited, not killed by a signal")
+            XCTAssertEqual(process.terminationStatus, 130, label)
+            XCTAssertEqual(try run.readStatus().state, .stopped, label)
+            let checkpoints = try FileManager.default.contentsOfDirectory(atPath: run.checkpointsURL.path)
+            XCTAssertTrue(checkpoints.contains { $0.hasPrefix("step-") }, "\(label): a stop checkpoint: \(checkpoints)")
+        }
     }
 
     func testKNNEvaluationWritesEvaluationAndNeighbourFiles() throws {
