@@ -29,6 +29,7 @@ public struct RunLauncher: Sendable {
         _ = try location.files()
         configuration.dataDirectory = URL(fileURLWithPath: location.directory).standardizedFileURL.path
         _ = try OptimizerFactory.schedule(configuration, stepsPerEpoch: 1)
+        _ = try FrozenFeatures.source(configuration, runsDirectory: runsDirectory)
         let config = configuration.runConfig(name: name, dataDirectory: configuration.dataDirectory ?? "",
                                              codeVersion: CodeVersion.current)
         var status = RunStatus(state: .queued)

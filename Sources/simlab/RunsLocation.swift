@@ -14,6 +14,17 @@ struct RunsLocation: ParsableArguments {
 
     var catalog: RunCatalog { RunCatalog(root: url) }
 
+    /// A runs directory that exists must be a directory this user can read and enter (a
+    /// missing one is fine: the first run creates it).
+    func validate() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else { throw ValidationError("--runs \(url.path) is a file, not a directory of runs") }
+        guard access(url.path, R_OK | X_OK) == 0 else {
+            throw ValidationError("cannot read the runs directory \(url.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// The run named by an id, a unique id prefix or a path to a run directory.
     func run(_ reference: String) throws -> RunDirectory {
         if let run = catalog.find(reference) { return run }

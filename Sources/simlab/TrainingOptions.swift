@@ -79,9 +79,15 @@ struct TrainingOptions: ParsableArguments {
             configuration.variant = String(model[model.index(after: colon)...])
         }
         configuration.model = modelName
-        if let variant { configuration.variant = variant }
+        if let variant {
+            if model.contains(":"), configuration.variant != variant {
+                throw ValidationError("--model \(model) and --variant \(variant) name different variants; give one of them")
+            }
+            configuration.variant = variant
+        }
         configuration.stemWidth = stemWidth
-        let parsedWidths = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parsedWidths = widths.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !parsedWidths.isEmpty, parsedWidths.allSatisfy({ $0 != nil }) else {
             throw ValidationError("--widths must be comma-separated integers like 16,32,64, got '\(widths)'")
         }

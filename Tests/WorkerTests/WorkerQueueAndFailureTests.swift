@@ -346,6 +346,10 @@ final class WorkerQueueAndFailureTests: XCTestCase {
             (["--variant", "sideways"], "--variant must be one of"),
             (["--widths", "4,x"], "--widths must be comma-separated integers"),
             (["--lr", "0"], "--lr must be in (0, 10]"),
+            (["--widths", "4,,8"], "--widths must be comma-separated integers"),
+            (["--model", "nsn-lite:dynamic-full", "--variant", "conv"], "name different variants"),
+            (["--model", "nsn-lite:foo", "--variant", "static-diag"], "name different variants"),
+            (["--knn-alpha", "0.1", "--knn-features", "frozen:nope"], "no run 'nope'"),
         ]
         for (arguments, reason) in cases {
             let output = try harness.run(["train", "--data", harness.data.path, "--runs", harness.runs.path] + arguments)
@@ -354,6 +358,20 @@ final class WorkerQueueAndFailureTests: XCTestCase {
             let created = (try? FileManager.default.contentsOfDirectory(atPath: harness.runs.path)) ?? []
             XCTAssertTrue(created.filter { !$0.hasPrefix(".") }.isEmpty, "train \(arguments) created \(created)")
         }
+    }
+
+    func testARunsPathThatIsAFileIsRefusedByEveryCommand() throws {
+        let harness = try SimlabHarness(self)
+        try FileManager.default.createDirectory(at: harness.root, withIntermediateDirectories: true)
+        let file = harness.root.appendingPathComponent("not-a-folder")
+        try Data("notes".utf8).write(to: file)
+        for arguments in [["runs"], ["queue"], ["queue", "--slots", "2"], ["show", "x"], ["rm", "x", "--yes"],
+                          ["train", "--data", harness.data.path, "--epochs", "1"], []] {
+            let output = try harness.run(arguments + ["--runs", file.path])
+            XCTAssertNotEqual(output.status, 0, "\(arguments)")
+            XCTAssertTrue(output.stderr.contains("is a file, not a directory of runs"), "\(arguments): \(output.stderr)")
+        }
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "notes", "the file is untouched")
     }
 
     func testBenchmarkTuningOptionsAreValidated() throws {

@@ -4,9 +4,9 @@ import RunStore
 
 /// `--knn-features frozen:RUN`: the feature extractor of another run's checkpoint.
 public enum FrozenFeatures {
-    /// The frozen model, or nil when the configuration does not use one.
-    public static func model(_ configuration: TrainingConfiguration, runsDirectory: URL,
-                             classCount: Int, imageHeight: Int = 28, imageWidth: Int = 28) throws -> ImageClassifier? {
+    /// The run and checkpoint `frozen:RUN` names, or nil when the configuration does not use
+    /// one. Checked before a run is created, so a wrong reference creates nothing.
+    public static func source(_ configuration: TrainingConfiguration, runsDirectory: URL) throws -> (run: RunDirectory, checkpoint: URL)? {
         guard configuration.knnFeatures.hasPrefix("frozen:") else { return nil }
         let reference = String(configuration.knnFeatures.dropFirst("frozen:".count))
         let catalog = RunCatalog(root: runsDirectory)
@@ -17,6 +17,13 @@ public enum FrozenFeatures {
         guard let checkpointURL = other.latestCheckpoint() else {
             throw ConfigurationError("--knn-features frozen:\(reference): run \(other.id) has no checkpoint yet")
         }
+        return (other, checkpointURL)
+    }
+
+    /// The frozen model, or nil when the configuration does not use one.
+    public static func model(_ configuration: TrainingConfiguration, runsDirectory: URL,
+                             classCount: Int, imageHeight: Int = 28, imageWidth: Int = 28) throws -> ImageClassifier? {
+        guard let (other, checkpointURL) = try source(configuration, runsDirectory: runsDirectory) else { return nil }
         let otherConfiguration = try other.readConfig().trainingConfiguration()
         let model = try ModelFactory.build(otherConfiguration, classCount: classCount, imageHeight: imageHeight, imageWidth: imageWidth)
         try TrainerCheckpoint.loadModel(model, from: CheckpointFile.read(from: checkpointURL))
