@@ -82,6 +82,10 @@ public final class RunExecutor {
         let trainer = try Trainer(configuration: configuration, data: data, model: model)
         status.totalSteps = trainer.totalSteps
 
+        if resume, let missing = run.missingLatestCheckpointTarget() {
+            log("warning: checkpoints/latest.ckpt points to \(missing), which is missing; "
+                + "continuing from the newest epoch checkpoint there is, if any")
+        }
         if resume, let checkpoint = run.latestCheckpoint() {
             try TrainerCheckpoint.restore(trainer, from: checkpoint)
             try discardRecordsAfter(trainer.progress)

@@ -93,6 +93,10 @@ final class RunFilesTests: XCTestCase {
         try run.markLatestCheckpoint(run.checkpointURL(epoch: 2))
         XCTAssertEqual(run.latestCheckpoint()?.lastPathComponent, "epoch-002.ckpt")
         XCTAssertEqual(try CheckpointFile.read(from: run.latestCheckpointURL).metadata["epoch"], 2)
+        XCTAssertNil(run.missingLatestCheckpointTarget())
+        try FileManager.default.removeItem(at: run.checkpointURL(epoch: 2))
+        XCTAssertEqual(run.missingLatestCheckpointTarget(), "epoch-002.ckpt", "a dangling link is reported")
+        XCTAssertEqual(run.latestCheckpoint()?.lastPathComponent, "epoch-003.ckpt", "and the newest epoch is used")
     }
 
     func testRunIDsSortByCreationTime() {

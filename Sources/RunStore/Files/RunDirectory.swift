@@ -127,6 +127,13 @@ public struct RunDirectory: Hashable, Sendable {
         AtomicFile.syncDirectory(checkpointsURL.path)
     }
 
+    /// The file latest.ckpt names when that file is gone (deleted or lost), else nil.
+    public func missingLatestCheckpointTarget() -> String? {
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: latestCheckpointURL.path) else { return nil }
+        let resolved = target.hasPrefix("/") ? URL(fileURLWithPath: target) : checkpointsURL.appendingPathComponent(target)
+        return FileManager.default.fileExists(atPath: resolved.path) ? nil : target
+    }
+
     /// The checkpoint to resume from: what latest.ckpt points to if it resolves, else the
     /// newest `epoch-NNN.ckpt`; nil when there is none.
     public func latestCheckpoint() -> URL? {
