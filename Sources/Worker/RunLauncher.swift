@@ -22,7 +22,7 @@ public struct RunLauncher: Sendable {
     /// Checks the settings and that the dataset's files are present, then writes the run
     /// directory (config.json with the resolved data directory, status `queued`).
     public func create(_ configuration: TrainingConfiguration, name: String? = nil) throws -> RunDirectory {
-        let problems = configuration.problems()
+        let problems = configuration.problems() + [name.flatMap(RunConfig.problem(withName:))].compactMap { $0 }
         guard problems.isEmpty else { throw ControlError(problems.joined(separator: "\n")) }
         var configuration = configuration
         let location = DatasetLocation.resolve(explicit: configuration.dataDirectory)

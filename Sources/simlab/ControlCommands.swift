@@ -90,7 +90,7 @@ struct QueueCommand: ParsableCommand {
         print("slots: \(queue.busySlots()) of \(queue.slotCount) busy")
         // In the order they will start, which `resume` and re-queueing can make differ from id order.
         for summary in QueuePosition.startOrder(runs.catalog.summaries()) {
-            print("queued: \(summary.id)  \(summary.config?.name ?? "?")")
+            print("queued: \(summary.id)  \(summary.config?.printableName ?? "?")")
         }
     }
 }

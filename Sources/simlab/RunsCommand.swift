@@ -26,7 +26,7 @@ struct RunsCommand: ParsableCommand {
                 "\(metrics.epochsCompleted)/\(epochs)",
                 percent(metrics.bestValidationAccuracy),
                 percent(metrics.testAccuracyAtBestValidation ?? metrics.lastTestAccuracy),
-                summary.config?.name ?? "",
+                summary.config?.printableName ?? "",
             ])
         }
         printTable(rows)

@@ -16,7 +16,7 @@ struct ShowCommand: ParsableCommand {
         print("state     \(summary.condition.label)\(lostReason(summary.condition))")
         for problem in summary.problems { print("problem   \(problem)") }
         if let config = summary.config {
-            print("name      \(config.name)")
+            print("name      \(config.printableName)")
             print("created   \(ISOTime.format(config.createdAt))  \(config.codeVersion)")
             print("data      \(config.dataDirectory)")
             print("settings  " + config.settings.map { "\($0.key)=\(render($0.value))" }.joined(separator: " "))

@@ -99,6 +99,17 @@ final class RunFilesTests: XCTestCase {
         XCTAssertEqual(run.latestCheckpoint()?.lastPathComponent, "epoch-003.ckpt", "and the newest epoch is used")
     }
 
+    func testRunNamesArePrintedWithoutControlCharacters() {
+        var config = RunConfig(name: "a\u{1B}[2Jb\nc\td", model: "nsn-lite", variant: "conv", dataDirectory: "/d",
+                               seed: 1, threads: 1, epochs: 1, createdAt: created, codeVersion: "test")
+        XCTAssertEqual(config.printableName, "a?[2Jb?c?d")
+        config.name = "variants-conv-é-s0"
+        XCTAssertEqual(config.printableName, "variants-conv-é-s0")
+        XCTAssertNotNil(RunConfig.problem(withName: "two\nlines"))
+        XCTAssertNotNil(RunConfig.problem(withName: String(repeating: "x", count: 201)))
+        XCTAssertNil(RunConfig.problem(withName: "lr 0.05, seed 3 (café)"))
+    }
+
     func testRunIDsSortByCreationTime() {
         var ids: [RunID] = []
         for k in 0..<20 { ids.append(RunID.generate(at: created.addingTimeInterval(Double(k * 37)))) }

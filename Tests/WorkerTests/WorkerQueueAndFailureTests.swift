@@ -350,6 +350,8 @@ final class WorkerQueueAndFailureTests: XCTestCase {
             (["--model", "nsn-lite:dynamic-full", "--variant", "conv"], "name different variants"),
             (["--model", "nsn-lite:foo", "--variant", "static-diag"], "name different variants"),
             (["--knn-alpha", "0.1", "--knn-features", "frozen:nope"], "no run 'nope'"),
+            (["--name", "two\nlines"], "--name must be one line of printable text"),
+            (["--name", "\u{1B}[2Jwiped"], "--name must be one line of printable text"),
         ]
         for (arguments, reason) in cases {
             let output = try harness.run(["train", "--data", harness.data.path, "--runs", harness.runs.path] + arguments)

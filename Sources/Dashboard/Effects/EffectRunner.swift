@@ -122,7 +122,7 @@ public final class EffectRunner {
         let created = config?.createdAt ?? summary.id.creationDate
         return RunRow(
             id: id, path: directory.url.path,
-            name: config?.name ?? id,
+            name: config?.printableName ?? id,
             model: config?.model ?? "?", variant: config?.variant ?? "?",
             state: state,
             epoch: training ? status?.epoch ?? 0 : headline.epochsCompleted, epochs: config?.epochs ?? 0,

@@ -9,6 +9,20 @@ public struct RunConfig: Equatable, Sendable {
 
     /// Human label shown in lists (defaults to the model and variant).
     public var name: String
+
+    /// The name with control characters (a newline, an escape sequence written into a
+    /// hand-edited config.json) shown as "?", so listings and the dashboard stay intact.
+    public var printableName: String {
+        String(name.map { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } ? "?" : $0 })
+    }
+
+    /// Why `name` cannot name a run (nil when it can): one line of printable text.
+    public static func problem(withName name: String) -> String? {
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "--name must be one line of printable text (no newlines, tabs or escape characters)"
+        }
+        return name.count > 200 ? "--name must be at most 200 characters, got \(name.count)" : nil
+    }
     /// Architecture, e.g. "nsn-lite".
     public var model: String
     /// Similarity variant, e.g. "conv", "static-diag", "dynamic-full".
