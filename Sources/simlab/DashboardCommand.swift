@@ -17,6 +17,18 @@ struct DashboardCommand: ParsableCommand {
     @Flag(help: "No colours, even if the terminal has them.")
     var monochrome = false
 
+    /// Words after `simlab` that name no command (`simlab trian`) land here.
+    @Argument(help: .hidden) var unknownCommand: [String] = []
+
+    func validate() throws {
+        guard let word = unknownCommand.first else { return }
+        let commands = Simlab.configuration.subcommands.map { $0.configuration.commandName ?? "" }
+            .filter { !$0.isEmpty && $0 != "worker" }
+        let closest = commands.min { EditDistance.between(word, $0) < EditDistance.between(word, $1) }
+        let suggestion = closest.flatMap { EditDistance.between(word, $0) <= 2 ? " Did you mean '\($0)'?" : nil } ?? ""
+        throw ValidationError("'\(word)' is not a simlab command.\(suggestion) Commands: \(commands.joined(separator: ", ")).")
+    }
+
     func run() throws {
         let runsPath = runs.url.path
         let controller = WorkerRunController(runsDirectory: runsPath)

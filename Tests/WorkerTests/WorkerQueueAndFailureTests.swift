@@ -376,6 +376,16 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "notes", "the file is untouched")
     }
 
+    func testAMistypedCommandIsNamedWithASuggestion() throws {
+        let harness = try SimlabHarness(self)
+        let typo = try harness.run(["trian", "--runs", harness.runs.path])
+        XCTAssertNotEqual(typo.status, 0)
+        XCTAssertTrue(typo.stderr.contains("'trian' is not a simlab command. Did you mean 'train'?"), typo.stderr)
+        let unknown = try harness.run(["frobnicate"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("'frobnicate' is not a simlab command. Commands: dashboard, train"), unknown.stderr)
+    }
+
     func testBenchmarkTuningOptionsAreValidated() throws {
         let harness = try SimlabHarness(self)
         let cases: [(arguments: [String], reason: String)] = [
