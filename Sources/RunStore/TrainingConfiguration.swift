@@ -64,7 +64,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         }
         check(Self.models.contains(model), "--model must be one of \(Self.models.joined(separator: ", ")), got '\(model)'")
         check(Self.variants.contains(variant), "--variant must be one of \(Self.variants.joined(separator: ", ")), got '\(variant)'")
-        check(model == "nsn-lite" || variant == "conv", "--variant \(variant) needs --model nsn-lite (small-cnn has plain convolutions)")
+        check(!Self.models.contains(model) || model == "nsn-lite" || variant == "conv", "--variant \(variant) needs --model nsn-lite (small-cnn has plain convolutions)")
         check(stemWidth > 0 && stemWidth <= 1024, "--stem-width must be in 1...1024, got \(stemWidth)")
         check(!widths.isEmpty && widths.count <= 4, "--widths needs 1 to 4 stages (28×28 input halves per stage), got \(widths.count)")
         check(widths.allSatisfy { $0 > 0 && $0 <= 1024 }, "--widths must be in 1...1024, got \(widths)")
@@ -78,7 +78,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         check(learningRate > 0 && learningRate.isFinite && learningRate <= 10, "--lr must be in (0, 10], got \(learningRate)")
         check(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got \(momentum)")
         check(weightDecay >= 0 && weightDecay.isFinite && weightDecay < 1, "--weight-decay must be in [0, 1), got \(weightDecay)")
-        check(warmupEpochs >= 0 && warmupEpochs <= Double(epochs), "--warmup must be in 0...epochs, got \(warmupEpochs)")
+        check(warmupEpochs >= 0 && (epochs < 1 || warmupEpochs <= Double(epochs)), "--warmup must be in 0...epochs, got \(warmupEpochs)")
         check(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1), got \(labelSmoothing)")
         check(validationSize >= 0 && validationSize <= 30_000, "--validation must be in 0...30000, got \(validationSize)")
         check(trainFraction > 0 && trainFraction <= 1, "--train-fraction must be in (0, 1], got \(trainFraction)")

@@ -10,6 +10,7 @@ final class TrainingConfigurationProblemsTests: XCTestCase {
     func testEachBadValueIsReportedNamingItsOption() {
         let cases: [(String, (inout TrainingConfiguration) -> Void)] = [
             ("--model", { $0.model = "resnet" }),
+            ("--model", { $0.model = "resnet"; $0.variant = "static-diag" }),   // not also a variant complaint
             ("--variant", { $0.variant = "diagonal" }),
             ("--variant static-diag needs --model nsn-lite", { $0.model = "small-cnn"; $0.variant = "static-diag" }),
             ("--stem-width", { $0.stemWidth = 0 }),
@@ -21,6 +22,7 @@ final class TrainingConfigurationProblemsTests: XCTestCase {
             ("--similarity-penalty", { $0.similarityPenalty = -1 }),
             ("--epochs", { $0.epochs = 0 }),
             ("--epochs", { $0.epochs = 10_001 }),
+            ("--epochs", { $0.epochs = -1 }),   // not also a warm-up complaint
             ("--batch-size", { $0.batchSize = 0 }),
             ("--optimizer", { $0.optimizer = "lbfgs" }),
             ("--lr", { $0.learningRate = 0 }),

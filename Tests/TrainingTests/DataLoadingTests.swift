@@ -145,6 +145,23 @@ final class DataLoadingTests: XCTestCase {
         }
         XCTAssertEqual(error, .directoryNotFound(path: path, chosenBy: "given with --data"))
         XCTAssertTrue(error!.description.contains(path))
+        XCTAssertTrue(error!.description.contains("does not exist"))
+
+        error = try loadError("a file given as the directory") { dir in
+            try FileManager.default.removeItem(at: dir)
+            try Data("not a folder".utf8).write(to: dir)
+            path = dir.path
+        }
+        XCTAssertEqual(error, .directoryNotFound(path: path, chosenBy: "given with --data"))
+        XCTAssertTrue(error!.description.contains("\(path) (given with --data) is a file"), error!.description)
+
+        error = try loadError("a directory in place of a file") { dir in
+            let labels = dir.appendingPathComponent("t10k-labels-idx1-ubyte.gz")
+            try FileManager.default.removeItem(at: labels)
+            try FileManager.default.createDirectory(at: labels, withIntermediateDirectories: false)
+            path = labels.path
+        }
+        XCTAssertEqual(error, .unreadable(path: path, reason: "it is a directory, not an IDX file"))
     }
 
     func testHeaderOnlyAndTinyFiles() {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a dataset could not be loaded. Every description names the file or directory, what
 /// was expected and what was found, and how to get the data.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
@@ -24,7 +26,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     public var problem: String {
         switch self {
         case .directoryNotFound(let path, let chosenBy):
-            return "dataset directory \(path) (\(chosenBy)) does not exist"
+            return FileManager.default.fileExists(atPath: path)
+                ? "dataset directory \(path) (\(chosenBy)) is a file; give the directory that holds the four IDX files"
+                : "dataset directory \(path) (\(chosenBy)) does not exist"
         case .fileNotFound(let directory, let lookedFor):
             return "dataset file not found in \(directory): looked for \(lookedFor.joined(separator: ", "))"
         case .unreadable(let path, let reason):

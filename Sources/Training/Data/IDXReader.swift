@@ -26,7 +26,12 @@ public enum IDXReader {
                 let url = URL(fileURLWithPath: path)
                 throw DatasetError.fileNotFound(directory: url.deletingLastPathComponent().path, lookedFor: [url.lastPathComponent])
             }
-            throw DatasetError.unreadable(path: path, reason: error.localizedDescription)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw DatasetError.unreadable(path: path, reason: "it is a directory, not an IDX file")
+            }
+            let code = errno
+            throw DatasetError.unreadable(path: path, reason: code != 0 ? String(cString: strerror(code)) : error.localizedDescription)
         }
         let bytes = raw.count >= 2 && raw[0] == 0x1F && raw[1] == 0x8B ? try gunzip(raw, path: path) : raw
         return try parse(bytes, path: path, magic: magic)
