@@ -84,8 +84,10 @@ struct QueueCommand: ParsableCommand {
         let queue = SlotQueue(runsDirectory: runs.url.path)
         if let slots {
             guard slots >= 1 && slots <= 64 else { throw ValidationError("--slots must be in 1...64, got \(slots)") }
-            try FileManager.default.createDirectory(at: runs.url, withIntermediateDirectories: true)
-            try queue.setSlotCount(slots)
+            try perform {
+                try FileManager.default.createDirectory(at: runs.url, withIntermediateDirectories: true)
+                try queue.setSlotCount(slots)
+            }
         }
         print("slots: \(queue.busySlots()) of \(queue.slotCount) busy")
         // In the order they will start, which `resume` and re-queueing can make differ from id order.
@@ -98,7 +100,7 @@ struct QueueCommand: ParsableCommand {
 /// Turns a control error into a clean command-line failure.
 func perform(_ action: () throws -> Void) throws {
     do { try action() } catch {
-        throw CommandFailure("\(error)")
+        throw CommandFailure(describing: error)
     }
 }
 
@@ -107,4 +109,19 @@ func perform(_ action: () throws -> Void) throws {
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+
+    /// Foundation's file errors as "PATH: reason" instead of their debug text
+    /// (`Error Domain=NSCocoaErrorDomain Code=513 …`); simlab's own errors as they read.
+    init(describing error: Error) {
+        let bridged = error as NSError
+        if bridged.domain == NSCocoaErrorDomain {
+            let path = bridged.userInfo[NSFilePathErrorKey] as? String ?? (bridged.userInfo[NSURLErrorKey] as? URL)?.path
+            let underlying = (bridged.userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
+            let reason = underlying.flatMap { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : nil }
+                ?? bridged.localizedDescription
+            self.init([path, reason].compactMap { $0 }.joined(separator: ": "))
+        } else {
+            self.init("\(error)")
+        }
+    }
 }

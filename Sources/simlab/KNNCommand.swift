@@ -58,7 +58,7 @@ struct KNNCommand: ParsableCommand {
         do {
             loaded = try LoadedDataset.load(DatasetLocation.resolve(explicit: data))
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure(describing: error)
         }
         let loadedAt = clock.now
         let train = loaded.train, test = loaded.test

@@ -35,7 +35,7 @@ struct RunsLocation: ParsableArguments {
         }
         let matches = catalog.runDirectories().filter { $0.id.rawValue.hasPrefix(reference) }
         if matches.count > 1 {
-            throw ValidationError("'\(reference)' matches \(matches.count) runs: \(matches.prefix(5).map(\.id.rawValue).joined(separator: ", "))…; give more of the id")
+            throw ValidationError("'\(reference)' matches \(matches.count) runs: \(matches.prefix(5).map(\.id.rawValue).joined(separator: ", "))\(matches.count > 5 ? ", …" : ""); give more of the id")
         }
         throw ValidationError("no run '\(reference)' in \(url.path) (see `simlab runs`)")
     }

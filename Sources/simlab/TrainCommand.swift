@@ -29,7 +29,7 @@ struct TrainCommand: ParsableCommand {
         do {
             run = try launcher.create(configuration, name: name)
         } catch {
-            throw CommandFailure("\(error)")
+            throw CommandFailure(describing: error)
         }
         if detach {
             try launcher.startWorker(run)

@@ -374,6 +374,10 @@ final class WorkerQueueAndFailureTests: XCTestCase {
             XCTAssertTrue(output.stderr.contains("is a file, not a directory of runs"), "\(arguments): \(output.stderr)")
         }
         XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "notes", "the file is untouched")
+        let below = try harness.run(["queue", "--slots", "2", "--runs", file.appendingPathComponent("runs").path])
+        XCTAssertEqual(below.status, 1)
+        XCTAssertEqual(below.stderr, "Error: \(file.appendingPathComponent("runs").path): Not a directory\n",
+                       "a file error reads as PATH: reason")
     }
 
     func testAMistypedCommandIsNamedWithASuggestion() throws {
