@@ -71,6 +71,10 @@ public final class RunExecutor {
         log("worker \(getpid()): \(BinaryIdentity.current)")
         log("loading data")
         let data = try DataPreparation.load(configuration)
+        if data.validation.count < configuration.validationSize {
+            log("warning: --validation \(configuration.validationSize) is more than half of the training file; "
+                + "holding out \(data.validation.count) images instead")
+        }
         log("data: \(data.train.count) train and \(data.validation.count) validation images from \(data.train.name), \(data.test.count) test images from \(data.test.name)")
         let model = try ModelFactory.build(configuration, classCount: data.train.classCount,
                                            imageHeight: data.train.height, imageWidth: data.train.width)
@@ -143,7 +147,8 @@ public final class RunExecutor {
         }
 
         if configuration.knnEvaluate {
-            log("kNN evaluation: blending on validation, then test")
+            log(data.validation.count > 0 ? "kNN evaluation: blending on validation, then test"
+                : "kNN evaluation: no validation set to choose the blend on, so λ = 0 (the network alone) with the default k and T; then test")
             status.heartbeat = Date(); writeStatus(force: true)
             let result = try NeighbourEvaluation.run(trainer: trainer, run: run, configuration: configuration)
             try metrics.append(MetricRecord(epoch: configuration.epochs, step: trainer.progress.globalStep, split: .test,

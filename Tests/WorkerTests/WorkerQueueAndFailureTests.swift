@@ -390,6 +390,19 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("'frobnicate' is not a simlab command. Commands: dashboard, train"), unknown.stderr)
     }
 
+    /// Settings the data cannot honour are said in the log, not silently changed.
+    func testAValidationSetLargerThanTheDataIsCappedWithAWarning() throws {
+        let harness = try SimlabHarness(self)
+        let run = try harness.launch(epochs: 1, extra: ["--validation", "0", "--threads", "1"])
+        XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped], timeout: 120).state, .finished)
+        let log = LogTail.lastLines(of: run.workerLogURL, count: 100).joined(separator: "\n")
+        XCTAssertTrue(log.contains("no validation set to choose the blend on"), log)
+        let capped = try harness.launch(epochs: 1, extra: ["--validation", "5000", "--no-knn-eval"])
+        XCTAssertEqual(try harness.waitForState(capped, [.finished, .failed, .stopped], timeout: 120).state, .finished)
+        let cappedLog = LogTail.lastLines(of: capped.workerLogURL, count: 100).joined(separator: "\n")
+        XCTAssertTrue(cappedLog.contains("warning: --validation 5000 is more than half of the training file"), cappedLog)
+    }
+
     func testBenchmarkTuningOptionsAreValidated() throws {
         let harness = try SimlabHarness(self)
         let cases: [(arguments: [String], reason: String)] = [
