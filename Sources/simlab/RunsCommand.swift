@@ -17,7 +17,7 @@ struct RunsCommand: ParsableCommand {
         for summary in summaries {
             let metrics = MetricsSummary.read(summary.directory.metricsURL)
             let status = summary.status
-            let epochs = summary.config?.epochs ?? 0
+            let epochs = summary.config.map { String($0.epochs) } ?? "?"   // no readable config.json
             rows.append([
                 summary.id.rawValue,
                 summary.condition.label,

@@ -26,7 +26,7 @@ struct ShowCommand: ParsableCommand {
                          status.progress * 100))
             if let error = status.lastError { print("error     \(error)") }
         }
-        let records = (try? MetricsTailReader(url: directory.metricsURL).readNew().records) ?? []
+        let records = readMetrics(of: directory)
         let metrics = MetricsSummary(records)
         print("best val  \(percent(metrics.bestValidationAccuracy)) (epoch \(metrics.bestValidationEpoch.map(String.init) ?? "-")), test there \(percent(metrics.testAccuracyAtBestValidation))")
         if metrics.knnAccuracy != nil {
@@ -84,7 +84,10 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let directory = try runs.run(id)
-        let records = (try? MetricsTailReader(url: directory.metricsURL).readNew().records) ?? []
+        guard FileManager.default.fileExists(atPath: directory.metricsURL.path) else {
+            throw CommandFailure("run \(directory.id) has no metrics yet (\(directory.metricsURL.path) does not exist)")
+        }
+        let records = readMetrics(of: directory)
         if json {
             for record in records { FileHandle.standardOutput.write(Data(record.jsonLine())) }
             return
@@ -102,4 +105,21 @@ struct ExportCommand: ParsableCommand {
             print(cells.joined(separator: ","))
         }
     }
+}
+
+/// Every metrics record of a run; lines that are not records are skipped with a warning on
+/// stderr (naming the first line numbers), so a damaged file is neither fatal nor silent.
+func readMetrics(of directory: RunDirectory) -> [MetricRecord] {
+    let reader = MetricsTailReader(url: directory.metricsURL)
+    let records: [MetricRecord]
+    do { records = try reader.readNew().records } catch {
+        StandardError.write("warning: cannot read \(directory.metricsURL.path): \(CommandFailure(describing: error))\n")
+        return []
+    }
+    if reader.corruptLineCount > 0 {
+        let lines = reader.corruptLineNumbers.prefix(10).map(String.init).joined(separator: ", ")
+        StandardError.write("warning: \(directory.metricsURL.path): skipped \(reader.corruptLineCount) unreadable "
+                            + "line\(reader.corruptLineCount == 1 ? "" : "s") (line \(lines)\(reader.corruptLineCount > 10 ? ", …" : ""))\n")
+    }
+    return records
 }

@@ -86,6 +86,16 @@ final class WorkerLifecycleTests: XCTestCase {
         let rows = csv.stdout.split(separator: "\n")
         XCTAssertEqual(rows.count, records.count + 1, "export --csv: a header and a row per record")
         XCTAssertTrue(rows.first?.hasPrefix("time,epoch,step,split,") ?? false, "csv header: \(rows.first ?? "")")
+        XCTAssertEqual(csv.stderr, "", "no warnings for an intact file")
+        // A damaged line is skipped with a warning on stderr; stdout stays machine-readable.
+        let handle = try FileHandle(forWritingTo: run.metricsURL)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("garbage\n".utf8))
+        try handle.close()
+        let damaged = try harness.run(["export", run.id.rawValue, "--csv", "--runs", harness.runs.path])
+        XCTAssertEqual(damaged.status, 0)
+        XCTAssertEqual(damaged.stdout, csv.stdout)
+        XCTAssertTrue(damaged.stderr.contains("skipped 1 unreadable line (line \(records.count + 1))"), damaged.stderr)
         let listing = try harness.run(["runs", "--runs", harness.runs.path])
         let row = listing.stdout.split(separator: "\n").first { $0.hasPrefix(run.id.rawValue) }
         XCTAssertNotNil(row, "`simlab runs` lists the run: \(listing.stdout)")

@@ -202,6 +202,9 @@ final class WorkerQueueAndFailureTests: XCTestCase {
 
         let catalog = RunCatalog(root: harness.runs)
         let starting = try catalog.createRun(config: try finished.readConfig(), status: RunStatus(state: .queued))
+        let export = try harness.run(["export", starting.id.rawValue, "--csv", "--runs", harness.runs.path])
+        XCTAssertEqual(export.status, 1)
+        XCTAssertTrue(export.stderr.contains("has no metrics yet"), export.stderr)
         let refused = try harness.run(["resume", starting.id.rawValue, "--runs", harness.runs.path])
         XCTAssertNotEqual(refused.status, 0, "resume of a run whose worker is starting")
         XCTAssertTrue(refused.stderr.contains("its worker is starting"), "stderr: \(refused.stderr)")
