@@ -150,7 +150,19 @@ public final class RunExecutor {
             log(data.validation.count > 0 ? "kNN evaluation: blending on validation, then test"
                 : "kNN evaluation: no validation set to choose the blend on, so λ = 0 (the network alone) with the default k and T; then test")
             status.heartbeat = Date(); writeStatus(force: true)
-            let result = try NeighbourEvaluation.run(trainer: trainer, run: run, configuration: configuration)
+            let result: NeighbourEvaluation.Result
+            do {
+                result = try NeighbourEvaluation.run(trainer: trainer, run: run, configuration: configuration) {
+                    self.writeStatus()   // heartbeat, at most once a second
+                    if self.control.isStopRequested { throw StoppedDuringEvaluation() }
+                }
+            } catch is StoppedDuringEvaluation {
+                status.state = .stopped
+                status.finishedAt = Date()
+                writeStatus(force: true)
+                log("stopped during the final kNN evaluation; resume runs it again from the last epoch's checkpoint")
+                return .stopped
+            }
             try metrics.append(MetricRecord(epoch: configuration.epochs, step: trainer.progress.globalStep, split: .test,
                                             loss: nil, accuracy: result.networkAccuracy, interval: .epoch,
                                             knnAccuracy: result.knnAccuracy, blendedAccuracy: result.blendedAccuracy,
@@ -176,8 +188,9 @@ public final class RunExecutor {
         let epochSeconds = trainer.progress.epochSeconds
         let imagesPerSecond = Double(trainer.progress.epochSeen) / max(epochSeconds, 1e-9)
         status.heartbeat = Date(); writeStatus(force: true)
-        let validation = trainer.data.validation.count > 0 ? trainer.evaluate(trainer.data.validation) : nil
-        let test = trainer.evaluate(trainer.data.test)
+        let heartbeat = { self.writeStatus() }   // a slow model's evaluation can outlast the heartbeat timeout
+        let validation = trainer.data.validation.count > 0 ? trainer.evaluate(trainer.data.validation, afterBatch: heartbeat) : nil
+        let test = trainer.evaluate(trainer.data.test, afterBatch: heartbeat)
         let step = trainer.progress.globalStep
         try metrics.append(MetricRecord(epoch: epoch, step: step, split: .train, loss: trainLoss,
                                         accuracy: trainAccuracy, lr: Double(learningRate),
@@ -293,3 +306,6 @@ struct ThroughputMeter {
 
     mutating func reset() { initialized = false }
 }
+
+/// Thrown from the final evaluation's per-batch callback when a stop was requested.
+private struct StoppedDuringEvaluation: Error {}

@@ -30,6 +30,23 @@ final class TrainerTests: XCTestCase {
         XCTAssertGreaterThan(test.accuracy, 0.3, "the textures generalise to the test images")
     }
 
+    /// The per-batch callback runs once per batch (a long evaluation keeps the heartbeat) and
+    /// a throw from it cancels the evaluation.
+    func testEvaluationCallsBackAfterEachBatchAndCanBeCancelled() throws {
+        let trainer = try makeTrainer(tinyConfiguration(dataDirectory: try writeTextureDataset(self)))
+        var batches = 0
+        let whole = trainer.evaluate(trainer.data.train, batchSize: 64) { batches += 1 }
+        XCTAssertEqual(batches, (trainer.data.train.count + 63) / 64)
+        XCTAssertEqual(whole.predictions.count, trainer.data.train.count)
+        struct Cancelled: Error {}
+        batches = 0
+        XCTAssertThrowsError(try trainer.evaluate(trainer.data.train, batchSize: 64) {
+            batches += 1
+            if batches == 2 { throw Cancelled() }
+        }) { XCTAssertTrue($0 is Cancelled) }
+        XCTAssertEqual(batches, 2, "no batch after the cancel")
+    }
+
     func testCheckpointRoundTripRestoresIdenticalSubsequentSteps() throws {
         let configuration = tinyConfiguration(dataDirectory: try writeTextureDataset(self), epochs: 3)
         let original = try makeTrainer(configuration)

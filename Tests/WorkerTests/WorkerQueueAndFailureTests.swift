@@ -310,6 +310,33 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         }
     }
 
+    /// A run stopped during its final kNN evaluation (trained to the end, evaluation not
+    /// written) resumes from the last epoch's checkpoint straight into the evaluation.
+    func testAResumedRunThatStoppedInItsFinalEvaluationOnlyEvaluates() throws {
+        let harness = try SimlabHarness(self)
+        let run = try harness.launch(epochs: 1, extra: [])
+        XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
+        let complete = SimlabHarness.records(run)
+        XCTAssertEqual(complete.filter { $0.knnAccuracy != nil }.count, 1)
+        // What a stop during the evaluation leaves: no kNN line, no evaluation files, state stopped.
+        let lines = try String(contentsOf: run.metricsURL, encoding: .utf8).split(separator: "\n")
+        try (lines.filter { !$0.contains("knnAccuracy") }.joined(separator: "\n") + "\n").write(to: run.metricsURL, atomically: true, encoding: .utf8)
+        for name in ["evaluation.json", "neighbours.json", "neighbours-images.bin"] {
+            try FileManager.default.removeItem(at: run.url.appendingPathComponent(name))
+        }
+        var status = try run.readStatus()
+        status.state = .stopped
+        try run.writeStatus(status)
+
+        XCTAssertEqual(try harness.run(["resume", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
+        let resumed = SimlabHarness.records(run)
+        XCTAssertEqual(resumed.filter { $0.knnAccuracy != nil }.count, 1, "one kNN line")
+        XCTAssertEqual(resumed.filter { $0.interval == .steps }.count, complete.filter { $0.interval == .steps }.count,
+                       "no training step was repeated")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.url.appendingPathComponent("evaluation.json").path))
+    }
+
     func testKNNEvaluationWritesEvaluationAndNeighbourFiles() throws {
         let harness = try SimlabHarness(self)
         let run = try harness.launch(epochs: 1, extra: [])

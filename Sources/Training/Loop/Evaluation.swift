@@ -13,7 +13,10 @@ public struct Evaluation: Sendable {
     public var features: [Float]?
     public var featureCount: Int
 
-    static func run(model: ImageClassifier, dataset: ImageDataset, keepFeatures: Bool, batchSize: Int) -> Evaluation {
+    /// `afterBatch` runs after each batch: a long evaluation keeps the run's heartbeat, and
+    /// can be cancelled by throwing.
+    static func run(model: ImageClassifier, dataset: ImageDataset, keepFeatures: Bool, batchSize: Int,
+                    afterBatch: () throws -> Void) rethrows -> Evaluation {
         let loss = SoftmaxCrossEntropy(labelSmoothing: 0)
         var lossSum: Double = 0
         var correct = 0
@@ -33,6 +36,7 @@ public struct Evaluation: Sendable {
             predictions += output.predictions
             probabilities += output.probabilities.scalars
             if keepFeatures { features += batchFeatures.scalars }
+            try afterBatch()
         }
         let count = max(1, dataset.count)
         return Evaluation(loss: lossSum / Double(count), accuracy: Double(correct) / Double(count),

@@ -43,7 +43,7 @@ public final class HardExampleMiner {
                                labels: train.labels, classCount: train.classCount, metric: metric)
         default:
             let network = frozenModel ?? model
-            let evaluation = Evaluation.run(model: network, dataset: train, keepFeatures: true, batchSize: 250)
+            let evaluation = Evaluation.run(model: network, dataset: train, keepFeatures: true, batchSize: 250, afterBatch: {})
             bank = FeatureBank(features: evaluation.features ?? [], count: train.count,
                                dimension: evaluation.featureCount, labels: train.labels,
                                classCount: train.classCount, metric: metric)

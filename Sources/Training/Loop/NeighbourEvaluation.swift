@@ -21,11 +21,13 @@ public enum NeighbourEvaluation {
     /// Correctly classified test images kept for browsing besides every misclassified one.
     static let correctSample = 300
 
-    public static func run(trainer: Trainer, run: RunDirectory, configuration: TrainingConfiguration) throws -> Result {
+    /// `afterBatch` runs after each batch of the three feature passes (heartbeat; throw to cancel).
+    public static func run(trainer: Trainer, run: RunDirectory, configuration: TrainingConfiguration,
+                           afterBatch: () throws -> Void = {}) throws -> Result {
         let data = trainer.data
         let classCount = data.train.classCount
         let metric: SimilarityMetric = configuration.knnMetric == "euclidean" ? .euclidean : .cosine
-        let trainFeatures = trainer.evaluate(data.train, keepFeatures: true)
+        let trainFeatures = try trainer.evaluate(data.train, keepFeatures: true, afterBatch: afterBatch)
         let bank = FeatureBank(features: trainFeatures.features ?? [], count: data.train.count,
                                dimension: trainFeatures.featureCount, labels: data.train.labels,
                                classCount: classCount, metric: metric)
@@ -35,7 +37,7 @@ public enum NeighbourEvaluation {
         // Choose on validation (the test set is not touched until the choice is made).
         let choice: BlendChoice
         if data.validation.count > 0 {
-            let validation = trainer.evaluate(data.validation, keepFeatures: true)
+            let validation = try trainer.evaluate(data.validation, keepFeatures: true, afterBatch: afterBatch)
             let neighbours = search.search(validation.features ?? [], in: bank, k: k)
             choice = BlendSelection.select(validationNeighbours: neighbours, bankLabels: data.train.labels,
                                            validationLabels: data.validation.labels,
@@ -46,7 +48,7 @@ public enum NeighbourEvaluation {
                                  validationAccuracy: 0, validationCount: 0, accuracyByLambda: [])
         }
 
-        let test = trainer.evaluate(data.test, keepFeatures: true)
+        let test = try trainer.evaluate(data.test, keepFeatures: true, afterBatch: afterBatch)
         let testNeighbours = search.search(test.features ?? [], in: bank, k: choice.k)
         let knn = KNNVote.probabilities(testNeighbours, labels: data.train.labels, classCount: classCount,
                                         temperature: choice.temperature)

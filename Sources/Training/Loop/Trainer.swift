@@ -148,6 +148,12 @@ public final class Trainer {
 
     /// Loss, accuracy, probabilities [N, classes] and (optionally) features [N, F] on a dataset.
     public func evaluate(_ dataset: ImageDataset, keepFeatures: Bool = false, batchSize: Int = 250) -> Evaluation {
-        Evaluation.run(model: model, dataset: dataset, keepFeatures: keepFeatures, batchSize: batchSize)
+        evaluate(dataset, keepFeatures: keepFeatures, batchSize: batchSize, afterBatch: {})
+    }
+
+    /// `afterBatch` runs after each batch (a heartbeat; throw from it to cancel).
+    public func evaluate(_ dataset: ImageDataset, keepFeatures: Bool = false, batchSize: Int = 250,
+                         afterBatch: () throws -> Void) rethrows -> Evaluation {
+        try Evaluation.run(model: model, dataset: dataset, keepFeatures: keepFeatures, batchSize: batchSize, afterBatch: afterBatch)
     }
 }
