@@ -3,67 +3,69 @@ import Foundation
 import RunStore
 
 /// The command-line face of `TrainingConfiguration` (shared by `train` and `bench train`).
+/// Numeric options take the next word even when it starts with "-", so `--epochs -1` gets
+/// the range message rather than "missing value".
 struct TrainingOptions: ParsableArguments {
     @Option(help: "Model: nsn-lite or small-cnn; nsn-lite:VARIANT also sets the variant.")
     var model: String = TrainingConfiguration().model
     @Option(help: "Similarity variant: conv, static-full, static-diag, dynamic-full, dynamic-diag.")
     var variant: String?
-    @Option(name: .customLong("stem-width"), help: "Width of the first plain convolution (nsn-lite).")
+    @Option(name: .customLong("stem-width"), parsing: .unconditional, help: "Width of the first plain convolution (nsn-lite).")
     var stemWidth: Int = TrainingConfiguration().stemWidth
     @Option(help: "Stage widths, comma-separated (nsn-lite), e.g. 16,32,64.")
     var widths: String = TrainingConfiguration().widths.map(String.init).joined(separator: ",")
-    @Option(name: .customLong("blocks"), help: "Similarity layers per stage (nsn-lite).")
+    @Option(name: .customLong("blocks"), parsing: .unconditional, help: "Similarity layers per stage (nsn-lite).")
     var blocksPerStage: Int = TrainingConfiguration().blocksPerStage
-    @Option(name: .customLong("kernel"), help: "Kernel size of the similarity layers: 3 or 5.")
+    @Option(name: .customLong("kernel"), parsing: .unconditional, help: "Kernel size of the similarity layers: 3 or 5.")
     var kernelSize: Int = TrainingConfiguration().kernelSize
-    @Option(name: .customLong("meta-hidden"), help: "Hidden width of the meta-network (dynamic variants).")
+    @Option(name: .customLong("meta-hidden"), parsing: .unconditional, help: "Hidden width of the meta-network (dynamic variants).")
     var metaHidden: Int = TrainingConfiguration().metaHidden
-    @Option(name: .customLong("similarity-penalty"), help: "L2 penalty on M (static-full).")
+    @Option(name: .customLong("similarity-penalty"), parsing: .unconditional, help: "L2 penalty on M (static-full).")
     var similarityPenalty: Double = TrainingConfiguration().similarityPenalty
 
-    @Option(help: "Number of epochs.")
+    @Option(parsing: .unconditional, help: "Number of epochs.")
     var epochs: Int = TrainingConfiguration().epochs
-    @Option(name: .customLong("batch-size"), help: "Images per step.")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Images per step.")
     var batchSize: Int = TrainingConfiguration().batchSize
     @Option(help: "Optimizer: sgd, nesterov, adam, adamw.")
     var optimizer: String = TrainingConfiguration().optimizer
-    @Option(name: .customLong("lr"), help: "Peak learning rate.")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Peak learning rate.")
     var learningRate: Double = TrainingConfiguration().learningRate
-    @Option(help: "SGD momentum.")
+    @Option(parsing: .unconditional, help: "SGD momentum.")
     var momentum: Double = TrainingConfiguration().momentum
-    @Option(name: .customLong("weight-decay"), help: "Weight decay (decoupled for adamw).")
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "Weight decay (decoupled for adamw).")
     var weightDecay: Double = TrainingConfiguration().weightDecay
     @Option(help: "Learning-rate schedule: constant, cosine, or step:F1,F2,… (×0.1 at those fractions of training).")
     var schedule: String = TrainingConfiguration().schedule
-    @Option(name: .customLong("warmup"), help: "Linear warm-up length in epochs (may be fractional).")
+    @Option(name: .customLong("warmup"), parsing: .unconditional, help: "Linear warm-up length in epochs (may be fractional).")
     var warmupEpochs: Double = TrainingConfiguration().warmupEpochs
-    @Option(name: .customLong("label-smoothing"), help: "Label smoothing ε.")
+    @Option(name: .customLong("label-smoothing"), parsing: .unconditional, help: "Label smoothing ε.")
     var labelSmoothing: Double = TrainingConfiguration().labelSmoothing
 
     @Option(name: .customLong("data"), help: "Directory with the four IDX files (default: $SIMLAB_DATA or /usr/share/datasets/fashion-mnist).")
     var dataDirectory: String?
-    @Option(name: .customLong("validation"), help: "Training images held out for validation (stratified).")
+    @Option(name: .customLong("validation"), parsing: .unconditional, help: "Training images held out for validation (stratified).")
     var validationSize: Int = TrainingConfiguration().validationSize
-    @Option(name: .customLong("train-fraction"), help: "Fraction of the remaining training set to train on (e.g. 0.01).")
+    @Option(name: .customLong("train-fraction"), parsing: .unconditional, help: "Fraction of the remaining training set to train on (e.g. 0.01).")
     var trainFraction: Double = TrainingConfiguration().trainFraction
     @Flag(name: .customLong("no-augment"), help: "Turn off pad-2 random crop and horizontal flip.")
     var noAugment = false
     @Option(help: "Random seed (initialisation, split, shuffling, augmentation).")
     var seed: UInt64 = TrainingConfiguration().seed
-    @Option(help: "Threads for the numeric kernels.")
+    @Option(parsing: .unconditional, help: "Threads for the numeric kernels.")
     var threads: Int = TrainingConfiguration().threads
-    @Option(name: .customLong("log-every"), help: "Write a training metrics line every N steps.")
+    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Write a training metrics line every N steps.")
     var logEverySteps: Int = TrainingConfiguration().logEverySteps
 
-    @Option(name: .customLong("knn-alpha"), help: "Reweight the loss by CE·(1 + α·ℓ_knn); 0 turns it off.")
+    @Option(name: .customLong("knn-alpha"), parsing: .unconditional, help: "Reweight the loss by CE·(1 + α·ℓ_knn); 0 turns it off.")
     var knnAlpha: Double = TrainingConfiguration().knnAlpha
-    @Option(name: .customLong("knn-focal"), help: "Focal kNN reweighting CE·(1 − p_knn)^γ instead of --knn-alpha.")
+    @Option(name: .customLong("knn-focal"), parsing: .unconditional, help: "Focal kNN reweighting CE·(1 − p_knn)^γ instead of --knn-alpha.")
     var knnFocalGamma: Double?
     @Option(name: .customLong("knn-features"), help: "kNN feature space: pixels, model or frozen:RUN.")
     var knnFeatures: String = TrainingConfiguration().knnFeatures
-    @Option(name: .customLong("knn-k"), help: "Neighbours in the vote.")
+    @Option(name: .customLong("knn-k"), parsing: .unconditional, help: "Neighbours in the vote.")
     var knnK: Int = TrainingConfiguration().knnK
-    @Option(name: .customLong("knn-t"), help: "Vote temperature.")
+    @Option(name: .customLong("knn-t"), parsing: .unconditional, help: "Vote temperature.")
     var knnTemperature: Double = TrainingConfiguration().knnTemperature
     @Option(name: .customLong("knn-metric"), help: "cosine or euclidean.")
     var knnMetric: String = TrainingConfiguration().knnMetric

@@ -377,6 +377,8 @@ final class WorkerQueueAndFailureTests: XCTestCase {
             (["--widths", "4,x"], "--widths must be comma-separated integers"),
             (["--lr", "0"], "--lr must be in (0, 10]"),
             (["--widths", "4,,8"], "--widths must be comma-separated integers"),
+            (["--epochs", "-1"], "--epochs must be in 1...10000, got -1"),
+            (["--lr", "-0.5"], "--lr must be in (0, 10], got -0.5"),
             (["--model", "nsn-lite:dynamic-full", "--variant", "conv"], "name different variants"),
             (["--model", "nsn-lite:foo", "--variant", "static-diag"], "name different variants"),
             (["--knn-alpha", "0.1", "--knn-features", "frozen:nope"], "no run 'nope'"),
