@@ -20,6 +20,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         _ = try options.configuration()
+        if let name, let problem = RunConfig.problem(withName: name) { throw ValidationError(problem) }
     }
 
     func run() throws {

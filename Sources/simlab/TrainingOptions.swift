@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunStore
+import Training
 
 /// The command-line face of `TrainingConfiguration` (shared by `train` and `bench train`).
 /// Numeric options take the next word even when it starts with "-", so `--epochs -1` gets
@@ -121,7 +122,10 @@ struct TrainingOptions: ParsableArguments {
         configuration.knnTemperature = knnTemperature
         configuration.knnMetric = knnMetric
         configuration.knnEvaluate = !noKNNEvaluation
-        let problems = configuration.problems()
+        var problems = configuration.problems()
+        if problems.isEmpty {   // the schedule is built from valid settings only (lr, epochs, warm-up)
+            do { _ = try OptimizerFactory.schedule(configuration, stepsPerEpoch: 1) } catch { problems.append("\(error)") }
+        }
         guard problems.isEmpty else {
             throw ValidationError(problems.joined(separator: "\n"))
         }

@@ -378,6 +378,8 @@ final class WorkerQueueAndFailureTests: XCTestCase {
             (["--lr", "0"], "--lr must be in (0, 10]"),
             (["--widths", "4,,8"], "--widths must be comma-separated integers"),
             (["--epochs", "-1"], "--epochs must be in 1...10000, got -1"),
+            (["--lr", "nan"], "--lr must be in (0, 10], got nan"),
+            (["--schedule", "bogus"], "unknown schedule \"bogus\""),
             (["--lr", "-0.5"], "--lr must be in (0, 10], got -0.5"),
             (["--model", "nsn-lite:dynamic-full", "--variant", "conv"], "name different variants"),
             (["--model", "nsn-lite:foo", "--variant", "static-diag"], "name different variants"),
