@@ -116,7 +116,7 @@ public final class RunExecutor {
             let epoch = trainer.progress.completedEpochs + 1
             if let miner, trainer.progress.stepInEpoch == 0 || knnProbabilities == nil {
                 log("epoch \(epoch): kNN vote over the training set (\(miner.featureSpace) features)")
-                let probabilities = miner.knnProbabilities(model: model)
+                let probabilities = miner.knnProbabilities(model: model) { self.writeStatus() }
                 knnProbabilities = probabilities
                 trainer.exampleWeights = miner.lossWeights(knnProbabilities: probabilities)
             }

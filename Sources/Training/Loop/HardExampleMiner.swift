@@ -33,7 +33,8 @@ public final class HardExampleMiner {
 
     /// p_knn(c) for every training example, [N, C] row-major, in the configured space
     /// (`model` uses the given network's current features).
-    public func knnProbabilities(model: ImageClassifier) -> [Float] {
+    /// `afterBatch` runs after each batch of the feature pass (the caller's heartbeat).
+    public func knnProbabilities(model: ImageClassifier, afterBatch: () -> Void = {}) -> [Float] {
         if let fixedProbabilities { return fixedProbabilities }
         let train = data.train
         let bank: FeatureBank
@@ -43,7 +44,7 @@ public final class HardExampleMiner {
                                labels: train.labels, classCount: train.classCount, metric: metric)
         default:
             let network = frozenModel ?? model
-            let evaluation = Evaluation.run(model: network, dataset: train, keepFeatures: true, batchSize: 250, afterBatch: {})
+            let evaluation = Evaluation.run(model: network, dataset: train, keepFeatures: true, batchSize: 250, afterBatch: afterBatch)
             bank = FeatureBank(features: evaluation.features ?? [], count: train.count,
                                dimension: evaluation.featureCount, labels: train.labels,
                                classCount: train.classCount, metric: metric)
