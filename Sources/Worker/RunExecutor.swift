@@ -63,7 +63,7 @@ public final class RunExecutor {
         Parallel.threadCount = configuration.threads
         AllocatorTuning.keepFreedBlocks()
         status.state = .running
-        status.pid = getpid()
+        status.claimForCurrentProcess()
         status.startedAt = status.startedAt ?? Date()
         status.lastError = nil
         writeStatus(force: true)
@@ -268,7 +268,7 @@ public final class RunExecutor {
         let now = Date()
         guard force || now.timeIntervalSince(lastStatusWrite) >= 1 else { return }
         status.heartbeat = now
-        status.pid = getpid()
+        if status.pid != getpid() { status.claimForCurrentProcess() }
         do {
             try run.writeStatus(status)
             lastStatusWrite = now

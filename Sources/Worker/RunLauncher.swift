@@ -37,12 +37,24 @@ public struct RunLauncher: Sendable {
         return try RunCatalog(root: runsDirectory).createRun(config: config, status: status)
     }
 
-    /// Starts the run's worker process (detached); it waits in the queue for a slot.
+    /// Starts the run's worker process (detached); it waits in the queue for a slot. When the
+    /// process cannot be started the run is marked failed with the reason (a queued run with
+    /// no worker would otherwise hold its place in line until the heartbeat timeout).
     @discardableResult
     public func startWorker(_ run: RunDirectory, resume: Bool = false) throws -> Int32 {
-        try DetachedProcess.spawn(executable: executable,
-                                  arguments: ["worker", run.url.path] + (resume ? ["--resume"] : []),
-                                  logPath: run.workerLogURL.path)
+        do {
+            return try DetachedProcess.spawn(executable: executable,
+                                             arguments: ["worker", run.url.path] + (resume ? ["--resume"] : []),
+                                             logPath: run.workerLogURL.path)
+        } catch {
+            if var status = try? run.readStatus() {
+                status.state = .failed
+                status.lastError = "could not start a worker: \(error)"
+                status.finishedAt = Date()
+                try? run.writeStatus(status)
+            }
+            throw error
+        }
     }
 
     /// Creates the run and starts its worker.
@@ -52,13 +64,11 @@ public struct RunLauncher: Sendable {
         return run
     }
 
-    /// The run's worker pid while that worker lives: the process exists and the heartbeat is
-    /// fresh (`RunSummary.condition`). A run shown as failed is never signalled, so a pid the
-    /// system has since given to another process is left alone.
+    /// The run's worker pid while that process lives (`WorkerPresence`), even if its
+    /// heartbeat went silent; nil when the run has no live worker. A pid the system has since
+    /// given to another process does not count (its start time differs).
     public func livePid(_ run: RunDirectory) -> Int32? {
-        guard let status = try? run.readStatus(), let pid = status.pid, !status.state.isTerminal,
-              case .recorded = RunSummary.condition(of: status, now: Date(), heartbeatTimeout: RunSummary.defaultHeartbeatTimeout,
-                                                    isAlive: ProcessLiveness.isAlive(pid:)) else { return nil }
+        guard let status = try? run.readStatus(), case .alive(let pid) = WorkerPresence.of(status) else { return nil }
         return pid
     }
 
@@ -75,76 +85,64 @@ public struct RunLauncher: Sendable {
     /// Resumes a paused worker, or restarts a stopped, failed or crashed run from its last
     /// checkpoint (it queues for a slot like a new run).
     public func resume(_ run: RunDirectory) throws {
-        try holdingRunLock(run) {
+        let signalled = try run.withExclusiveLock { () throws -> Bool in
             let status = try run.readStatus()
-            if let pid = livePid(run) {
-                guard status.state == .paused else {
-                    throw ControlError("run \(run.id) is \(status.state.rawValue), not paused")
-                }
+            if case .alive(let pid) = WorkerPresence.of(status), status.state == .paused {
                 ControlSignal.resume.send(to: pid)
-                return
+                return true
             }
-            try requeueHoldingLock(run)
-            do {
-                try startWorker(run, resume: true)
-            } catch {
-                var status = (try? run.readStatus()) ?? status
-                status.state = .failed
-                status.lastError = "could not start a worker: \(error)"
-                status.finishedAt = Date()
-                try? run.writeStatus(status)
-                throw error
-            }
+            try requeue(run, status: status)
+            return false
         }
+        if !signalled { try startWorker(run, resume: true) }
     }
 
-    /// Puts a run without a live worker back at the end of the queue, to be continued from
-    /// its last checkpoint (by a new worker, or in the foreground). A finished run is refused.
+    /// Puts a run without a worker back at the end of the queue, to be continued from its
+    /// last checkpoint (by a new worker, or in the foreground). Refused for a finished run
+    /// and for one that has a worker: alive (even silent), or starting.
     public func requeue(_ run: RunDirectory) throws {
-        try holdingRunLock(run) { try requeueHoldingLock(run) }
+        try run.withExclusiveLock { try requeue(run, status: try run.readStatus()) }
     }
 
-    private func requeueHoldingLock(_ run: RunDirectory) throws {
-        var status = try run.readStatus()
+    /// `requeue` with the status already read under the lock (one read decides).
+    private func requeue(_ run: RunDirectory, status: RunStatus) throws {
         guard status.state != .finished else { throw ControlError("run \(run.id) has finished; nothing to resume") }
-        if status.state == .queued, status.pid == nil,
-           Date().timeIntervalSince(status.heartbeat) <= RunSummary.defaultHeartbeatTimeout {
-            // Launched or resumed moments ago: a second worker would train the same run.
+        switch WorkerPresence.of(status) {
+        case .alive(let pid):
+            let silence = Int(Date().timeIntervalSince(status.heartbeat))
+            throw ControlError(silence > Int(RunSummary.defaultHeartbeatTimeout)
+                ? "run \(run.id)'s worker (pid \(pid)) is still alive but silent for \(silence) s (suspended?); "
+                    + "`simlab stop \(run.id)` or end that process first"
+                : "run \(run.id) is \(status.state.rawValue), not paused")
+        case .starting:
             throw ControlError("run \(run.id) is queued and its worker is starting")
+        case .none:
+            break
         }
+        var status = status
         status.state = .queued
         status.queuedAt = Date()
-        status.pid = nil   // the dead worker's pid would show the run as lost until the new one starts
+        status.releaseWorker()   // the old pid would show the run as lost until the new worker starts
         status.lastError = nil
         status.finishedAt = nil
         status.heartbeat = Date()
         try run.writeStatus(status)
     }
 
-    /// Runs `body` holding an exclusive `flock` on the run directory, so that two commands
-    /// resuming one run at the same moment cannot both see it stopped and start a worker.
-    private func holdingRunLock(_ run: RunDirectory, _ body: () throws -> Void) throws {
-        let descriptor = open(run.url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ControlError("cannot open \(run.url.path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        guard flock(descriptor, LOCK_EX) == 0 else {
-            throw ControlError("cannot lock \(run.url.path): \(String(cString: strerror(errno)))")
-        }
-        try body()
-    }
-
     /// Asks the worker to stop (it writes a checkpoint first). A run without a live worker
-    /// is marked stopped directly.
+    /// is marked stopped directly; a worker still starting then sees it and does not train.
     public func stop(_ run: RunDirectory) throws {
-        if let pid = livePid(run) {
-            ControlSignal.stop.send(to: pid)
-            return
+        try run.withExclusiveLock {
+            var status = try run.readStatus()
+            if case .alive(let pid) = WorkerPresence.of(status) {
+                ControlSignal.stop.send(to: pid)
+                return
+            }
+            guard !status.state.isTerminal else { throw ControlError("run \(run.id) is already \(status.state.rawValue)") }
+            status.state = .stopped
+            status.finishedAt = Date()
+            try run.writeStatus(status)
         }
-        var status = try run.readStatus()
-        guard !status.state.isTerminal else { throw ControlError("run \(run.id) is already \(status.state.rawValue)") }
-        status.state = .stopped
-        status.finishedAt = Date()
-        try run.writeStatus(status)
     }
 
     /// Deletes the run directory; a live worker is stopped first (SIGKILL after 5 s).

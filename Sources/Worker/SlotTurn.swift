@@ -9,6 +9,9 @@ public enum SlotTurn {
     case stoppedWhileQueued
     /// The slot directory could not be used; the run is recorded as failed with `reason`.
     case failed(reason: String)
+    /// The run was stopped before this process started, or another live worker has it:
+    /// nothing was written, and this process must not train.
+    case notClaimed
 
     /// Marks `run` queued by this process and waits until it is first in line
     /// (`QueuePosition`) and a slot is free, refreshing the heartbeat every 2 s so that
@@ -19,12 +22,26 @@ public enum SlotTurn {
                             whileWaiting: (SlotQueue) -> Void = { _ in }) -> SlotTurn {
         let catalog = RunCatalog(root: run.url.deletingLastPathComponent())
         let queue = SlotQueue(runsDirectory: catalog.root.path)
-        var status = (try? run.readStatus()) ?? RunStatus(state: .queued)
-        status.state = .queued
-        status.pid = getpid()
-        status.queuedAt = status.queuedAt ?? Date()
-        status.heartbeat = Date()
-        try? run.writeStatus(status)
+        // Claim the run under its lock: a stop that came before this worker started, or
+        // another live worker, means this one must not train.
+        var status: RunStatus
+        do {
+            let claimed = try run.withExclusiveLock { () throws -> RunStatus? in
+                var status = try run.readStatus()
+                if status.state.isTerminal { return nil }
+                if case .alive(let pid) = WorkerPresence.of(status), pid != getpid() { return nil }
+                status.state = .queued
+                status.claimForCurrentProcess()
+                status.queuedAt = status.queuedAt ?? Date()
+                status.heartbeat = Date()
+                try run.writeStatus(status)
+                return status
+            }
+            guard let claimed else { return .notClaimed }
+            status = claimed
+        } catch {
+            return .failed(reason: "cannot claim the run: \(error)")
+        }
         let position = QueuePosition(id: run.id, status: status)
 
         var lastHeartbeat = Date()
@@ -45,6 +62,7 @@ public enum SlotTurn {
         } catch {
             status.state = .failed
             status.lastError = "cannot take a training slot: \(error)"
+            status.finishedAt = Date()
             status.heartbeat = Date()
             try? run.writeStatus(status)
             return .failed(reason: status.lastError!)

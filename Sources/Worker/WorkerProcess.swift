@@ -14,6 +14,9 @@ public enum WorkerProcess {
         case .stoppedWhileQueued:
             print("\(ISOTime.format(Date())) stopped while queued")
             return 0
+        case .notClaimed:
+            print("\(ISOTime.format(Date())) worker \(getpid()): the run was stopped, or another worker has it; not training")
+            return 0
         case .granted(let lease):
             defer { lease.release() }
             let state = RunExecutor(run: run, control: control).execute(resume: resume)

@@ -27,6 +27,10 @@ struct RunsLocation: ParsableArguments {
 
     /// The run named by an id, a unique id prefix or a path to a run directory.
     func run(_ reference: String) throws -> RunDirectory {
+        // An empty prefix would match every run (and `rm ""` would delete the only one).
+        guard !reference.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("give a run id or a unique prefix of one (see `simlab runs`)")
+        }
         if let run = catalog.find(reference) { return run }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory), isDirectory.boolValue,

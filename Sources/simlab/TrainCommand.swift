@@ -71,6 +71,9 @@ enum ForegroundTraining {
         case .failed(let reason):
             StandardError.write("\(reason)\n")
             return .failed
+        case .notClaimed:
+            StandardError.write("run \(run.id) was stopped, or another worker has it; not training\n")
+            return .stopped
         }
         defer { lease.release() }
         var bar = ProgressBar()

@@ -26,9 +26,10 @@ final class RunFilesTests: XCTestCase {
 
     func testStatusRoundTripAndContractKeys() throws {
         let run = RunDirectory(url: try makeTemporaryDirectory(self))
-        let full = RunStatus(state: .running, pid: 4242, epoch: 3, step: 1290, totalSteps: 6450, heartbeat: created,
+        var full = RunStatus(state: .running, pid: 4242, epoch: 3, step: 1290, totalSteps: 6450, heartbeat: created,
                              lastError: "none", startedAt: created.addingTimeInterval(-60), finishedAt: nil,
                              imagesPerSecond: 812.5, etaSeconds: 93)
+        full.pidStartTime = 123_456_789
         let minimal = RunStatus(state: .queued, heartbeat: created)
         for status in [full, minimal] {
             try run.writeStatus(status)
@@ -39,6 +40,17 @@ final class RunFilesTests: XCTestCase {
         XCTAssertEqual(Array(object.keys.prefix(7)), ["schemaVersion", "state", "pid", "epoch", "step", "totalSteps", "heartbeat"])
         XCTAssertEqual(object["heartbeat"], "2026-11-22T09:00:00Z")
         XCTAssertEqual(object["state"], "running")
+        XCTAssertEqual(object["pidStartTime"], 123_456_789)
+        var claimed = minimal
+        claimed.claimForCurrentProcess()
+        XCTAssertEqual(claimed.pid, getpid())
+        XCTAssertEqual(claimed.pidStartTime, ProcessLiveness.startTime(pid: getpid()))
+        XCTAssertNotNil(claimed.pidStartTime, "Linux /proc gives the start time")
+        XCTAssertTrue(ProcessLiveness.isAlive(pid: getpid(), startTime: claimed.pidStartTime))
+        XCTAssertFalse(ProcessLiveness.isAlive(pid: getpid(), startTime: claimed.pidStartTime! + 1), "another process's start time")
+        claimed.releaseWorker()
+        XCTAssertNil(claimed.pid)
+        XCTAssertNil(claimed.pidStartTime)
     }
 
     func testStatusReplacementLeavesNoTemporaryFiles() throws {

@@ -220,30 +220,81 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertEqual(try harness.waitForState(abandoned, [.finished, .failed, .stopped]).state, .finished)
     }
 
-    /// A run shown as failed (heartbeat silent) whose pid now belongs to another process:
-    /// stop, pause and rm never signal that process.
+    /// A process that records the signals it gets (a stand-in for a worker, or for an
+    /// unrelated process that was given a dead worker's pid).
+    func signalRecorder(_ harness: SimlabHarness) throws -> (process: Process, marker: URL) {
+        try FileManager.default.createDirectory(at: harness.root, withIntermediateDirectories: true)
+        let marker = harness.root.appendingPathComponent("signals-\(UUID().uuidString)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "trap 'echo TERM >> \(marker.path); exit 0' TERM; trap 'echo USR1 >> \(marker.path)' USR1; "
+                             + "echo ready >> \(marker.path); while :; do sleep 0.1; done"]
+        try process.run()
+        addTeardownBlock { if process.isRunning { process.terminate() } }
+        try harness.waitUntil("the recorder to start") { (try? String(contentsOf: marker, encoding: .utf8))?.contains("ready") ?? false }
+        return (process, marker)
+    }
+
+    /// A run whose recorded pid now names another process (its start time differs) has no
+    /// worker: stop, pause and rm never signal that process.
     func testControlCommandsLeaveAProcessThatReusedADeadWorkersPidAlone() throws {
         let harness = try SimlabHarness(self)
-        let bystander = Process()
-        bystander.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        bystander.arguments = ["60"]
-        try bystander.run()
-        defer { bystander.terminate() }
+        let (bystander, marker) = try signalRecorder(harness)
         let catalog = RunCatalog(root: harness.runs)
         let config = RunConfig(name: "old", model: "nsn-lite", variant: "conv", dataDirectory: harness.data.path, seed: 1,
                                threads: 1, epochs: 1, createdAt: Date(), codeVersion: "test")
-        let weeksAgo = Date().addingTimeInterval(-3 * 7 * 86_400)
-        let run = try catalog.createRun(config: config, status: RunStatus(state: .running, pid: bystander.processIdentifier,
-                                                                            heartbeat: weeksAgo))
-        let pause = try harness.run(["pause", run.id.rawValue, "--runs", harness.runs.path])
-        XCTAssertNotEqual(pause.status, 0, "no live worker to pause")
+        var status = RunStatus(state: .running, pid: bystander.processIdentifier, heartbeat: Date())
+        status.pidStartTime = try XCTUnwrap(ProcessLiveness.startTime(pid: bystander.processIdentifier)) + 1
+        let run = try catalog.createRun(config: config, status: status)
+        XCTAssertEqual(RunSummary(directory: run).condition.state, .failed, "shown failed although the pid exists")
+        XCTAssertNotEqual(try harness.run(["pause", run.id.rawValue, "--runs", harness.runs.path]).status, 0, "nothing to pause")
         let stop = try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path])
         XCTAssertEqual(stop.status, 0, "stop: \(stop.stderr)")
         XCTAssertEqual(try run.readStatus().state, .stopped, "marked stopped directly")
         XCTAssertEqual(try harness.run(["rm", run.id.rawValue, "--yes", "--runs", harness.runs.path]).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: run.url.path))
-        usleep(200_000)
-        XCTAssertTrue(bystander.isRunning, "the process that holds the old pid was not signalled")
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertEqual(try String(contentsOf: marker, encoding: .utf8), "ready\n", "no signal reached the other process")
+        XCTAssertTrue(bystander.isRunning)
+    }
+
+    /// A worker that is alive but silent (suspended, Ctrl-Z) is still the run's worker:
+    /// resume does not give the run a second one, and stop signals it.
+    func testASilentButLiveWorkerIsNotGivenASecondWorker() throws {
+        let harness = try SimlabHarness(self)
+        let (worker, marker) = try signalRecorder(harness)
+        let catalog = RunCatalog(root: harness.runs)
+        let config = RunConfig(name: "silent", model: "nsn-lite", variant: "conv", dataDirectory: harness.data.path, seed: 1,
+                               threads: 1, epochs: 1, createdAt: Date(), codeVersion: "test")
+        var status = RunStatus(state: .running, pid: worker.processIdentifier, heartbeat: Date().addingTimeInterval(-600))
+        status.pidStartTime = ProcessLiveness.startTime(pid: worker.processIdentifier)
+        let run = try catalog.createRun(config: config, status: status)
+        XCTAssertEqual(RunSummary(directory: run).condition.state, .failed, "shown failed: no heartbeat")
+        let resume = try harness.run(["resume", run.id.rawValue, "--runs", harness.runs.path])
+        XCTAssertNotEqual(resume.status, 0)
+        XCTAssertTrue(resume.stderr.contains("is still alive but silent"), resume.stderr)
+        XCTAssertEqual(try run.readStatus().pid, worker.processIdentifier, "no second worker")
+        XCTAssertEqual(try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        try harness.waitUntil("the live worker to get the stop") {
+            (try? String(contentsOf: marker, encoding: .utf8))?.contains("TERM") ?? false
+        }
+    }
+
+    /// A run stopped after its launch but before its worker claimed it stays stopped: the
+    /// worker sees the stop under the run's lock and does not train.
+    func testAWorkerDoesNotTrainARunStoppedBeforeItStarted() throws {
+        let harness = try SimlabHarness(self)
+        let template = try harness.launch(epochs: 1)
+        XCTAssertEqual(try harness.waitForState(template, [.finished, .failed, .stopped]).state, .finished)
+        let run = try RunCatalog(root: harness.runs).createRun(config: try template.readConfig(), status: RunStatus(state: .queued))
+        XCTAssertEqual(try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        XCTAssertEqual(try run.readStatus().state, .stopped)
+        let worker = try harness.run(["worker", run.url.path])   // the worker the launch had started, arriving late
+        XCTAssertEqual(worker.status, 0, worker.stderr)
+        XCTAssertTrue(worker.stdout.contains("not training"), worker.stdout)
+        XCTAssertEqual(try run.readStatus().state, .stopped)
+        XCTAssertNil(try run.readStatus().pid)
+        XCTAssertEqual(SimlabHarness.metricsLineCount(run), 0)
     }
 
     /// Several `resume` commands at the same moment start one worker, not one each.
@@ -298,8 +349,12 @@ final class WorkerQueueAndFailureTests: XCTestCase {
             } else {
                 kill(process.processIdentifier, SIGINT)
             }
+            // Without a terminal the progress bar is quiet, so the closed pipe is noticed at
+            // the next log line (the end of the current epoch: about a second here).
             let deadline = Date().addingTimeInterval(60)
             while process.isRunning && Date() < deadline { usleep(50_000) }
+            XCTAssertFalse(process.isRunning, "still running 60 s after the \(closesPipe ? "pipe closed" : "Ctrl-C")")
+            if process.isRunning { process.terminate() }
             process.waitUntilExit()
             let label = closesPipe ? "closed pipe" : "Ctrl-C"
             XCTAssertEqual(process.terminationReason, .exit, "\(label): exited, not killed by a signal")

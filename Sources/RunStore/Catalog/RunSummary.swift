@@ -71,11 +71,12 @@ public struct RunSummary: Sendable {
 
     public static func condition(of status: RunStatus, now: Date, heartbeatTimeout: TimeInterval,
                                  isAlive: (Int32) -> Bool) -> RunCondition {
+        func isWorker(_ pid: Int32) -> Bool { isAlive(pid) && isSameProcess(pid, as: status) }
         let silence = now.timeIntervalSince(status.heartbeat)
         if status.state == .queued {
             // A queued run's worker waits for a slot with its pid set and a fresh heartbeat;
             // without a pid, a worker is about to start (launch, resume) — unless it never did.
-            if let pid = status.pid, !isAlive(pid) {
+            if let pid = status.pid, !isWorker(pid) {
                 return .lost(recorded: status.state, reason: "queued worker process \(pid) is gone")
             }
             if silence > heartbeatTimeout {
@@ -86,13 +87,44 @@ public struct RunSummary: Sendable {
             return .recorded(status.state)
         }
         guard status.state.isActive else { return .recorded(status.state) }
-        if let pid = status.pid, !isAlive(pid) {
+        if let pid = status.pid, !isWorker(pid) {
             return .lost(recorded: status.state, reason: "worker process \(pid) is gone")
         }
         if silence > heartbeatTimeout {
             return .lost(recorded: status.state, reason: "no heartbeat for \(Int(silence)) s")
         }
         return .recorded(status.state)
+    }
+}
+
+/// Who works on a run, for the commands that act on it (pause, resume, stop, rm). Unlike
+/// `RunSummary.condition` (what is displayed), a live worker whose heartbeat went silent
+/// (suspended, Ctrl-Z) still counts: it must be stopped, not given a second worker.
+public enum WorkerPresence: Equatable, Sendable {
+    /// The recorded worker process exists (and is the same process: pid and start time).
+    case alive(pid: Int32)
+    /// Queued moments ago by launch or resume; its worker has not written its pid yet.
+    case starting
+    /// No worker: the run is over, or its worker is gone.
+    case none
+
+    public static func of(_ status: RunStatus, now: Date = Date(),
+                          heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout,
+                          isAlive: (Int32) -> Bool = ProcessLiveness.isAlive(pid:)) -> WorkerPresence {
+        guard !status.state.isTerminal else { return .none }
+        if let pid = status.pid {
+            return isAlive(pid) && RunSummary.isSameProcess(pid, as: status) ? .alive(pid: pid) : .none
+        }
+        return status.state == .queued && now.timeIntervalSince(status.heartbeat) <= heartbeatTimeout ? .starting : .none
+    }
+}
+
+extension RunSummary {
+    /// False when the status recorded its worker's start time and `pid` now names a process
+    /// that started at another time (the pid was reused).
+    static func isSameProcess(_ pid: Int32, as status: RunStatus) -> Bool {
+        guard let recorded = status.pidStartTime, let actual = ProcessLiveness.startTime(pid: pid) else { return true }
+        return actual == recorded
     }
 }
 

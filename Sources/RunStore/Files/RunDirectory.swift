@@ -127,6 +127,17 @@ public struct RunDirectory: Hashable, Sendable {
         AtomicFile.syncDirectory(checkpointsURL.path)
     }
 
+    /// Runs `body` holding an exclusive `flock` on the run directory. Every change of who
+    /// works on the run (resume, stop, a worker claiming it) happens under it, so two of them
+    /// never both see the run free.
+    public func withExclusiveLock<T>(_ body: () throws -> T) throws -> T {
+        let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw RunStoreError.io(path: url.path, operation: "open", errno: errno) }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else { throw RunStoreError.io(path: url.path, operation: "flock", errno: errno) }
+        return try body()
+    }
+
     /// The file latest.ckpt names when that file is gone (deleted or lost), else nil.
     public func missingLatestCheckpointTarget() -> String? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: latestCheckpointURL.path) else { return nil }

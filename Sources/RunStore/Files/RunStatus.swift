@@ -13,14 +13,17 @@ public enum RunState: String, CaseIterable, Sendable {
 /// A run's current status (status.json), replaced atomically by the worker.
 ///
 /// Contract keys (scripts read them; never rename): schemaVersion, state, pid, epoch, step,
-/// totalSteps, heartbeat. Optional: lastError, startedAt, finishedAt, imagesPerSecond,
-/// etaSeconds. Times are ISO-8601 UTC with whole seconds.
+/// totalSteps, heartbeat. Optional: pidStartTime, lastError, startedAt, finishedAt, queuedAt,
+/// imagesPerSecond, etaSeconds. Times are ISO-8601 UTC with whole seconds.
 public struct RunStatus: Equatable, Sendable {
     public static let schemaVersion = 1
 
     public var state: RunState
     /// The worker's process id (nil while queued).
     public var pid: Int32?
+    /// That process's start time (clock ticks after boot, /proc/PID/stat field 22): tells the
+    /// worker apart from a later process that was given the same pid. nil when unknown.
+    public var pidStartTime: UInt64?
     /// Current epoch (1-based while training, 0 before the first).
     public var epoch: Int
     /// Optimizer steps done so far, out of `totalSteps`.
@@ -52,6 +55,18 @@ public struct RunStatus: Equatable, Sendable {
         self.etaSeconds = etaSeconds
     }
 
+    /// Records the calling process as the run's worker.
+    public mutating func claimForCurrentProcess() {
+        pid = getpid()
+        pidStartTime = ProcessLiveness.startTime(pid: getpid())
+    }
+
+    /// Forgets the worker (a resumed run waits for a new one).
+    public mutating func releaseWorker() {
+        pid = nil
+        pidStartTime = nil
+    }
+
     /// A fresh status for a run that waits for a worker.
     public static func queued(at date: Date = Date()) -> RunStatus { RunStatus(state: .queued, heartbeat: date) }
 
@@ -68,6 +83,7 @@ public struct RunStatus: Equatable, Sendable {
             "totalSteps": .number(Double(totalSteps)),
             "heartbeat": .string(ISOTime.format(heartbeat)),
         ]
+        if let pidStartTime { object["pidStartTime"] = .number(Double(pidStartTime)) }
         if let lastError { object["lastError"] = .string(lastError) }
         if let startedAt { object["startedAt"] = .string(ISOTime.format(startedAt)) }
         if let finishedAt { object["finishedAt"] = .string(ISOTime.format(finishedAt)) }
@@ -91,6 +107,7 @@ public struct RunStatus: Equatable, Sendable {
         } else {
             pid = nil
         }
+        pidStartTime = try r.optionalInt("pidStartTime").flatMap { $0 >= 0 ? UInt64($0) : nil }
         epoch = try r.optionalInt("epoch") ?? 0
         step = try r.optionalInt("step") ?? 0
         totalSteps = try r.optionalInt("totalSteps") ?? 0
