@@ -13,12 +13,16 @@ public struct RunConfig: Equatable, Sendable {
     /// The name with control characters (a newline, an escape sequence written into a
     /// hand-edited config.json) shown as "?", so listings and the dashboard stay intact.
     public var printableName: String {
-        String(name.map { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } ? "?" : $0 })
+        String(name.map { RunConfig.isControl($0) ? "?" : $0 })
+    }
+
+    private static func isControl(_ character: Character) -> Bool {
+        character.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     /// Why `name` cannot name a run (nil when it can): one line of printable text.
     public static func problem(withName name: String) -> String? {
-        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if name.contains(where: RunConfig.isControl) {
             return "--name must be one line of printable text (no newlines, tabs or escape characters)"
         }
         return name.count > 200 ? "--name must be at most 200 characters, got \(name.count)" : nil
