@@ -20,10 +20,13 @@ public enum ControlSignal: Sendable {
         }
     }
 
-    /// Sends the signal; false when no such process exists.
+    /// Sends the signal; false when no such process exists. A stop is followed by SIGCONT,
+    /// so a suspended worker (Ctrl-Z, SIGSTOP) wakes up to act on it.
     @discardableResult
     public func send(to pid: pid_t) -> Bool {
-        pid > 0 && kill(pid, number) == 0
+        guard pid > 0, kill(pid, number) == 0 else { return false }
+        if self == .stop { kill(pid, SIGCONT) }
+        return true
     }
 }
 

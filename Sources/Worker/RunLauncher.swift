@@ -147,8 +147,23 @@ public struct RunLauncher: Sendable {
 
     /// Deletes the run directory; a live worker is stopped first (SIGKILL after 5 s).
     public func delete(_ run: RunDirectory) throws {
-        if let pid = livePid(run) {
-            ControlSignal.stop.send(to: pid)
+        // Under the lock: stop a live worker, or mark a run whose worker is starting stopped
+        // so that worker does not claim it while the directory goes.
+        let worker = try run.withExclusiveLock { () throws -> Int32? in
+            guard var status = try? run.readStatus() else { return nil }
+            switch WorkerPresence.of(status) {
+            case .alive(let pid):
+                ControlSignal.stop.send(to: pid)
+                return pid
+            case .starting:
+                status.state = .stopped
+                try? run.writeStatus(status)
+                return nil
+            case .none:
+                return nil
+            }
+        }
+        if let pid = worker {
             var waited = 0
             while ProcessLiveness.isAlive(pid: pid) && waited < 50 { usleep(100_000); waited += 1 }
             if ProcessLiveness.isAlive(pid: pid) { kill(pid, SIGKILL) }

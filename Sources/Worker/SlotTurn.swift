@@ -40,7 +40,15 @@ public enum SlotTurn {
             guard let claimed else { return .notClaimed }
             status = claimed
         } catch {
-            return .failed(reason: "cannot claim the run: \(error)")
+            // Best effort, so the run does not sit "starting" until the heartbeat timeout.
+            let reason = "cannot claim the run: \(error)"
+            if var status = try? run.readStatus(), status.state == .queued, status.pid == nil {
+                status.state = .failed
+                status.lastError = reason
+                status.finishedAt = Date()
+                try? run.writeStatus(status)
+            }
+            return .failed(reason: reason)
         }
         let position = QueuePosition(id: run.id, status: status)
 

@@ -46,8 +46,17 @@ final class RunFilesTests: XCTestCase {
         XCTAssertEqual(claimed.pid, getpid())
         XCTAssertEqual(claimed.pidStartTime, ProcessLiveness.startTime(pid: getpid()))
         XCTAssertNotNil(claimed.pidStartTime, "Linux /proc gives the start time")
-        XCTAssertTrue(ProcessLiveness.isAlive(pid: getpid(), startTime: claimed.pidStartTime))
-        XCTAssertFalse(ProcessLiveness.isAlive(pid: getpid(), startTime: claimed.pidStartTime! + 1), "another process's start time")
+        claimed.state = .running
+        claimed.heartbeat = Date().addingTimeInterval(-600)
+        XCTAssertEqual(WorkerPresence.of(claimed), .alive(pid: getpid()), "the same process, though silent")
+        var reused = claimed
+        reused.pidStartTime = claimed.pidStartTime! + 1
+        XCTAssertEqual(WorkerPresence.of(reused), .none, "another process's start time")
+        var unknown = claimed
+        unknown.pidStartTime = nil
+        XCTAssertEqual(WorkerPresence.of(unknown), .none, "no start time and a silent heartbeat: not vouched for")
+        unknown.heartbeat = Date()
+        XCTAssertEqual(WorkerPresence.of(unknown), .alive(pid: getpid()), "no start time, fresh heartbeat")
         claimed.releaseWorker()
         XCTAssertNil(claimed.pid)
         XCTAssertNil(claimed.pidStartTime)

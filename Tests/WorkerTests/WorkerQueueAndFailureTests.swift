@@ -259,7 +259,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
     }
 
     /// A worker that is alive but silent (suspended, Ctrl-Z) is still the run's worker:
-    /// resume does not give the run a second one, and stop signals it.
+    /// resume does not give the run a second one, and stop wakes it up to stop.
     func testASilentButLiveWorkerIsNotGivenASecondWorker() throws {
         let harness = try SimlabHarness(self)
         let (worker, marker) = try signalRecorder(harness)
@@ -269,6 +269,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         var status = RunStatus(state: .running, pid: worker.processIdentifier, heartbeat: Date().addingTimeInterval(-600))
         status.pidStartTime = ProcessLiveness.startTime(pid: worker.processIdentifier)
         let run = try catalog.createRun(config: config, status: status)
+        kill(worker.processIdentifier, SIGSTOP)   // suspended, like a Ctrl-Z'd foreground run
         XCTAssertEqual(RunSummary(directory: run).condition.state, .failed, "shown failed: no heartbeat")
         let resume = try harness.run(["resume", run.id.rawValue, "--runs", harness.runs.path])
         XCTAssertNotEqual(resume.status, 0)

@@ -12,14 +12,6 @@ public enum ProcessLiveness {
         return errno != ESRCH
     }
 
-    /// Whether `pid` is alive and is the process that started at `startTime` (when both that
-    /// and the process's start time are known): a pid reused by another process is not.
-    public static func isAlive(pid: Int32, startTime: UInt64?) -> Bool {
-        guard isAlive(pid: pid) else { return false }
-        guard let startTime, let actual = self.startTime(pid: pid) else { return true }
-        return actual == startTime
-    }
-
     /// The process's start time in clock ticks after boot (/proc/PID/stat field 22), or nil.
     public static func startTime(pid: Int32) -> UInt64? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -99,7 +99,8 @@ public struct RunSummary: Sendable {
 
 /// Who works on a run, for the commands that act on it (pause, resume, stop, rm). Unlike
 /// `RunSummary.condition` (what is displayed), a live worker whose heartbeat went silent
-/// (suspended, Ctrl-Z) still counts: it must be stopped, not given a second worker.
+/// (suspended, Ctrl-Z) still counts when its start time proves it is the same process: it
+/// must be stopped, not given a second worker.
 public enum WorkerPresence: Equatable, Sendable {
     /// The recorded worker process exists (and is the same process: pid and start time).
     case alive(pid: Int32)
@@ -113,7 +114,13 @@ public enum WorkerPresence: Equatable, Sendable {
                           isAlive: (Int32) -> Bool = ProcessLiveness.isAlive(pid:)) -> WorkerPresence {
         guard !status.state.isTerminal else { return .none }
         if let pid = status.pid {
-            return isAlive(pid) && RunSummary.isSameProcess(pid, as: status) ? .alive(pid: pid) : .none
+            guard isAlive(pid) else { return .none }
+            // Identity: the recorded start time matches; without one (older runs, no /proc)
+            // only a fresh heartbeat vouches for the pid, so a reused pid is never signalled.
+            if status.pidStartTime != nil, ProcessLiveness.startTime(pid: pid) != nil {
+                return RunSummary.isSameProcess(pid, as: status) ? .alive(pid: pid) : .none
+            }
+            return now.timeIntervalSince(status.heartbeat) <= heartbeatTimeout ? .alive(pid: pid) : .none
         }
         return status.state == .queued && now.timeIntervalSince(status.heartbeat) <= heartbeatTimeout ? .starting : .none
     }

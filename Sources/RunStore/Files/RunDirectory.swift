@@ -127,14 +127,24 @@ public struct RunDirectory: Hashable, Sendable {
         AtomicFile.syncDirectory(checkpointsURL.path)
     }
 
-    /// Runs `body` holding an exclusive `flock` on the run directory. Every change of who
-    /// works on the run (resume, stop, a worker claiming it) happens under it, so two of them
-    /// never both see the run free.
+    /// `<runs>/.locks/<id>.lock`: the file `withExclusiveLock` locks (a regular file opened
+    /// read-write, which flock needs on NFS; outside the run, so it outlives `rm`).
+    public var lockURL: URL {
+        url.deletingLastPathComponent().appendingPathComponent(".locks").appendingPathComponent(id.rawValue + ".lock")
+    }
+
+    /// Runs `body` holding an exclusive `flock` on the run's lock file. Every change of who
+    /// works on the run (resume, stop, rm, a worker claiming it) happens under it, so two of
+    /// them never both see the run free. Held for milliseconds; not re-entrant.
     public func withExclusiveLock<T>(_ body: () throws -> T) throws -> T {
-        let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw RunStoreError.io(path: url.path, operation: "open", errno: errno) }
+        let folder = lockURL.deletingLastPathComponent().path
+        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            throw RunStoreError.io(path: folder, operation: "mkdir", errno: errno)
+        }
+        let descriptor = open(lockURL.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw RunStoreError.io(path: lockURL.path, operation: "open", errno: errno) }
         defer { close(descriptor) }
-        guard flock(descriptor, LOCK_EX) == 0 else { throw RunStoreError.io(path: url.path, operation: "flock", errno: errno) }
+        guard flock(descriptor, LOCK_EX) == 0 else { throw RunStoreError.io(path: lockURL.path, operation: "flock", errno: errno) }
         return try body()
     }
 
