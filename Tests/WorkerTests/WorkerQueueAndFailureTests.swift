@@ -235,17 +235,22 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         return (process, marker)
     }
 
+    /// A run recorded as running in process `pid`, whose start time is off by
+    /// `startTimeOffset` ticks (0: that very process), with a heartbeat `heartbeatAge` s old.
+    func runningRun(_ harness: SimlabHarness, pid: Int32, startTimeOffset: UInt64, heartbeatAge: TimeInterval) throws -> RunDirectory {
+        let config = RunConfig(name: "recorded", model: "nsn-lite", variant: "conv", dataDirectory: harness.data.path, seed: 1,
+                               threads: 1, epochs: 1, createdAt: Date(), codeVersion: "test")
+        var status = RunStatus(state: .running, pid: pid, heartbeat: Date().addingTimeInterval(-heartbeatAge))
+        status.pidStartTime = try XCTUnwrap(ProcessLiveness.startTime(pid: pid)) + startTimeOffset
+        return try RunCatalog(root: harness.runs).createRun(config: config, status: status)
+    }
+
     /// A run whose recorded pid now names another process (its start time differs) has no
     /// worker: stop, pause and rm never signal that process.
     func testControlCommandsLeaveAProcessThatReusedADeadWorkersPidAlone() throws {
         let harness = try SimlabHarness(self)
         let (bystander, marker) = try signalRecorder(harness)
-        let catalog = RunCatalog(root: harness.runs)
-        let config = RunConfig(name: "old", model: "nsn-lite", variant: "conv", dataDirectory: harness.data.path, seed: 1,
-                               threads: 1, epochs: 1, createdAt: Date(), codeVersion: "test")
-        var status = RunStatus(state: .running, pid: bystander.processIdentifier, heartbeat: Date())
-        status.pidStartTime = try XCTUnwrap(ProcessLiveness.startTime(pid: bystander.processIdentifier)) + 1
-        let run = try catalog.createRun(config: config, status: status)
+        let run = try runningRun(harness, pid: bystander.processIdentifier, startTimeOffset: 1, heartbeatAge: 0)
         XCTAssertEqual(RunSummary(directory: run).condition.state, .failed, "shown failed although the pid exists")
         XCTAssertNotEqual(try harness.run(["pause", run.id.rawValue, "--runs", harness.runs.path]).status, 0, "nothing to pause")
         let stop = try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path])
@@ -263,12 +268,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
     func testASilentButLiveWorkerIsNotGivenASecondWorker() throws {
         let harness = try SimlabHarness(self)
         let (worker, marker) = try signalRecorder(harness)
-        let catalog = RunCatalog(root: harness.runs)
-        let config = RunConfig(name: "silent", model: "nsn-lite", variant: "conv", dataDirectory: harness.data.path, seed: 1,
-                               threads: 1, epochs: 1, createdAt: Date(), codeVersion: "test")
-        var status = RunStatus(state: .running, pid: worker.processIdentifier, heartbeat: Date().addingTimeInterval(-600))
-        status.pidStartTime = ProcessLiveness.startTime(pid: worker.processIdentifier)
-        let run = try catalog.createRun(config: config, status: status)
+        let run = try runningRun(harness, pid: worker.processIdentifier, startTimeOffset: 0, heartbeatAge: 600)
         kill(worker.processIdentifier, SIGSTOP)   // suspended, like a Ctrl-Z'd foreground run
         XCTAssertEqual(RunSummary(directory: run).condition.state, .failed, "shown failed: no heartbeat")
         let resume = try harness.run(["resume", run.id.rawValue, "--runs", harness.runs.path])
