@@ -11,16 +11,21 @@ struct TrainingOptions: ParsableArguments {
     var model: String = TrainingConfiguration().model
     @Option(help: "Similarity variant: conv, static-full, static-diag, dynamic-full, dynamic-diag.")
     var variant: String?
-    @Option(name: .customLong("stem-width"), parsing: .unconditional, help: "Width of the first plain convolution (nsn-lite).")
-    var stemWidth: Int = TrainingConfiguration().stemWidth
-    @Option(help: "Stage widths, comma-separated (nsn-lite), e.g. 16,32,64.")
-    var widths: String = TrainingConfiguration().widths.map(String.init).joined(separator: ",")
-    @Option(name: .customLong("blocks"), parsing: .unconditional, help: "Similarity layers per stage (nsn-lite).")
-    var blocksPerStage: Int = TrainingConfiguration().blocksPerStage
-    @Option(name: .customLong("kernel"), parsing: .unconditional, help: "Kernel size of the similarity layers: 3 or 5.")
-    var kernelSize: Int = TrainingConfiguration().kernelSize
-    @Option(name: .customLong("meta-hidden"), parsing: .unconditional, help: "Hidden width of the meta-network (dynamic variants).")
-    var metaHidden: Int = TrainingConfiguration().metaHidden
+    // nsn-lite's shape: optional, so that giving one with small-cnn (fixed) is refused.
+    @Option(name: .customLong("stem-width"), parsing: .unconditional,
+            help: "Width of the first plain convolution (nsn-lite; default: \(TrainingConfiguration().stemWidth)).")
+    var stemWidth: Int?
+    @Option(help: "Stage widths, comma-separated (nsn-lite; default: \(TrainingConfiguration().widths.map(String.init).joined(separator: ","))).")
+    var widths: String?
+    @Option(name: .customLong("blocks"), parsing: .unconditional,
+            help: "Similarity layers per stage (nsn-lite; default: \(TrainingConfiguration().blocksPerStage)).")
+    var blocksPerStage: Int?
+    @Option(name: .customLong("kernel"), parsing: .unconditional,
+            help: "Kernel size of the similarity layers, 3 or 5 (nsn-lite; default: \(TrainingConfiguration().kernelSize)).")
+    var kernelSize: Int?
+    @Option(name: .customLong("meta-hidden"), parsing: .unconditional,
+            help: "Hidden width of the meta-network (dynamic variants; default: \(TrainingConfiguration().metaHidden)).")
+    var metaHidden: Int?
     @Option(name: .customLong("similarity-penalty"), parsing: .unconditional, help: "L2 penalty on M (static-full).")
     var similarityPenalty: Double = TrainingConfiguration().similarityPenalty
 
@@ -88,16 +93,23 @@ struct TrainingOptions: ParsableArguments {
             }
             configuration.variant = variant
         }
-        configuration.stemWidth = stemWidth
-        let parsedWidths = widths.split(separator: ",", omittingEmptySubsequences: false)
-            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parsedWidths.isEmpty, parsedWidths.allSatisfy({ $0 != nil }) else {
-            throw ValidationError("--widths must be comma-separated integers like 16,32,64, got '\(widths)'")
+        let shapeOptions = [("--stem-width", stemWidth != nil), ("--widths", widths != nil), ("--blocks", blocksPerStage != nil),
+                            ("--kernel", kernelSize != nil), ("--meta-hidden", metaHidden != nil)]
+        if modelName == "small-cnn", let given = shapeOptions.first(where: \.1) {
+            throw ValidationError("\(given.0) shapes nsn-lite; small-cnn has a fixed architecture")
         }
-        configuration.widths = parsedWidths.compactMap { $0 }
-        configuration.blocksPerStage = blocksPerStage
-        configuration.kernelSize = kernelSize
-        configuration.metaHidden = metaHidden
+        if let stemWidth { configuration.stemWidth = stemWidth }
+        if let widths {
+            let parsedWidths = widths.split(separator: ",", omittingEmptySubsequences: false)
+                .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parsedWidths.isEmpty, parsedWidths.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--widths must be comma-separated integers like 16,32,64, got '\(widths)'")
+            }
+            configuration.widths = parsedWidths.compactMap { $0 }
+        }
+        if let blocksPerStage { configuration.blocksPerStage = blocksPerStage }
+        if let kernelSize { configuration.kernelSize = kernelSize }
+        if let metaHidden { configuration.metaHidden = metaHidden }
         configuration.similarityPenalty = similarityPenalty
         configuration.epochs = epochs
         configuration.batchSize = batchSize

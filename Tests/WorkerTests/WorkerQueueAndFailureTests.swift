@@ -434,6 +434,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
             (["--lr", "0"], "--lr must be in (0, 10]"),
             (["--widths", "4,,8"], "--widths must be comma-separated integers"),
             (["--epochs", "-1"], "--epochs must be in 1...10000, got -1"),
+            (["--model", "small-cnn", "--widths", "4,8"], "--widths shapes nsn-lite; small-cnn has a fixed architecture"),
             (["--lr", "nan"], "--lr must be in (0, 10], got nan"),
             (["--schedule", "bogus"], "unknown schedule \"bogus\""),
             (["--lr", "-0.5"], "--lr must be in (0, 10], got -0.5"),
