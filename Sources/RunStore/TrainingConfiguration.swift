@@ -57,6 +57,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var modelLabel: String { model == "nsn-lite" ? "\(model)/\(variant)" : model }
 
     /// All problems with the settings, each naming the option (empty when valid).
+    /// Options that shape nsn-lite; small-cnn's architecture is fixed, so giving one of them
+    /// with small-cnn is refused (by the command line and the Launch form alike).
+    public static let nsnLiteShapeFlags = ["--stem-width", "--widths", "--blocks", "--kernel", "--meta-hidden"]
+
+    public static func smallCNNShapeProblem(_ flag: String) -> String {
+        "\(flag) shapes nsn-lite; small-cnn has a fixed architecture"
+    }
+
     public func problems() -> [String] {
         var problems: [String] = []
         func check(_ condition: Bool, _ message: @autoclosure () -> String) {

@@ -93,10 +93,10 @@ struct TrainingOptions: ParsableArguments {
             }
             configuration.variant = variant
         }
-        let shapeOptions = [("--stem-width", stemWidth != nil), ("--widths", widths != nil), ("--blocks", blocksPerStage != nil),
-                            ("--kernel", kernelSize != nil), ("--meta-hidden", metaHidden != nil)]
-        if modelName == "small-cnn", let given = shapeOptions.first(where: \.1) {
-            throw ValidationError("\(given.0) shapes nsn-lite; small-cnn has a fixed architecture")
+        let given = zip(TrainingConfiguration.nsnLiteShapeFlags,
+                        [stemWidth != nil, widths != nil, blocksPerStage != nil, kernelSize != nil, metaHidden != nil])
+        if modelName == "small-cnn", let flag = given.first(where: \.1)?.0 {
+            throw ValidationError(TrainingConfiguration.smallCNNShapeProblem(flag))
         }
         if let stemWidth { configuration.stemWidth = stemWidth }
         if let widths {

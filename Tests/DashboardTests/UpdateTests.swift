@@ -270,6 +270,20 @@ final class LaunchFormTests: XCTestCase {
         XCTAssertEqual(form.configuration?.epochs, 3)
     }
 
+    func testNSNLiteShapeFieldsChangedForSmallCNNAreFlagged() {
+        var form = LaunchForm()
+        focus(&form, "model")
+        form.cycleChoice(by: 1)  // small-cnn
+        XCTAssertNotNil(form.configuration, "default shape fields are fine with small-cnn")
+        focus(&form, "widths")
+        form.type("8")   // 16,32,648
+        XCTAssertEqual(error(form, "widths"), "--widths shapes nsn-lite; small-cnn has a fixed architecture")
+        XCTAssertNil(form.configuration, "not launched with a setting it would ignore")
+        focus(&form, "model")
+        form.cycleChoice(by: 1)  // back to nsn-lite
+        XCTAssertNil(error(form, "widths"))
+    }
+
     func testCombinationProblemsLandOnTheFieldTheyName() {
         var form = LaunchForm()
         focus(&form, "model")

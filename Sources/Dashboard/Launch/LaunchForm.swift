@@ -38,7 +38,16 @@ public struct LaunchForm: Equatable, Sendable {
         var configuration = TrainingConfiguration()
         for i in fields.indices { fields[i].error = fields[i].apply(to: &configuration) }
         generalErrors = []
-        for problem in configuration.problems() {
+        var problems = configuration.problems()
+        if configuration.model == "small-cnn" {
+            // Shape fields changed from their defaults would be ignored: say so beside them.
+            let defaults = LaunchField.defaults()
+            problems += fields.indices.filter { i in
+                TrainingConfiguration.nsnLiteShapeFlags.contains("--" + fields[i].flag)
+                    && fields[i].text.trimmingCharacters(in: .whitespaces) != defaults.first { $0.flag == fields[i].flag }?.text
+            }.map { TrainingConfiguration.smallCNNShapeProblem("--" + fields[$0].flag) }
+        }
+        for problem in problems {
             // A field with a parse error keeps that message; others get the first problem that names them.
             // The field named first in the message ("--variant X needs --model …" → variant).
             let named = fields.indices.compactMap { i -> (Int, String.Index)? in
