@@ -12,7 +12,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         let harness = try SimlabHarness(self)
         let slots = try harness.run(["queue", "--slots", "1", "--runs", harness.runs.path])
         XCTAssertEqual(slots.status, 0, "queue --slots 1: \(slots.stderr)")
-        let first = try harness.launch(epochs: 2)
+        let first = try harness.launch(epochs: 6)   // long enough to watch the second wait, even on an idle machine
         try harness.waitUntil("the first run to train", run: first) {
             (try? first.readStatus().state) == .running && SimlabHarness.metricsLineCount(first) >= 1
         }
@@ -64,7 +64,8 @@ final class WorkerQueueAndFailureTests: XCTestCase {
 
     func testStoppingAQueuedRunLeavesItStoppedAndResumeQueuesItAgain() throws {
         let harness = try SimlabHarness(self)
-        let first = try harness.launch(epochs: 2)
+        // Trains until stopped below, so it holds the slot however fast the machine is.
+        let first = try harness.launch(epochs: 500)
         try harness.waitUntil("the first run to train", run: first) { (try? first.readStatus().state) == .running }
         let second = try harness.launch(epochs: 1)
         try harness.waitUntil("the second worker to wait in the queue", run: second) {
@@ -81,14 +82,16 @@ final class WorkerQueueAndFailureTests: XCTestCase {
 
         let resume = try harness.run(["resume", second.id.rawValue, "--runs", harness.runs.path])
         XCTAssertEqual(resume.status, 0, "resume: \(resume.stderr)")
-        XCTAssertEqual(try harness.waitForState(first, [.finished, .failed, .stopped]).state, .finished)
+        XCTAssertEqual(try harness.run(["stop", first.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        XCTAssertEqual(try harness.waitForState(first, [.finished, .failed, .stopped]).state, .stopped)
         XCTAssertEqual(try harness.waitForState(second, [.finished, .failed, .stopped], timeout: 120).state, .finished)
         XCTAssertEqual(SimlabHarness.records(second).filter { $0.interval == .epoch }.map(\.epoch), [1, 1, 1])
     }
 
     func testARequeuedRunGoesToTheBackOfTheQueueAndTheQueueListsStartOrder() throws {
         let harness = try SimlabHarness(self)
-        let first = try harness.launch(epochs: 2)
+        // Trains until stopped below, so it holds the slot however fast the machine is.
+        let first = try harness.launch(epochs: 500)
         try harness.waitUntil("the first run to train", run: first) { (try? first.readStatus().state) == .running }
         let early = try harness.launch(epochs: 1)
         Thread.sleep(forTimeInterval: 1.1)   // ids carry the second: `early` sorts first by id
@@ -110,6 +113,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         let listed = queue.stdout.split(separator: "\n").filter { $0.hasPrefix("queued: ") }
             .map { String($0.dropFirst("queued: ".count).prefix(early.id.rawValue.count)) }
         XCTAssertEqual(listed, [late.id.rawValue, early.id.rawValue], "queue lists start order:\n\(queue.stdout)")
+        XCTAssertEqual(try harness.run(["stop", first.id.rawValue, "--runs", harness.runs.path]).status, 0)
 
         let lateStatus = try harness.waitForState(late, [.finished, .failed, .stopped], timeout: 120)
         let earlyStatus = try harness.waitForState(early, [.finished, .failed, .stopped], timeout: 120)
@@ -301,7 +305,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
     /// Several `resume` commands at the same moment start one worker, not one each.
     func testConcurrentResumesStartOneWorker() throws {
         let harness = try SimlabHarness(self)
-        let run = try harness.launch(epochs: 2)
+        let run = try harness.launch(epochs: 500)   // stopped below long before its end
         try harness.waitUntil("the run to train", run: run) { (try? run.readStatus().state) == .running }
         XCTAssertEqual(try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
         XCTAssertEqual(try harness.waitForState(run, [.stopped, .failed, .finished]).state, .stopped)
@@ -321,7 +325,12 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         }
         XCTAssertEqual(resumes.filter { $0.terminationStatus == 0 }.count, 1,
                        "exactly one resume succeeds: \(messages)\nlog:\n\(LogTail.lastLines(of: run.workerLogURL, count: 40).joined(separator: "\n"))")
-        XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
+        try harness.waitUntil("the resumed worker to train", run: run) {
+            (try? run.readStatus().state) == .running && SimlabHarness.metricsLineCount(run) > 0
+        }
+        XCTAssertEqual(try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .stopped)
+        Thread.sleep(forTimeInterval: 1)   // a second worker, had one started, would have logged by now
         let starts = LogTail.lastLines(of: run.workerLogURL, count: 200).filter { $0.contains(" crc32 ") }
         XCTAssertEqual(starts.count, 2, "the first worker and one resumed worker: \(starts)")
     }
