@@ -50,9 +50,7 @@ public final class RunExecutor {
         } catch {
             let message = "\(error)"
             log("error: \(message)")
-            status.state = .failed
-            status.lastError = message
-            status.finishedAt = Date()
+            status.end(as: .failed, error: message)
             writeStatus(force: true)
             return .failed
         }
@@ -157,8 +155,7 @@ public final class RunExecutor {
                     if self.control.isStopRequested { throw StoppedDuringEvaluation() }
                 }
             } catch is StoppedDuringEvaluation {
-                status.state = .stopped
-                status.finishedAt = Date()
+                status.end(as: .stopped)
                 writeStatus(force: true)
                 log("stopped during the final kNN evaluation; resume runs it again from the last epoch's checkpoint")
                 return .stopped
@@ -174,8 +171,7 @@ public final class RunExecutor {
                        result.choice.lambda, result.choice.k, result.choice.temperature))
         }
         try metrics.sync()
-        status.state = .finished
-        status.finishedAt = Date()
+        status.end(as: .finished)
         status.etaSeconds = 0
         writeStatus(force: true)
         log("finished")
@@ -224,8 +220,7 @@ public final class RunExecutor {
         writeStatus(force: true)
         let name = String(format: "step-%07d", trainer.progress.globalStep)
         try TrainerCheckpoint.write(trainer, to: run.checkpointURL(named: name), run: run)
-        status.state = .stopped
-        status.finishedAt = Date()
+        status.end(as: .stopped)
         writeStatus(force: true)
         log("stopped at step \(trainer.progress.globalStep); checkpoint \(name)")
         return .stopped

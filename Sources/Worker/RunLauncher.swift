@@ -48,9 +48,7 @@ public struct RunLauncher: Sendable {
                                              logPath: run.workerLogURL.path)
         } catch {
             if var status = try? run.readStatus() {
-                status.state = .failed
-                status.lastError = "could not start a worker: \(error)"
-                status.finishedAt = Date()
+                status.end(as: .failed, error: "could not start a worker: \(error)")
                 try? run.writeStatus(status)
             }
             throw error
@@ -75,8 +73,9 @@ public struct RunLauncher: Sendable {
     /// Pauses a training worker at its next step. A queued run is refused: paused while
     /// waiting, it would hold a slot without training once its turn came.
     public func pause(_ run: RunDirectory) throws {
-        guard let pid = livePid(run) else { throw ControlError("run \(run.id) has no live worker to pause") }
-        if let state = try? run.readStatus().state, state == .queued {
+        let status = try run.readStatus()
+        guard case .alive(let pid) = WorkerPresence.of(status) else { throw ControlError("run \(run.id) has no live worker to pause") }
+        guard status.state != .queued else {
             throw ControlError("run \(run.id) is queued, not training; `simlab stop` takes it out of the queue")
         }
         ControlSignal.pause.send(to: pid)
@@ -139,8 +138,7 @@ public struct RunLauncher: Sendable {
                 return
             }
             guard !status.state.isTerminal else { throw ControlError("run \(run.id) is already \(status.state.rawValue)") }
-            status.state = .stopped
-            status.finishedAt = Date()
+            status.end(as: .stopped)
             try run.writeStatus(status)
         }
     }
@@ -156,7 +154,7 @@ public struct RunLauncher: Sendable {
                 ControlSignal.stop.send(to: pid)
                 return pid
             case .starting:
-                status.state = .stopped
+                status.end(as: .stopped)
                 try? run.writeStatus(status)
                 return nil
             case .none:

@@ -43,9 +43,7 @@ public enum SlotTurn {
             // Best effort, so the run does not sit "starting" until the heartbeat timeout.
             let reason = "cannot claim the run: \(error)"
             if var status = try? run.readStatus(), status.state == .queued, status.pid == nil {
-                status.state = .failed
-                status.lastError = reason
-                status.finishedAt = Date()
+                status.end(as: .failed, error: reason)
                 try? run.writeStatus(status)
             }
             return .failed(reason: reason)
@@ -68,16 +66,14 @@ public enum SlotTurn {
                     whileWaiting(queue)
                 })
         } catch {
-            status.state = .failed
-            status.lastError = "cannot take a training slot: \(error)"
-            status.finishedAt = Date()
+            let reason = "cannot take a training slot: \(error)"
+            status.end(as: .failed, error: reason)
             status.heartbeat = Date()
             try? run.writeStatus(status)
-            return .failed(reason: status.lastError!)
+            return .failed(reason: reason)
         }
         guard let lease else {
-            status.state = .stopped
-            status.finishedAt = Date()
+            status.end(as: .stopped)
             status.heartbeat = Date()
             try? run.writeStatus(status)
             return .stoppedWhileQueued

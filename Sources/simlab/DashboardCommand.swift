@@ -24,8 +24,8 @@ struct DashboardCommand: ParsableCommand {
         guard let word = unknownCommand.first else { return }
         let commands = Simlab.configuration.subcommands.map { $0.configuration.commandName ?? "" }
             .filter { !$0.isEmpty && $0 != "worker" }
-        let closest = commands.min { EditDistance.between(word, $0) < EditDistance.between(word, $1) }
-        let suggestion = closest.flatMap { EditDistance.between(word, $0) <= 2 ? " Did you mean '\($0)'?" : nil } ?? ""
+        let closest = commands.map { (name: $0, distance: EditDistance.between(word, $0)) }.min { $0.distance < $1.distance }
+        let suggestion = closest.flatMap { $0.distance <= 2 ? " Did you mean '\($0.name)'?" : nil } ?? ""
         throw ValidationError("'\(word)' is not a simlab command.\(suggestion) Commands: \(commands.joined(separator: ", ")).")
     }
 

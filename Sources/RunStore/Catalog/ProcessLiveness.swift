@@ -14,17 +14,20 @@ public enum ProcessLiveness {
 
     /// The process's start time in clock ticks after boot (/proc/PID/stat field 22), or nil.
     public static func startTime(pid: Int32) -> UInt64? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        // Fields after the command name start with field 3 (state); field 22 is the 20th of them.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? UInt64(fields[19]) : nil
+        guard let fields = statFields(pid: pid), fields.count > 19 else { return nil }
+        return UInt64(fields[19])
     }
 
     /// Whether /proc says the process is a zombie (state `Z`); false where there is no /proc.
     public static func isZombie(pid: Int32) -> Bool {
+        statFields(pid: pid)?.first == "Z"
+    }
+
+    /// The fields of /proc/PID/stat after the command name: field 3 (state) first, so field
+    /// N is at index N − 3. nil where there is no /proc or no such process.
+    private static func statFields(pid: Int32) -> [Substring]? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ")
     }
 }

@@ -71,7 +71,7 @@ public struct RunSummary: Sendable {
 
     public static func condition(of status: RunStatus, now: Date, heartbeatTimeout: TimeInterval,
                                  isAlive: (Int32) -> Bool) -> RunCondition {
-        func isWorker(_ pid: Int32) -> Bool { isAlive(pid) && isSameProcess(pid, as: status) }
+        func isWorker(_ pid: Int32) -> Bool { isAlive(pid) && isSameProcess(pid, as: status) != false }
         let silence = now.timeIntervalSince(status.heartbeat)
         if status.state == .queued {
             // A queued run's worker waits for a slot with its pid set and a fresh heartbeat;
@@ -117,20 +117,18 @@ public enum WorkerPresence: Equatable, Sendable {
             guard isAlive(pid) else { return .none }
             // Identity: the recorded start time matches; without one (older runs, no /proc)
             // only a fresh heartbeat vouches for the pid, so a reused pid is never signalled.
-            if status.pidStartTime != nil, ProcessLiveness.startTime(pid: pid) != nil {
-                return RunSummary.isSameProcess(pid, as: status) ? .alive(pid: pid) : .none
-            }
-            return now.timeIntervalSince(status.heartbeat) <= heartbeatTimeout ? .alive(pid: pid) : .none
+            let isWorker = RunSummary.isSameProcess(pid, as: status) ?? (now.timeIntervalSince(status.heartbeat) <= heartbeatTimeout)
+            return isWorker ? .alive(pid: pid) : .none
         }
         return status.state == .queued && now.timeIntervalSince(status.heartbeat) <= heartbeatTimeout ? .starting : .none
     }
 }
 
 extension RunSummary {
-    /// False when the status recorded its worker's start time and `pid` now names a process
-    /// that started at another time (the pid was reused).
-    static func isSameProcess(_ pid: Int32, as status: RunStatus) -> Bool {
-        guard let recorded = status.pidStartTime, let actual = ProcessLiveness.startTime(pid: pid) else { return true }
+    /// Whether `pid` is still the process the status recorded, by start time: false when
+    /// the pid was reused; nil when that cannot be told (no recorded start time, no /proc).
+    static func isSameProcess(_ pid: Int32, as status: RunStatus) -> Bool? {
+        guard let recorded = status.pidStartTime, let actual = ProcessLiveness.startTime(pid: pid) else { return nil }
         return actual == recorded
     }
 }

@@ -61,6 +61,14 @@ public struct RunStatus: Equatable, Sendable {
         pidStartTime = ProcessLiveness.startTime(pid: getpid())
     }
 
+    /// Ends the run in `state` (finished, failed or stopped) now, with `error` as the reason
+    /// when there is one.
+    public mutating func end(as state: RunState, error: String? = nil) {
+        self.state = state
+        finishedAt = Date()
+        if let error { lastError = error }
+    }
+
     /// Forgets the worker (a resumed run waits for a new one).
     public mutating func releaseWorker() {
         pid = nil
