@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TensorCore"]),
         .testTarget(name: "NeighboursTests", dependencies: ["Neighbours", "TensorCore"]),
-        .testTarget(name: "RunStoreTests", dependencies: ["RunStore"]),
+        .testTarget(name: "RunStoreTests", dependencies: ["RunStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNetwork", "TensorCore", "RunStore"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "RunStore", "Training"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),

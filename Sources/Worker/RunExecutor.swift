@@ -77,10 +77,8 @@ public final class RunExecutor {
         let model = try ModelFactory.build(configuration, classCount: data.train.classCount,
                                            imageHeight: data.train.height, imageWidth: data.train.width)
         log("model: \(model.label), \(model.parameterCount) parameters")
-        try run.writeJSON(.object(["label": .string(model.label),
-                                   "parameterCount": .number(Double(model.parameterCount)),
-                                   "featureCount": .number(Double(model.featureCount))]),
-                          to: run.url.appendingPathComponent("model.json"))
+        try run.writeModelInfo(ModelInfo(label: model.label, parameterCount: model.parameterCount,
+                                         featureCount: model.featureCount))
         let trainer = try Trainer(configuration: configuration, data: data, model: model)
         status.totalSteps = trainer.totalSteps
 
@@ -161,11 +159,11 @@ public final class RunExecutor {
                 return .stopped
             }
             try metrics.append(MetricRecord(epoch: configuration.epochs, step: trainer.progress.globalStep, split: .test,
-                                            loss: nil, accuracy: result.networkAccuracy, interval: .epoch,
+                                            loss: nil, accuracy: result.networkAccuracy, interval: .evaluation,
                                             knnAccuracy: result.knnAccuracy, blendedAccuracy: result.blendedAccuracy,
-                                            extra: ["blendLambda": Double(result.choice.lambda),
+                                            extra: ["blendLambda": Double(shortest: result.choice.lambda),
                                                     "blendK": Double(result.choice.k),
-                                                    "blendTemperature": Double(result.choice.temperature)]))
+                                                    "blendTemperature": Double(shortest: result.choice.temperature)]))
             log(String(format: "test accuracy: network %.2f%%, kNN %.2f%%, blended %.2f%% (λ=%.1f k=%d T=%.2f)",
                        result.networkAccuracy * 100, result.knnAccuracy * 100, result.blendedAccuracy * 100,
                        result.choice.lambda, result.choice.k, result.choice.temperature))
@@ -198,12 +196,10 @@ public final class RunExecutor {
         try metrics.append(MetricRecord(epoch: epoch, step: step, split: .test, loss: test.loss,
                                         accuracy: test.accuracy, interval: .epoch))
         try metrics.sync()
-        try KernelSnapshot.write(model: trainer.model, epoch: epoch, data: trainer.data, run: run)
+        try KernelSnapshotWriter.write(model: trainer.model, epoch: epoch, data: trainer.data, run: run)
         if let miner, let knnProbabilities {
-            let hardExamples = miner.statistics(knnProbabilities: knnProbabilities,
-                                                networkProbabilities: trainer.epochNetworkProbabilities, epoch: epoch)
-            try run.createDirectory(run.knnURL)
-            try run.writeJSON(hardExamples, to: run.knnSnapshotURL(epoch: epoch))
+            try run.writeKNNStatistics(miner.statistics(knnProbabilities: knnProbabilities,
+                                                        networkProbabilities: trainer.epochNetworkProbabilities, epoch: epoch))
         }
         trainer.finishEpoch(validationAccuracy: validation?.accuracy, testAccuracy: test.accuracy)
         let checkpoint = run.checkpointURL(epoch: epoch)
@@ -251,11 +247,7 @@ public final class RunExecutor {
             record.step <= progress.globalStep
                 && (record.interval == .steps || record.epoch <= progress.completedEpochs)
         }
-        for folder in [run.kernelsURL, run.knnURL] {
-            for epoch in run.snapshotEpochs(in: folder) where epoch > progress.completedEpochs {
-                try? FileManager.default.removeItem(at: folder.appendingPathComponent(String(format: "epoch-%03d.json", epoch)))
-            }
-        }
+        run.removeSnapshots(after: progress.completedEpochs)
     }
 
     /// Status writes are throttled to one a second unless forced (state changes).

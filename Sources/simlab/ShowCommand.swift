@@ -34,7 +34,7 @@ struct ShowCommand: ParsableCommand {
         }
         var rows = [["EPOCH", "TRAIN LOSS", "TRAIN ACC", "VAL ACC", "TEST LOSS", "TEST ACC", "IMG/S", "SECONDS"]]
         var byEpoch: [Int: [MetricSplit: MetricRecord]] = [:]
-        for record in records where record.interval == .epoch && record.knnAccuracy == nil {
+        for record in records where record.isEpochSummary {
             byEpoch[record.epoch, default: [:]][record.split] = record
         }
         for epoch in byEpoch.keys.sorted() {

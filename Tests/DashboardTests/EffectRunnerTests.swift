@@ -191,7 +191,7 @@ final class EffectRunnerTests: XCTestCase {
 
         // The final evaluation, then a half-written one (the worker replaces it atomically,
         // but a copy or a crash can leave one): reported, never a crash.
-        let evaluationURL = run.url.appendingPathComponent("evaluation.json")
+        let evaluationURL = run.evaluationURL
         try fixtures.write(RunFixtures.evaluationJSON, to: evaluationURL)
         guard case .knnLoaded(_, _, let evaluation?, nil)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
         else { return XCTFail("evaluation.json not loaded") }
@@ -211,8 +211,8 @@ final class EffectRunnerTests: XCTestCase {
     func testNeighbourImagesAreSplitIntoQueriesAndTrainingImages() throws {
         let run = try fixtures.makeRun(id: "20261122-100000-aaaa")
         let (json, images) = RunFixtures.neighbourFiles(queries: 3, k: 4)
-        try fixtures.write(json, to: run.neighboursURL(extension: "json"))
-        try Data(images).write(to: run.url.appendingPathComponent("neighbours-images.bin"))
+        try fixtures.write(json, to: run.neighboursURL)
+        try Data(images).write(to: run.neighbourImagesURL)
         guard case .neighboursLoaded(_, let data?, let error)? = runner.perform(.loadNeighbours(runID: run.id.rawValue)).first
         else { return XCTFail() }
         XCTAssertNil(error)
@@ -221,7 +221,7 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertEqual(data.trainImages[1000]?.max(), 103, "first training image follows the queries")
         XCTAssertEqual(data.trainImages.count, 12)
         // A truncated image file is a warning, not a failure.
-        try Data(images.prefix(784 * 4)).write(to: run.url.appendingPathComponent("neighbours-images.bin"))
+        try Data(images.prefix(784 * 4)).write(to: run.neighbourImagesURL)
         guard case .neighboursLoaded(_, let partial?, let warning)? = runner.perform(.loadNeighbours(runID: run.id.rawValue)).first
         else { return XCTFail() }
         XCTAssertEqual(partial.trainImages.count, 1)

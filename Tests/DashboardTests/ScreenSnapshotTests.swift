@@ -1,5 +1,6 @@
 import Dashboard
 import Foundation
+import RunStore
 import TerminalUI
 import XCTest
 

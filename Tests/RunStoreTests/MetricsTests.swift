@@ -24,6 +24,31 @@ final class MetricsTests: XCTestCase {
         XCTAssertTrue(MetricRecord.parse(line: String(decoding: nan.jsonLine().dropLast(), as: UTF8.self))!.loss!.isNaN)
     }
 
+    /// The final evaluation has its own interval, so filtering epoch test lines counts the
+    /// last epoch once; the older form (a second "epoch" test line with kNN figures) still reads.
+    func testFinalEvaluationIsItsOwnRecordAndTheOlderFormIsRecognised() throws {
+        let epochTest = MetricRecord(time: Date(timeIntervalSince1970: 0), epoch: 3, step: 30, split: .test,
+                                     loss: 0.4, accuracy: 0.9, interval: .epoch)
+        let evaluation = MetricRecord(time: Date(timeIntervalSince1970: 1), epoch: 3, step: 30, split: .test,
+                                      accuracy: 0.9, interval: .evaluation, knnAccuracy: 0.88, blendedAccuracy: 0.91)
+        let line = String(decoding: evaluation.jsonLine().dropLast(), as: UTF8.self)
+        XCTAssertTrue(line.contains(#""interval":"evaluation""#), line)
+        XCTAssertEqual(MetricRecord.parse(line: line), evaluation)
+        let older = #"{"time":"2026-11-22T12:00:01Z","epoch":3,"step":30,"split":"test","accuracy":0.9,"interval":"epoch","knnAccuracy":0.88,"blendedAccuracy":0.91}"#
+        let olderRecord = try XCTUnwrap(MetricRecord.parse(line: older))
+        for final in [evaluation, olderRecord] {
+            XCTAssertTrue(final.isFinalEvaluation)
+            XCTAssertFalse(final.isEpochSummary)
+            let summary = MetricsSummary([epochTest, final])
+            XCTAssertEqual(summary.lastTestAccuracy, 0.9)
+            XCTAssertEqual(summary.knnAccuracy, 0.88)
+            XCTAssertEqual(summary.blendedAccuracy, 0.91)
+            XCTAssertEqual(summary.epochsCompleted, 3)
+        }
+        XCTAssertTrue(epochTest.isEpochSummary)
+        XCTAssertFalse(epochTest.isFinalEvaluation)
+    }
+
     func testParserAcceptsContractExampleAndForeignWriters() {
         let contract = #"{"time": "2026-11-22T12:00:00Z", "epoch": 3, "step": 1290, "split": "test", "loss": 0.31, "accuracy": 0.902}"#
         let r = MetricRecord.parse(line: contract)

@@ -62,7 +62,7 @@ final class WorkerLifecycleTests: XCTestCase {
         XCTAssertFalse(checkpoint.arrays.filter { $0.name.hasPrefix("optimizer/") }.isEmpty, "optimizer state in the checkpoint")
         XCTAssertEqual(run.snapshotEpochs(in: run.kernelsURL), Array(1...Self.epochs), "kernel snapshots per epoch")
         for epoch in 1...Self.epochs { XCTAssertNoThrow(try run.readJSON(from: run.kernelSnapshotURL(epoch: epoch))) }
-        XCTAssertFalse(fm.fileExists(atPath: run.url.appendingPathComponent("evaluation.json").path),
+        XCTAssertFalse(fm.fileExists(atPath: run.evaluationURL.path),
                        "--no-knn-eval writes no evaluation")
         // The worker logs "finished" just after it writes the final status.
         try harness.waitUntil("worker.log to say finished", run: run, timeout: 10) {

@@ -399,7 +399,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertEqual(resumed.filter { $0.knnAccuracy != nil }.count, 1, "one kNN line")
         XCTAssertEqual(resumed.filter { $0.interval == .steps }.count, complete.filter { $0.interval == .steps }.count,
                        "no training step was repeated")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: run.url.appendingPathComponent("evaluation.json").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.evaluationURL.path))
     }
 
     func testKNNEvaluationWritesEvaluationAndNeighbourFiles() throws {
@@ -407,7 +407,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         let run = try harness.launch(epochs: 1, extra: [])
         XCTAssertEqual(try harness.waitForState(run, [.finished, .failed, .stopped]).state, .finished)
 
-        let evaluation = try run.readJSON(from: run.url.appendingPathComponent("evaluation.json"))
+        let evaluation = try run.readJSON(from: run.evaluationURL)
         guard case .object(let object) = evaluation else { return XCTFail("evaluation.json is not an object") }
         for key in ["networkAccuracy", "knnAccuracy", "blendedAccuracy"] {
             guard case .number(let value)? = object[key] else { XCTFail("evaluation.json has no number \(key)"); continue }
@@ -420,7 +420,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         XCTAssertEqual(knnLine?.accuracy, { if case .number(let v)? = object["networkAccuracy"] { return v }; return nil }(),
                        "the metrics line and evaluation.json agree")
 
-        let neighbours = try run.readJSON(from: run.neighboursURL(extension: "json"))
+        let neighbours = try run.readJSON(from: run.neighboursURL)
         guard case .object(let file) = neighbours, case .array(let queries)? = file["queries"],
               case .number(let height)? = file["imageHeight"], case .number(let width)? = file["imageWidth"],
               case .array(let order)? = file["trainImageOrder"] else {
@@ -428,7 +428,7 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         }
         XCTAssertFalse(queries.isEmpty, "neighbour queries")
         XCTAssertEqual(height, Double(SyntheticIDXDataset.side))
-        let images = try XCTUnwrap(FileManager.default.contents(atPath: run.url.appendingPathComponent("neighbours-images.bin").path))
+        let images = try XCTUnwrap(FileManager.default.contents(atPath: run.neighbourImagesURL.path))
         XCTAssertEqual(images.count, (queries.count + order.count) * Int(height) * Int(width),
                        "neighbours-images.bin holds each query image and each listed training image")
     }

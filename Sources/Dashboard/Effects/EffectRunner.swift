@@ -223,19 +223,15 @@ public final class EffectRunner {
 
     func loadKernels(_ id: String, epoch: Int?) -> DashboardMessage {
         let directory = catalog.directory(for: RunID(id))
-        let epochs = directory.snapshotEpochs(in: directory.kernelsURL)
+        let epochs = directory.kernelSnapshotEpochs
         guard let chosen = epoch.flatMap({ epochs.contains($0) ? $0 : nil }) ?? epochs.last else {
             return .kernelsLoaded(runID: id, epochs: [], snapshot: nil, error: nil)
         }
-        let url = directory.kernelSnapshotURL(epoch: chosen)
         do {
-            let data = try Data(contentsOf: url)
-            var snapshot = try JSONDecoder().decode(KernelSnapshot.self, from: data)
-            if snapshot.epoch == 0 { snapshot.epoch = chosen }
+            let snapshot = try directory.readKernelSnapshot(epoch: chosen)
             return .kernelsLoaded(runID: id, epochs: epochs, snapshot: snapshot, error: nil)
         } catch {
-            return .kernelsLoaded(runID: id, epochs: epochs, snapshot: nil,
-                                  error: "kernels/\(url.lastPathComponent) unreadable: \(EffectRunner.describe(error))")
+            return .kernelsLoaded(runID: id, epochs: epochs, snapshot: nil, error: EffectRunner.describe(error))
         }
     }
 
@@ -243,50 +239,35 @@ public final class EffectRunner {
         let directory = catalog.directory(for: RunID(id))
         var loaded: [KNNEpochStatistics] = []
         var errors: [String] = []
-        for epoch in directory.snapshotEpochs(in: directory.knnURL) {
-            let url = directory.knnSnapshotURL(epoch: epoch)
+        for epoch in directory.knnStatisticsEpochs {
             do {
-                var statistics = try JSONDecoder().decode(KNNEpochStatistics.self, from: Data(contentsOf: url))
-                if statistics.epoch == 0 { statistics.epoch = epoch }
-                loaded.append(statistics)
+                if let statistics = try directory.readKNNStatistics(epoch: epoch) { loaded.append(statistics) }
             } catch {
-                errors.append("knn/\(url.lastPathComponent) unreadable: \(EffectRunner.describe(error))")
+                errors.append(EffectRunner.describe(error))
             }
         }
         var evaluation: NeighbourEvaluationSummary?
-        let evaluationURL = directory.url.appendingPathComponent("evaluation.json")
-        if let data = try? Data(contentsOf: evaluationURL) {
-            do {
-                evaluation = try JSONDecoder().decode(NeighbourEvaluationSummary.self, from: data)
-            } catch {
-                errors.append("evaluation.json unreadable: \(EffectRunner.describe(error))")
-            }
-        }
+        do { evaluation = try directory.readEvaluation() } catch { errors.append(EffectRunner.describe(error)) }
         return .knnLoaded(runID: id, epochs: loaded, evaluation: evaluation,
                           error: errors.isEmpty ? nil : errors.joined(separator: "; "))
     }
 
     func loadNeighbours(_ id: String) -> DashboardMessage {
         let directory = catalog.directory(for: RunID(id))
-        let jsonURL = directory.neighboursURL(extension: "json")
-        guard FileManager.default.fileExists(atPath: jsonURL.path) else {
-            return .neighboursLoaded(runID: id, data: nil, error: nil)
-        }
         do {
-            let results = try JSONDecoder().decode(NeighbourResults.self, from: Data(contentsOf: jsonURL))
-            let imageURL = directory.url.appendingPathComponent("neighbours-images.bin")
-            let bytes = (try? Data(contentsOf: imageURL)).map { [UInt8]($0) } ?? []
-            let data = NeighbourBrowserData(results: results, imageFile: bytes)
-            let expected = (results.queries.count + results.trainImageOrder.count) * results.imageBytes
-            let warning = bytes.count < expected
-                ? "neighbours-images.bin has \(bytes.count) bytes, expected \(expected): some images are missing" : nil
+            guard let (data, missing) = try directory.readNeighbours() else {
+                return .neighboursLoaded(runID: id, data: nil, error: nil)
+            }
+            let warning = missing > 0 ? "neighbours-images.bin is \(missing) bytes short: some images are missing" : nil
             return .neighboursLoaded(runID: id, data: data, error: warning)
         } catch {
-            return .neighboursLoaded(runID: id, data: nil, error: "neighbours.json unreadable: \(EffectRunner.describe(error))")
+            return .neighboursLoaded(runID: id, data: nil, error: EffectRunner.describe(error))
         }
     }
 
+    /// A run-file error in the dashboard's short form ("kernels/epoch-003.json unreadable: …").
     static func describe(_ error: Error) -> String {
+        if let store = error as? RunStoreError { return store.shortDescription }
         if let decoding = error as? DecodingError {
             switch decoding {
             case .dataCorrupted(let context): return "not JSON (\(context.debugDescription))"

@@ -1,3 +1,4 @@
+import RunStore
 import TerminalUI
 
 /// Everything the dashboard shows, as a plain value: `update` changes it, `render` draws it.

@@ -8,9 +8,10 @@ import Foundation
 /// metrics.jsonl        appended, a line per record  MetricRecord (MetricsWriter / MetricsTailReader)
 /// worker.log           appended by the worker       plain text (LogTail)
 /// checkpoints/         epoch-003.ckpt, latest.ckpt  CheckpointFile
-/// kernels/, knn/       epoch-003.json               per-epoch snapshots (writeJSON)
-/// neighbours.<ext>     at evaluation                neighbour results
+/// checkpoints/.tmp-*   a checkpoint being written
 /// ```
+/// and the records of RunDirectory+Records.swift (model.json, kernels/, knn/,
+/// evaluation.json, neighbours.json, neighbours-images.bin).
 public struct RunDirectory: Hashable, Sendable {
     public let url: URL
     public var id: RunID { RunID(url.lastPathComponent) }
@@ -35,8 +36,6 @@ public struct RunDirectory: Hashable, Sendable {
     public func kernelSnapshotURL(epoch: Int) -> URL { kernelsURL.appendingPathComponent("epoch-\(pad3(epoch)).json") }
     /// `knn/epoch-003.json`.
     public func knnSnapshotURL(epoch: Int) -> URL { knnURL.appendingPathComponent("epoch-\(pad3(epoch)).json") }
-    /// `neighbours.<ext>` (e.g. "json", "bin").
-    public func neighboursURL(extension ext: String) -> URL { url.appendingPathComponent("neighbours." + ext) }
 
     // MARK: config.json and status.json
 

@@ -29,7 +29,8 @@ public enum RunStoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// A short form for the dashboard (no directory prefix).
+    /// A short form for the dashboard: the path within the run ("status.json",
+    /// "kernels/epoch-003.json").
     public var shortDescription: String {
         switch self {
         case .missingFile(let path): return "missing \(lastComponent(path))"
@@ -44,5 +45,10 @@ public enum RunStoreError: Error, Equatable, CustomStringConvertible {
 }
 
 private func lastComponent(_ path: String) -> String {
-    path.split(separator: "/").last.map(String.init) ?? path
+    let parts = path.split(separator: "/")
+    guard let last = parts.last else { return path }
+    if parts.count >= 2, ["kernels", "knn", "checkpoints"].contains(parts[parts.count - 2]) {
+        return parts[parts.count - 2] + "/" + last
+    }
+    return String(last)
 }

@@ -46,6 +46,7 @@ extension MetricRecord {
                 let (range, escaped) = try s.scanRawString()
                 if !escaped && equal(s.bytes, range, "steps") { record.interval = .steps }
                 else if !escaped && equal(s.bytes, range, "epoch") { record.interval = .epoch }
+                else if !escaped && equal(s.bytes, range, "evaluation") { record.interval = .evaluation }
                 else { return nil }
             case .loss: record.loss = try number(&s)
             case .accuracy: record.accuracy = try number(&s)

@@ -10,9 +10,10 @@ public struct MetricSplit: RawRepresentable, Hashable, Sendable, CustomStringCon
     public var description: String { rawValue }
 }
 
-/// Whether a record summarises an epoch or a span of steps ("train" lines every N steps).
+/// What a record summarises: a span of steps ("train" lines every N steps), an epoch, or
+/// the final evaluation after training (one "test" line with the kNN and blended figures).
 public enum MetricInterval: String, Sendable {
-    case steps, epoch
+    case steps, epoch, evaluation
 }
 
 /// One line of metrics.jsonl: a flat JSON object.
@@ -39,6 +40,15 @@ public struct MetricRecord: Equatable, Sendable {
     public var blendedAccuracy: Double?
     /// Any further figure, written after the fixed keys in key order.
     public var extra: [String: Double]
+
+    /// The final evaluation's record: `"interval":"evaluation"`, or as written before that
+    /// interval existed, a second `"interval":"epoch"` test line carrying `knnAccuracy`.
+    public var isFinalEvaluation: Bool {
+        interval == .evaluation || (interval == .epoch && split == .test && knnAccuracy != nil)
+    }
+
+    /// An end-of-epoch record (train, val or test), never the final evaluation.
+    public var isEpochSummary: Bool { interval == .epoch && !isFinalEvaluation }
 
     public init(time: Date = Date(), epoch: Int, step: Int, split: MetricSplit, loss: Double? = nil,
                 accuracy: Double? = nil, lr: Double? = nil, imagesPerSecond: Double? = nil,

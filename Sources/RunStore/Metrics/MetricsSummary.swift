@@ -36,12 +36,13 @@ public struct MetricsSummary: Equatable, Sendable {
             bestValidationAccuracy = accuracy
             bestValidationEpoch = record.epoch
         }
-        if record.split == .test {
-            // A test line is written after its epoch's training: that epoch is complete.
-            epochsCompleted = max(epochsCompleted, record.epoch)
+        if record.isFinalEvaluation {
             if let knn = record.knnAccuracy { knnAccuracy = knn }
             if let blended = record.blendedAccuracy { blendedAccuracy = blended }
-            if let accuracy = record.accuracy, record.knnAccuracy == nil {
+        } else if record.split == .test {
+            // A test line is written after its epoch's training: that epoch is complete.
+            epochsCompleted = max(epochsCompleted, record.epoch)
+            if let accuracy = record.accuracy {
                 lastTestAccuracy = accuracy
                 if record.epoch == bestValidationEpoch { testAccuracyAtBestValidation = accuracy }
             }

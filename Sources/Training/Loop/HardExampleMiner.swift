@@ -64,33 +64,23 @@ public final class HardExampleMiner {
 
     /// Statistics of an epoch: the vote that weighted it against the network's own
     /// predictions on the same examples during that epoch.
-    public func statistics(knnProbabilities: [Float], networkProbabilities: [Float]?, epoch: Int) -> EpochHardExamples {
+    public func statistics(knnProbabilities: [Float], networkProbabilities: [Float]?, epoch: Int) -> KNNEpochStatistics {
         let train = data.train
         let statistics = HardExampleStatistics(
             knnProbabilities: knnProbabilities, labels: train.labels, classCount: train.classCount,
             networkProbabilities: networkProbabilities, blendLambda: 0.5,
             alpha: Float(configuration.knnAlpha), gamma: Float(configuration.knnFocalGamma ?? 2),
             epoch: epoch, featureSpace: featureSpace)
-        var curve: [EpochHardExamples.CurvePoint] = []
+        var curve: [KNNEpochStatistics.CurvePoint] = []
         if let networkProbabilities {
             for step in 0...10 {
                 let lambda = Float(step) / 10
                 let blended = BlendSelection.blend(knn: knnProbabilities, network: networkProbabilities, lambda: lambda)
                 let predictions = KNNVote.predictions(blended, classCount: train.classCount)
                 let correct = zip(predictions, train.labels).filter { $0 == $1 }.count
-                curve.append(.init(lambda: lambda, accuracy: Double(correct) / Double(max(1, train.count))))
+                curve.append(.init(lambda: Double(shortest: lambda), accuracy: Double(correct) / Double(max(1, train.count))))
             }
         }
-        return EpochHardExamples(statistics: statistics, blendCurve: curve)
+        return KNNEpochStatistics(statistics, blendCurve: curve)
     }
-}
-
-/// What knn/epoch-NNN.json holds: the statistics plus blended training accuracy across λ.
-public struct EpochHardExamples: Codable, Sendable {
-    public struct CurvePoint: Codable, Sendable {
-        public var lambda: Float
-        public var accuracy: Double
-    }
-    public var statistics: HardExampleStatistics
-    public var blendCurve: [CurvePoint]
 }

@@ -3,35 +3,14 @@ import Neighbours
 import RunStore
 import TensorCore
 
-/// neighbours.json and neighbours-images.bin: what the dashboard's neighbour browser shows.
+/// Chooses what the dashboard's neighbour browser shows and writes it as `NeighbourResults`
+/// (neighbours.json) with its images (neighbours-images.bin).
 ///
-/// neighbours.json: {"k", "classNames", "imageHeight", "imageWidth", "queries": [{"testIndex",
-/// "label", "networkPrediction", "knnPrediction", "blendedPrediction", "misclassified",
-/// "hard", "neighbours": [{"trainIndex", "label", "similarity"}]}], "trainImageOrder": [...]}.
-/// neighbours-images.bin: uint8 H×W images, first each query's test image in query order,
-/// then each training image of `trainImageOrder`.
 /// Queries: every test image the network misclassifies and a seeded sample of the rest.
 /// "hard" means the kNN vote gives the true class less than half the weight.
 enum NeighbourBrowserFile {
-    struct Neighbour: Codable { var trainIndex: Int; var label: Int; var similarity: Float }
-    struct Query: Codable {
-        var testIndex: Int
-        var label: Int
-        var networkPrediction: Int
-        var knnPrediction: Int
-        var blendedPrediction: Int
-        var misclassified: Bool
-        var hard: Bool
-        var neighbours: [Neighbour]
-    }
-    struct File: Codable {
-        var k: Int
-        var classNames: [String]
-        var imageHeight: Int
-        var imageWidth: Int
-        var queries: [Query]
-        var trainImageOrder: [Int]
-    }
+    typealias Neighbour = NeighbourResults.Neighbour
+    typealias Query = NeighbourResults.Query
 
     static func write(run: RunDirectory, data: DataSplits, neighbours: NeighbourResult,
                       networkPredictions: [Int], knnPredictions: [Int], blendedPredictions: [Int],
@@ -55,7 +34,7 @@ enum NeighbourBrowserFile {
             var list: [Neighbour] = []
             for (index, similarity) in zip(indices, similarities) where index >= 0 {
                 let trainIndex = Int(index)
-                list.append(Neighbour(trainIndex: trainIndex, label: train.labels[trainIndex], similarity: similarity))
+                list.append(Neighbour(trainIndex: trainIndex, label: train.labels[trainIndex], similarity: Double(shortest: similarity)))
                 if seen.insert(trainIndex).inserted { trainOrder.append(trainIndex) }
             }
             let label = test.labels[i]
@@ -69,9 +48,8 @@ enum NeighbourBrowserFile {
         images.reserveCapacity((chosen.count + trainOrder.count) * size)
         for i in chosen { images += test.pixels[(i * size)..<((i + 1) * size)] }
         for i in trainOrder { images += train.pixels[(i * size)..<((i + 1) * size)] }
-        try run.writeBytes(images, to: run.url.appendingPathComponent("neighbours-images.bin"))
-        let file = File(k: neighbours.k, classNames: train.classNames, imageHeight: test.height,
-                        imageWidth: test.width, queries: queries, trainImageOrder: trainOrder)
-        try run.writeJSON(file, to: run.neighboursURL(extension: "json"))
+        let results = NeighbourResults(k: neighbours.k, classNames: train.classNames, queries: queries,
+                                       trainImageOrder: trainOrder, imageHeight: test.height, imageWidth: test.width)
+        try run.writeNeighbours(results, images: images)
     }
 }

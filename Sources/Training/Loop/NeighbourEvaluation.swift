@@ -14,6 +14,16 @@ public enum NeighbourEvaluation {
         public var knnAccuracy: Double
         public var blendedAccuracy: Double
         public var testCount: Int
+
+        /// The evaluation.json record.
+        public var summary: NeighbourEvaluationSummary {
+            NeighbourEvaluationSummary(
+                lambda: Double(shortest: choice.lambda), k: choice.k, temperature: Double(shortest: choice.temperature),
+                validationAccuracy: choice.validationAccuracy, validationCount: choice.validationCount,
+                validationCurve: choice.accuracyByLambda.map { .init(lambda: Double(shortest: $0.lambda), accuracy: $0.accuracy) },
+                featureSpace: featureSpace, networkAccuracy: networkAccuracy, knnAccuracy: knnAccuracy,
+                blendedAccuracy: blendedAccuracy, testCount: testCount)
+        }
     }
 
     /// Largest k the validation grid may choose; the test search uses the chosen k.
@@ -62,7 +72,7 @@ public enum NeighbourEvaluation {
         let result = Result(choice: choice, featureSpace: "model", networkAccuracy: test.accuracy,
                             knnAccuracy: accuracy(knnPredictions), blendedAccuracy: accuracy(blendedPredictions),
                             testCount: labels.count)
-        try run.writeJSON(result, to: run.url.appendingPathComponent("evaluation.json"))
+        try run.writeEvaluation(result.summary)
         try NeighbourBrowserFile.write(run: run, data: data, neighbours: testNeighbours,
                                        networkPredictions: test.predictions, knnPredictions: knnPredictions,
                                        blendedPredictions: blendedPredictions, knnProbabilities: knn,

@@ -1,16 +1,26 @@
 import Foundation
 
-/// One epoch of kNN hard-example statistics (`knn/epoch-NNN.json`), decoded tolerantly:
-/// every field may be missing.
+/// `knn/epoch-NNN.json`: one epoch of kNN hard-example statistics over the training set.
 ///
-/// The trainer writes `{"statistics": {…hard-example statistics…}, "blendCurve":
-/// [{"lambda","accuracy"}]}`: the statistics (epoch, featureSpace, exampleCount,
-/// classCount, trueClassProbabilityHistogram, knnAccuracy, knnErrorRate,
-/// knnErrorRateByClass, classCounts, lossWeights{…}, network{…}) and the blended
-/// TRAINING accuracy across λ for that epoch. A flat object (the statistics at the top
-/// level, the curve as `accuracyByLambda`) is read too.
-public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
-    public struct CurvePoint: Decodable, Equatable, Sendable {
+///     {"schemaVersion":1,
+///      "statistics":{"epoch","featureSpace","exampleCount","classCount",
+///                    "trueClassProbabilityHistogram":[B],"knnAccuracy","knnErrorRate",
+///                    "knnErrorRateByClass":[C],"classCounts":[C],
+///                    "lossWeights":{"alpha","meanNegativeLogLikelihood","maxNegativeLogLikelihood",
+///                                   "meanWeight","maxWeight","gamma","meanFocalWeight","maxFocalWeight"},
+///                    "network":{"bothRight","bothWrong","networkWrongKNNRight","networkRightKNNWrong",
+///                               "agreement","networkAccuracy","blendLambda","blendedAccuracy"} | absent},
+///      "blendCurve":[{"lambda","accuracy"}]}
+///
+/// `blendCurve` is the blended TRAINING accuracy across λ that epoch. Read tolerantly:
+/// every field may be missing, and a flat object (the statistics at the top level, the
+/// curve as `accuracyByLambda`) is read too. Counts out of range read as absent.
+public struct KNNEpochStatistics: RunRecord, Equatable {
+    public static let schemaVersion = 1
+    /// Most histogram bins a file may carry.
+    public static let maximumBins = 10_000
+
+    public struct CurvePoint: Codable, Equatable, Sendable {
         public var lambda: Double
         public var accuracy: Double
         public init(lambda: Double, accuracy: Double) {
@@ -21,6 +31,11 @@ public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             lambda = (try? c.decode(LenientDouble.self, forKey: .lambda))?.value ?? .nan
             accuracy = (try? c.decode(LenientDouble.self, forKey: .accuracy))?.value ?? .nan
+        }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(LenientDouble(lambda), forKey: .lambda)
+            try c.encode(LenientDouble(accuracy), forKey: .accuracy)
         }
         enum CodingKeys: String, CodingKey { case lambda, accuracy }
     }
@@ -77,6 +92,7 @@ public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
     }
 
     public init(from decoder: Decoder) throws {
+        try Self.checkSchemaVersion(decoder)
         let top = try decoder.container(keyedBy: AnyKey.self)
         let c = (try? top.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("statistics"))) ?? top
         func double(_ container: KeyedDecodingContainer<AnyKey>?, _ key: String) -> Double? {
@@ -86,16 +102,16 @@ public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
         func nested(_ key: String) -> KeyedDecodingContainer<AnyKey>? {
             try? c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey(key))
         }
-        epoch = (try? c.decodeIfPresent(Int.self, forKey: AnyKey("epoch"))) ?? 0
+        epoch = c.count(AnyKey("epoch")) ?? 0
         featureSpace = try? c.decodeIfPresent(String.self, forKey: AnyKey("featureSpace"))
-        exampleCount = (try? c.decodeIfPresent(Int.self, forKey: AnyKey("exampleCount"))) ?? 0
-        histogram = (try? c.decodeIfPresent([Int].self, forKey: AnyKey("trueClassProbabilityHistogram"))) ?? []
+        exampleCount = c.count(AnyKey("exampleCount")) ?? 0
+        histogram = c.counts(AnyKey("trueClassProbabilityHistogram")).flatMap { $0.count <= Self.maximumBins ? $0 : nil } ?? []
         knnAccuracy = double(c, "knnAccuracy")
         knnErrorRate = double(c, "knnErrorRate")
         errorRateByClass = ((try? c.decodeIfPresent([LenientDouble].self, forKey: AnyKey("knnErrorRateByClass"))) ?? [])
             .map(\.value)
-        classCounts = (try? c.decodeIfPresent([Int].self, forKey: AnyKey("classCounts"))) ?? []
-        classCount = (try? c.decodeIfPresent(Int.self, forKey: AnyKey("classCount"))) ?? max(classCounts.count, errorRateByClass.count)
+        classCounts = c.counts(AnyKey("classCounts")) ?? []
+        classCount = c.count(AnyKey("classCount")) ?? max(classCounts.count, errorRateByClass.count)
         let weights = nested("lossWeights")
         alpha = double(weights, "alpha")
         meanWeight = double(weights, "meanWeight")
@@ -119,5 +135,42 @@ public struct KNNEpochStatistics: Decodable, Equatable, Sendable {
             ?? (try? c.decodeIfPresent([CurvePoint].self, forKey: AnyKey("accuracyByLambda")))
             ?? nil
         accuracyByLambda = (curve ?? []).filter { $0.lambda.isFinite && $0.accuracy.isFinite }.sorted { $0.lambda < $1.lambda }
+    }
+
+    /// The canonical nested form (see the type's comment); absent figures are left out.
+    public func encode(to encoder: Encoder) throws {
+        var top = encoder.container(keyedBy: AnyKey.self)
+        try top.encode(Self.schemaVersion, forKey: AnyKey("schemaVersion"))
+        var c = top.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("statistics"))
+        func put(_ value: Double?, _ key: String, in container: inout KeyedEncodingContainer<AnyKey>) throws {
+            if let value { try container.encode(LenientDouble(value), forKey: AnyKey(key)) }
+        }
+        try c.encode(epoch, forKey: AnyKey("epoch"))
+        try c.encodeIfPresent(featureSpace, forKey: AnyKey("featureSpace"))
+        try c.encode(exampleCount, forKey: AnyKey("exampleCount"))
+        try c.encode(classCount, forKey: AnyKey("classCount"))
+        try c.encode(histogram, forKey: AnyKey("trueClassProbabilityHistogram"))
+        try put(knnAccuracy, "knnAccuracy", in: &c)
+        try put(knnErrorRate, "knnErrorRate", in: &c)
+        try c.encode(errorRateByClass.map(LenientDouble.init), forKey: AnyKey("knnErrorRateByClass"))
+        try c.encode(classCounts, forKey: AnyKey("classCounts"))
+        let weights: [(String, Double?)] = [
+            ("alpha", alpha), ("meanNegativeLogLikelihood", meanNegativeLogLikelihood),
+            ("maxNegativeLogLikelihood", maxNegativeLogLikelihood), ("meanWeight", meanWeight),
+            ("maxWeight", maxWeight), ("gamma", gamma), ("meanFocalWeight", meanFocalWeight),
+            ("maxFocalWeight", maxFocalWeight)]
+        if weights.contains(where: { $0.1 != nil }) {
+            var w = c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("lossWeights"))
+            for (key, value) in weights { try put(value, key, in: &w) }
+        }
+        let network: [(String, Double?)] = [
+            ("bothRight", bothRight), ("bothWrong", bothWrong), ("networkWrongKNNRight", networkWrongKNNRight),
+            ("networkRightKNNWrong", networkRightKNNWrong), ("agreement", agreement),
+            ("networkAccuracy", networkAccuracy), ("blendLambda", blendLambda), ("blendedAccuracy", blendedAccuracy)]
+        if network.contains(where: { $0.1 != nil }) {
+            var n = c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("network"))
+            for (key, value) in network { try put(value, key, in: &n) }
+        }
+        try top.encode(accuracyByLambda, forKey: AnyKey("blendCurve"))
     }
 }

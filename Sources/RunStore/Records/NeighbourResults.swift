@@ -1,17 +1,21 @@
 import Foundation
 
-/// The neighbour results saved at the end of training (`neighbours.json`) with their
-/// images (`neighbours-images.bin`), decoded tolerantly.
+/// `neighbours.json`: the neighbour results saved at the end of training, whose images are
+/// in `neighbours-images.bin` (see `NeighbourBrowserData`).
 ///
-///     {"k":20,"classNames":[…],"imageHeight":28,"imageWidth":28,"trainImageOrder":[trainIndex…],
+///     {"schemaVersion":1,"k":20,"classNames":[…],"imageHeight":28,"imageWidth":28,"trainImageOrder":[trainIndex…],
 ///      "queries":[{"testIndex":12,"label":3,"networkPrediction":5,"knnPrediction":3,
 ///                  "blendedPrediction":3,"misclassified":true,"hard":true,
 ///                  "neighbours":[{"trainIndex":…,"label":…,"similarity":…}]}]}
 ///
 /// neighbours-images.bin holds uint8 H×W images (28×28 when the size is not recorded): first
 /// one per query (in order), then one per entry of `trainImageOrder`.
-public struct NeighbourResults: Decodable, Equatable, Sendable {
-    public struct Neighbour: Decodable, Equatable, Sendable {
+public struct NeighbourResults: RunRecord, Equatable {
+    public static let schemaVersion = 1
+    /// Largest image side neighbours.json may record.
+    public static let maximumImageSide = 4096
+
+    public struct Neighbour: Codable, Equatable, Sendable {
         public var trainIndex: Int
         public var label: Int
         public var similarity: Double
@@ -26,10 +30,16 @@ public struct NeighbourResults: Decodable, Equatable, Sendable {
             label = (try? c.decodeIfPresent(Int.self, forKey: .label)) ?? -1
             similarity = (try? c.decodeIfPresent(LenientDouble.self, forKey: .similarity))?.value ?? .nan
         }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(trainIndex, forKey: .trainIndex)
+            try c.encode(label, forKey: .label)
+            try c.encode(LenientDouble(similarity), forKey: .similarity)
+        }
         enum CodingKeys: String, CodingKey { case trainIndex, label, similarity }
     }
 
-    public struct Query: Decodable, Equatable, Sendable {
+    public struct Query: Codable, Equatable, Sendable {
         public var testIndex: Int
         public var label: Int
         public var networkPrediction: Int?
@@ -80,28 +90,44 @@ public struct NeighbourResults: Decodable, Equatable, Sendable {
     public var imageHeight = 28
     public var imageWidth = 28
 
-    public init(k: Int, classNames: [String], queries: [Query], trainImageOrder: [Int]) {
+    public init(k: Int, classNames: [String], queries: [Query], trainImageOrder: [Int],
+                imageHeight: Int = 28, imageWidth: Int = 28) {
         self.k = k
         self.classNames = classNames
         self.queries = queries
         self.trainImageOrder = trainImageOrder
+        self.imageHeight = imageHeight
+        self.imageWidth = imageWidth
     }
 
     public init(from decoder: Decoder) throws {
+        try Self.checkSchemaVersion(decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         queries = (try? c.decodeIfPresent([Query].self, forKey: .queries)) ?? []
-        k = (try? c.decodeIfPresent(Int.self, forKey: .k)) ?? (queries.map(\.neighbours.count).max() ?? 0)
+        k = c.count(.k) ?? (queries.map(\.neighbours.count).max() ?? 0)
         classNames = (try? c.decodeIfPresent([String].self, forKey: .classNames)) ?? []
-        trainImageOrder = (try? c.decodeIfPresent([Int].self, forKey: .trainImageOrder)) ?? []
-        let height = (try? c.decodeIfPresent(Int.self, forKey: .imageHeight)) ?? nil
-        let width = (try? c.decodeIfPresent(Int.self, forKey: .imageWidth)) ?? nil
-        if let height, let width, height > 0, width > 0, height * width <= 1 << 20 {
+        trainImageOrder = c.counts(.trainImageOrder) ?? []
+        // Sides are checked before they are multiplied (2^32 × 2^32 would overflow).
+        let side = 1...Self.maximumImageSide
+        if let height = c.count(.imageHeight), let width = c.count(.imageWidth),
+           side.contains(height), side.contains(width), height * width <= 1 << 20 {
             imageHeight = height
             imageWidth = width
         }
     }
 
-    enum CodingKeys: String, CodingKey { case k, classNames, queries, trainImageOrder, imageHeight, imageWidth }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Self.schemaVersion, forKey: .schemaVersion)
+        try c.encode(k, forKey: .k)
+        try c.encode(classNames, forKey: .classNames)
+        try c.encode(imageHeight, forKey: .imageHeight)
+        try c.encode(imageWidth, forKey: .imageWidth)
+        try c.encode(queries, forKey: .queries)
+        try c.encode(trainImageOrder, forKey: .trainImageOrder)
+    }
+
+    enum CodingKeys: String, CodingKey { case schemaVersion, k, classNames, queries, trainImageOrder, imageHeight, imageWidth }
 
     /// Bytes of one image in neighbours-images.bin.
     public var imageBytes: Int { imageHeight * imageWidth }
@@ -109,37 +135,5 @@ public struct NeighbourResults: Decodable, Equatable, Sendable {
     /// The name of class `label` ("class 7" when unnamed).
     public func className(_ label: Int) -> String {
         label >= 0 && label < classNames.count ? classNames[label] : "class \(label)"
-    }
-}
-
-/// Neighbour results with their images, ready to browse.
-public struct NeighbourBrowserData: Equatable, Sendable {
-
-    public var results: NeighbourResults
-    /// [queries] test images, H·W bytes each (empty when the image file was missing/short).
-    public var queryImages: [[UInt8]]
-    /// trainIndex → image bytes.
-    public var trainImages: [Int: [UInt8]]
-
-    public init(results: NeighbourResults, queryImages: [[UInt8]], trainImages: [Int: [UInt8]]) {
-        self.results = results
-        self.queryImages = queryImages
-        self.trainImages = trainImages
-    }
-
-    /// Splits the image file into query and training images; missing images are left out.
-    public init(results: NeighbourResults, imageFile: [UInt8]) {
-        let side = results.imageBytes
-        func image(_ i: Int) -> [UInt8]? {
-            let start = i * side
-            guard start >= 0, start + side <= imageFile.count else { return nil }
-            return Array(imageFile[start..<(start + side)])
-        }
-        let queryImages = results.queries.indices.map { image($0) ?? [] }
-        var train: [Int: [UInt8]] = [:]
-        for (j, trainIndex) in results.trainImageOrder.enumerated() {
-            if let bytes = image(results.queries.count + j) { train[trainIndex] = bytes }
-        }
-        self.init(results: results, queryImages: queryImages, trainImages: train)
     }
 }

@@ -3,66 +3,48 @@ import NeuralNetwork
 import RunStore
 import TensorCore
 
-/// kernels/epoch-NNN.json: the learned kernel shapes of every similarity layer.
+/// Measures the learned kernel shapes of every similarity layer into a `KernelSnapshot`
+/// (kernels/epoch-NNN.json; the record's comment says what each field holds).
 ///
-/// Per layer (k×k kernel, K = k² taps):
-/// - static-diag: `diagonal` = m as a k×k map;
-/// - static-full: `matrix` = M (K×K) and `diagonal` = its diagonal;
-/// - dynamic: `diagonal` = mean of the per-sample M's diagonal over the probe images,
-///   `diagonalSpread` its standard deviation, `perClassDiagonal` the mean per true class,
-///   and for dynamic-full the mean `matrix`;
-/// - conv: `diagonal` of I (all ones), for comparison.
-/// The first similarity layer also carries `effectiveKernels` W·M [O, C, k, k].
-/// Dynamic statistics use the first `probeCount` test images (inference mode).
-public enum KernelSnapshot {
+/// Static layers report their M directly; dynamic layers the mean, spread and per-class
+/// mean of the per-sample M over the first `probeCount` test images (inference mode).
+public enum KernelSnapshotWriter {
     public static let probeCount = 2000
 
-    struct EffectiveKernels: Codable { var shape: [Int]; var values: [Float] }
-    struct LayerShape: Codable {
-        var name: String
-        var variant: String
-        var kernelSize: Int
-        var diagonal: [Float]?
-        var matrix: [Float]?
-        var diagonalSpread: [Float]?
-        var perClassDiagonal: [[Float]]?
-        var effectiveKernels: EffectiveKernels?
-    }
-    struct File: Codable {
-        var schemaVersion = 1
-        var epoch: Int
-        var classNames: [String]
-        var layers: [LayerShape]
-    }
-
-    public static func write(model: ImageClassifier, epoch: Int, data: DataSplits, run: RunDirectory) throws {
+    /// The snapshot of `model` after `epoch`; nil when the model has no similarity layer.
+    public static func snapshot(model: ImageClassifier, epoch: Int, data: DataSplits) -> KernelSnapshot? {
         let layers = model.similarityLayers
-        guard !layers.isEmpty else { return }
+        guard !layers.isEmpty else { return nil }
         let dynamic = dynamicStatistics(model: model, layers: layers, dataset: data.test)
-        var shapes: [LayerShape] = []
+        func doubles(_ values: [Float]) -> [Double] { values.map(Double.init(shortest:)) }
+        var shapes: [KernelSnapshot.Layer] = []
         for (index, layer) in layers.enumerated() {
             let taps = layer.taps
-            var shape = LayerShape(name: layer.name.replacingOccurrences(of: ".similarity", with: ""),
-                                   variant: layer.variant.rawValue, kernelSize: layer.kernelSize)
+            var shape = KernelSnapshot.Layer(name: layer.name.replacingOccurrences(of: ".similarity", with: ""),
+                                             variant: layer.variant.rawValue, kernelSize: layer.kernelSize)
             if let statistics = dynamic[index] {
-                shape.diagonal = statistics.diagonal
-                shape.diagonalSpread = statistics.spread
-                shape.perClassDiagonal = statistics.perClass
-                shape.matrix = statistics.matrix
+                shape.diagonal = doubles(statistics.diagonal)
+                shape.diagonalSpread = doubles(statistics.spread)
+                shape.perClassDiagonal = statistics.perClass.map(doubles)
+                shape.matrix = statistics.matrix.map(doubles)
             } else {
                 let matrix = layer.mixingMatrix
-                shape.diagonal = (0..<taps).map { matrix.scalars[$0 * taps + $0] }
-                if layer.variant == .staticFull { shape.matrix = matrix.scalars }
+                shape.diagonal = (0..<taps).map { Double(shortest: matrix.scalars[$0 * taps + $0]) }
+                if layer.variant == .staticFull { shape.matrix = doubles(matrix.scalars) }
             }
             if index == 0 {
                 let kernels = layer.effectiveKernels()
-                shape.effectiveKernels = EffectiveKernels(shape: kernels.shape, values: kernels.scalars)
+                shape.effectiveKernels = KernelSnapshot.Tensor4(shape: kernels.shape, values: doubles(kernels.scalars))
             }
             shapes.append(shape)
         }
-        try run.createDirectory(run.kernelsURL)
-        try run.writeJSON(File(epoch: epoch, classNames: data.test.classNames, layers: shapes),
-                          to: run.kernelSnapshotURL(epoch: epoch))
+        return KernelSnapshot(epoch: epoch, classNames: data.test.classNames, layers: shapes)
+    }
+
+    /// Writes kernels/epoch-NNN.json for `model` (nothing for a model without similarity layers).
+    public static func write(model: ImageClassifier, epoch: Int, data: DataSplits, run: RunDirectory) throws {
+        guard let snapshot = snapshot(model: model, epoch: epoch, data: data) else { return }
+        try run.writeKernelSnapshot(snapshot)
     }
 
     struct DynamicStatistics {
