@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "TensorCore", swiftSettings: numericSettings),
         .target(name: "NeuralNetwork", dependencies: ["TensorCore"], swiftSettings: numericSettings),
         .target(name: "Neighbours", dependencies: ["TensorCore"], swiftSettings: numericSettings),
-        .target(name: "RunStore"),
+        .target(name: "RunStore", dependencies: ["CZlib"]),
         .target(name: "Training",
                 dependencies: ["TensorCore", "NeuralNetwork", "Neighbours", "RunStore", "CZlib"],
                 swiftSettings: numericSettings),

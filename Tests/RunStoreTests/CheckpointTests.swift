@@ -14,6 +14,13 @@ final class CheckpointTests: XCTestCase {
         for count in [0, 1, 7, 8, 9, 63, 1000] {
             let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
             XCTAssertEqual(CRC32.checksum(bytes), CRC32.naive(bytes), "\(count) bytes")
+            // Fed in two pieces, the running value is the same.
+            var running = CRC32()
+            bytes.withUnsafeBytes { all in
+                running.update(UnsafeRawBufferPointer(rebasing: all[0..<(count / 3)]))
+                running.update(UnsafeRawBufferPointer(rebasing: all[(count / 3)...]))
+            }
+            XCTAssertEqual(running.value, CRC32.naive(bytes), "\(count) bytes in two pieces")
         }
     }
 

@@ -1,4 +1,6 @@
-/// CRC-32 (IEEE 802.3, the zlib/PNG polynomial 0xEDB88320), table-driven, 8 bytes per step.
+import CZlib
+
+/// CRC-32 (IEEE 802.3, the zlib/PNG polynomial 0xEDB88320), computed by zlib's `crc32`.
 ///
 /// `CRC32.checksum(Array("123456789".utf8)) == 0xCBF43926` (the standard check value).
 public struct CRC32: Sendable {
@@ -17,30 +19,20 @@ public struct CRC32: Sendable {
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        var c = ~value
-        var i = 0
-        let n = bytes.count
-        CRC32.tables.withUnsafeBufferPointer { t in
-            while i + 8 <= n {
-                // Slicing-by-8: fold 8 input bytes with 8 tables.
-                let lo = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
-                let hi = UInt32(bytes[i + 4]) | UInt32(bytes[i + 5]) << 8 | UInt32(bytes[i + 6]) << 16 | UInt32(bytes[i + 7]) << 24
-                let x = c ^ lo
-                c = t[7 * 256 + Int(x & 0xFF)] ^ t[6 * 256 + Int((x >> 8) & 0xFF)]
-                    ^ t[5 * 256 + Int((x >> 16) & 0xFF)] ^ t[4 * 256 + Int(x >> 24)]
-                    ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int((hi >> 8) & 0xFF)]
-                    ^ t[1 * 256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
-                i += 8
-            }
-            while i < n {
-                c = t[Int((c ^ UInt32(bytes[i])) & 0xFF)] ^ (c >> 8)
-                i += 1
-            }
+        guard var base = bytes.baseAddress?.assumingMemoryBound(to: Bytef.self) else { return }
+        var remaining = bytes.count
+        var crc = uLong(value)
+        // zlib takes a 32-bit length: feed larger buffers in pieces.
+        while remaining > 0 {
+            let piece = min(remaining, Int(UInt32.max / 2))
+            crc = crc32(crc, base, uInt(piece))
+            base += piece
+            remaining -= piece
         }
-        value = ~c
+        value = UInt32(truncatingIfNeeded: crc)
     }
 
-    /// Bitwise reference (the test oracle for the table version).
+    /// Bitwise reference (the test oracle for zlib's version).
     public static func naive(_ bytes: [UInt8]) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
         for byte in bytes {
@@ -49,20 +41,4 @@ public struct CRC32: Sendable {
         }
         return ~c
     }
-
-    private static let tables: [UInt32] = {
-        var t = [UInt32](repeating: 0, count: 8 * 256)
-        for n in 0..<256 {
-            var c = UInt32(n)
-            for _ in 0..<8 { c = (c >> 1) ^ (c & 1 == 1 ? 0xEDB8_8320 : 0) }
-            t[n] = c
-        }
-        for n in 0..<256 {
-            for k in 1..<8 {
-                let previous = t[(k - 1) * 256 + n]
-                t[k * 256 + n] = (previous >> 8) ^ t[Int(previous & 0xFF)]
-            }
-        }
-        return t
-    }()
 }
