@@ -111,7 +111,7 @@ final class ScreenSnapshotTests: XCTestCase {
     func testHelpAndConfirmationOverlays() {
         var state = scripted()
         _ = state.press(.character("?"))
-        assertSnapshot(state, named: "help")
+        assertSnapshot(state, named: "help", tabs: true)
         _ = state.press(.escape, .character("d"))
         assertSnapshot(state, named: "confirm-delete")
     }

@@ -324,7 +324,7 @@ final class LaunchFormTests: XCTestCase {
         var form = LaunchForm()
         focus(&form, "model")
         form.cycleChoice(by: 1)  // small-cnn
-        XCTAssertNotNil(form.configuration, "default shape fields are fine with small-cnn")
+        XCTAssertEqual(form.configuration?.model, "small-cnn", "default shape fields are fine with small-cnn")
         focus(&form, "widths")
         form.type("8")   // 16,32,648
         XCTAssertEqual(error(form, "widths"), "--widths shapes nsn-lite; small-cnn has a fixed architecture")
