@@ -50,7 +50,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNetwork", "TensorCore", "RunStore"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "RunStore", "Training"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TerminalUI", "RunStore"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TerminalUI", "RunStore"],
+                    resources: [.copy("Snapshots")]),
     ],
     swiftLanguageModes: [.v5]
 )

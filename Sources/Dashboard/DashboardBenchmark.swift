@@ -17,8 +17,8 @@ public enum DashboardBenchmark {
                                settings: [("model", "nsn-lite"), ("lr", "0.1"), ("epochs", "15"), ("batchSize", "128")]))
         }
         _ = state.update(.runsListed(runs, error: nil))
-        state.openRunID = runs[0].id
-        state.screen = .run
+        state.context.runs.openID = runs[0].id
+        state.current = ScreenModel.index(of: RunScreen.self)
         var points: [MetricPoint] = []
         let steps = 800 + frame
         for s in 0..<steps {
@@ -83,14 +83,14 @@ public enum DashboardBenchmark {
             for message in messages { pending += timed("update") { state.update(message) } }
             if pending.isEmpty && !opened {
                 opened = true
-                state.selectedRunID = runID
+                state.context.runs.selectedID = runID
                 pending += state.update(.key(.enter))
             }
         }
         var buffer = CellBuffer(width: width, height: height)
         timed("render") { state.render(into: &buffer) }
         let order = ["list", "tail", "other", "update", "render"]
-        return (state, state.metrics[runID]?.points.count ?? 0,
+        return (state, state.context.runs.metrics[runID]?.points.count ?? 0,
                 order.compactMap { name in phases[name].map { (name, $0) } })
     }
 

@@ -58,9 +58,9 @@ public struct DashboardProgram {
                 }
                 dirty = true
             }
-            let hadNotice = state.notice != nil
+            let hadNotice = state.context.notice != nil
             pending += state.update(.tick(now: clock()))
-            if hadNotice != (state.notice != nil) { dirty = true }
+            if hadNotice != (state.context.notice != nil) { dirty = true }
             if pending.contains(.quit) || state.quitting { return }
         }
     }

@@ -256,9 +256,9 @@ final class EffectRunnerTests: XCTestCase {
             rounds += 1
         }
         XCTAssertEqual(controller.calls, ["launch 20270101-000001-beef epochs=15"])
-        XCTAssertEqual(state.screen, .runs)
-        XCTAssertEqual(state.selectedRun?.name, "smoke")
-        XCTAssertEqual(state.selectedRun?.state, .queued)
-        XCTAssertTrue(state.notice?.text.contains("Launched") == true)
+        XCTAssertTrue(state.shows(RunsScreen.self))
+        XCTAssertEqual(state.context.runs.selected?.name, "smoke")
+        XCTAssertEqual(state.context.runs.selected?.state, .queued)
+        XCTAssertTrue(state.context.notice?.text.contains("Launched") == true)
     }
 }

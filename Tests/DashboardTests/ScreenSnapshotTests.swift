@@ -92,13 +92,13 @@ final class ScreenSnapshotTests: XCTestCase {
         _ = state.press(.right, .right)
         assertSnapshot(state, named: "neighbours")
         _ = state.press(.character("f"))  // misclassified only: queries 1 and 3
-        XCTAssertEqual(state.filteredQueryIndices, [1, 3])
-        XCTAssertEqual(state.selectedQuery?.testIndex, 7)
+        XCTAssertEqual(state.screen(NeighboursScreen.self)!.filteredQueryIndices, [1, 3])
+        XCTAssertEqual(state.screen(NeighboursScreen.self)!.selectedQuery?.testIndex, 7)
         _ = state.press(.character("f"))  // hard only
-        XCTAssertEqual(state.filteredQueryIndices, [1])
+        XCTAssertEqual(state.screen(NeighboursScreen.self)!.filteredQueryIndices, [1])
         _ = state.press(.character("f"), .character("l"), .character("l"))  // class 1
-        XCTAssertEqual(state.neighbours?.filter, .label(1))
-        XCTAssertEqual(state.filteredQueryIndices, [1])
+        XCTAssertEqual(state.screen(NeighboursScreen.self)?.view?.filter, .label(1))
+        XCTAssertEqual(state.screen(NeighboursScreen.self)!.filteredQueryIndices, [1])
     }
 
     func testLaunchScreenWithAnError() {
@@ -112,7 +112,7 @@ final class ScreenSnapshotTests: XCTestCase {
     func testHelpAndConfirmationOverlays() {
         var state = scripted()
         _ = state.press(.character("?"))
-        assertSnapshot(state, named: "help")
+        assertSnapshot(state, named: "help", tabs: true)
         _ = state.press(.escape, .character("d"))
         assertSnapshot(state, named: "confirm-delete")
     }
@@ -122,9 +122,10 @@ final class ScreenSnapshotTests: XCTestCase {
         _ = state.press(.down, .down, .enter)
         _ = state.update(.metricsAppended(runID: runID, points: metricPoints(), restarted: false))
         let (json, images) = RunFixtures.neighbourFiles(queries: 2, k: 3)
-        for screen in Screen.allCases {
-            _ = state.update(.key(.character(Character(String(screen.rawValue + 1)))))
-            if screen == .neighbours {
+        for (i, model) in ScreenModel.all.enumerated() {
+            let screen = model.title
+            _ = state.update(.key(.character(Character(String(i + 1)))))
+            if state.shows(NeighboursScreen.self) {
                 let results = try JSONDecoder().decode(NeighbourResults.self, from: Data(json.utf8))
                 _ = state.update(.neighboursLoaded(runID: runID, data: NeighbourBrowserData(results: results, imageFile: images), error: nil))
             }

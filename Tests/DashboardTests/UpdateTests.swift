@@ -40,12 +40,12 @@ final class UpdateTests: XCTestCase {
         XCTAssertTrue(state.isTooSmall)
         XCTAssertEqual(state.press(.character("7"), .enter, .character("d"), .character("y"), .enter,
                                    .character("x"), .character(" "), .character("n")), [])
-        XCTAssertEqual(state.screen, .runs)
-        XCTAssertNil(state.confirmation)
+        XCTAssertTrue(state.shows(RunsScreen.self))
+        XCTAssertNil(state.context.confirmation)
         _ = state.update(.resized(width: 100, height: 30))
         XCTAssertFalse(state.isTooSmall)
         _ = state.press(.character("d"))
-        XCTAssertNotNil(state.confirmation, "at a usable size the same key asks to delete")
+        XCTAssertEqual(state.context.confirmation?.action, .delete, "at a usable size the same key asks to delete")
         _ = state.update(.resized(width: 20, height: 5))
         XCTAssertEqual(state.press(.character("y")), [], "a pending confirmation is not answered unseen")
         XCTAssertEqual(state.press(.character("q")), [.quit])
@@ -53,14 +53,14 @@ final class UpdateTests: XCTestCase {
 
     func testNewestRunIsSelectedFirstAndArrowsMoveWithinTheList() {
         var state = listedState()
-        XCTAssertEqual(state.visibleRuns.map(\.name), ["broken", "dynamic", "diag", "baseline"], "created, newest first")
-        XCTAssertEqual(state.selectedRun?.name, "broken")
+        XCTAssertEqual(state.context.runs.visible.map(\.name), ["broken", "dynamic", "diag", "baseline"], "created, newest first")
+        XCTAssertEqual(state.context.runs.selected?.name, "broken")
         _ = state.press(.down, .down)
-        XCTAssertEqual(state.selectedRun?.name, "diag")
+        XCTAssertEqual(state.context.runs.selected?.name, "diag")
         _ = state.press(.down, .down, .down)
-        XCTAssertEqual(state.selectedRun?.name, "baseline", "selection stops at the last row")
+        XCTAssertEqual(state.context.runs.selected?.name, "baseline", "selection stops at the last row")
         _ = state.press(.home)
-        XCTAssertEqual(state.selectedRun?.name, "broken")
+        XCTAssertEqual(state.context.runs.selected?.name, "broken")
     }
 
     func testSelectionFollowsTheRunWhenTheListChanges() {
@@ -69,36 +69,36 @@ final class UpdateTests: XCTestCase {
         var rows = sampleRows()
         rows.append(RunRow(id: "20261122-140000-eeee", path: "/r/e", name: "new", state: .queued, createdAt: 5))
         _ = state.update(.runsListed(rows, error: nil))
-        XCTAssertEqual(state.selectedRun?.name, "diag", "a new run must not move the selection")
+        XCTAssertEqual(state.context.runs.selected?.name, "diag", "a new run must not move the selection")
     }
 
     func testSortCyclesColumnsAndReverses() {
         var state = listedState()
         _ = state.press(.character("s"))
-        XCTAssertEqual(state.sort, .name)
-        XCTAssertEqual(state.visibleRuns.map(\.name), ["baseline", "broken", "diag", "dynamic"])
+        XCTAssertEqual(state.context.runs.sort, .name)
+        XCTAssertEqual(state.context.runs.visible.map(\.name), ["baseline", "broken", "diag", "dynamic"])
         _ = state.press(.character("S"))
-        XCTAssertEqual(state.visibleRuns.map(\.name), ["dynamic", "diag", "broken", "baseline"])
+        XCTAssertEqual(state.context.runs.visible.map(\.name), ["dynamic", "diag", "broken", "baseline"])
         _ = state.press(.character("s"), .character("s"), .character("s"))  // state, progress, best val
-        XCTAssertEqual(state.sort, .bestValidation)
-        XCTAssertEqual(state.visibleRuns.first?.name, "dynamic", "best validation accuracy first (descending)")
+        XCTAssertEqual(state.context.runs.sort, .bestValidation)
+        XCTAssertEqual(state.context.runs.visible.first?.name, "dynamic", "best validation accuracy first (descending)")
     }
 
     func testFilterNarrowsTheListAndEscapeClearsIt() {
         var state = listedState()
         _ = state.press(.character("/"))
-        XCTAssertTrue(state.editingFilter)
+        XCTAssertTrue(state.screen(RunsScreen.self)!.editingFilter)
         state.type("diag")
-        XCTAssertEqual(Set(state.visibleRuns.map(\.name)), ["diag", "dynamic"], "matches names and variants")
+        XCTAssertEqual(Set(state.context.runs.visible.map(\.name)), ["diag", "dynamic"], "matches names and variants")
         _ = state.press(.character("q"))  // typed into the filter, does not quit
         XCTAssertFalse(state.quitting)
-        XCTAssertEqual(state.filter, "diagq")
+        XCTAssertEqual(state.context.runs.filter, "diagq")
         _ = state.press(.backspace, .enter)
-        XCTAssertFalse(state.editingFilter)
-        XCTAssertEqual(state.filter, "diag")
+        XCTAssertFalse(state.screen(RunsScreen.self)!.editingFilter)
+        XCTAssertEqual(state.context.runs.filter, "diag")
         _ = state.press(.character("/"), .escape)
-        XCTAssertEqual(state.filter, "")
-        XCTAssertEqual(state.visibleRuns.count, 4)
+        XCTAssertEqual(state.context.runs.filter, "")
+        XCTAssertEqual(state.context.runs.visible.count, 4)
     }
 
     func testMarksSelectSeveralRunsForCompareAndBulkControl() {
@@ -106,33 +106,33 @@ final class UpdateTests: XCTestCase {
         _ = state.press(.down)            // dynamic
         _ = state.press(.character(" ")) // mark dynamic, move to diag
         _ = state.press(.character(" ")) // mark diag
-        XCTAssertEqual(state.markedRunIDs, ["20261122-120000-cccc", "20261122-110000-bbbb"])
-        XCTAssertEqual(state.comparedRuns.map(\.name), ["dynamic", "diag"])
+        XCTAssertEqual(state.context.runs.markedIDs, ["20261122-120000-cccc", "20261122-110000-bbbb"])
+        XCTAssertEqual(state.context.runs.compared.map(\.name), ["dynamic", "diag"])
         let effects = state.press(.character("p"))
         XCTAssertEqual(effects, [.control(.pause, runIDs: ["20261122-110000-bbbb"])], "only the running run can pause")
         _ = state.press(.character("a"))
-        XCTAssertEqual(state.markedRunIDs.count, 4)
+        XCTAssertEqual(state.context.runs.markedIDs.count, 4)
         _ = state.press(.character("a"))
-        XCTAssertTrue(state.markedRunIDs.isEmpty)
+        XCTAssertTrue(state.context.runs.markedIDs.isEmpty)
     }
 
     func testStopAsksFirstAndYesSendsTheEffect() {
         var state = listedState()
         _ = state.press(.down, .down)  // diag, running
         XCTAssertEqual(state.press(.character("x")), [])
-        XCTAssertEqual(state.confirmation?.action, .stop)
+        XCTAssertEqual(state.context.confirmation?.action, .stop)
         XCTAssertEqual(state.press(.enter), [.control(.stop, runIDs: ["20261122-110000-bbbb"])], "Enter takes the default (yes) for stop")
-        XCTAssertNil(state.confirmation)
+        XCTAssertNil(state.context.confirmation)
     }
 
     func testDeleteDefaultsToNoAndAnyOtherKeyCancels() {
         var state = listedState()
         _ = state.press(.character("d"))
-        XCTAssertEqual(state.confirmation?.action, .delete)
+        XCTAssertEqual(state.context.confirmation?.action, .delete)
         XCTAssertEqual(state.press(.enter), [], "Enter on a delete dialog answers no")
         _ = state.press(.character("d"))
         XCTAssertEqual(state.press(.escape), [])
-        XCTAssertNil(state.confirmation)
+        XCTAssertNil(state.context.confirmation)
         _ = state.press(.character("d"))
         XCTAssertEqual(state.press(.character("y")), [.control(.delete, runIDs: ["20261122-130000-dddd"])])
     }
@@ -141,12 +141,12 @@ final class UpdateTests: XCTestCase {
         var state = listedState()
         _ = state.press(.end)  // baseline, finished
         XCTAssertEqual(state.press(.character("p")), [])
-        XCTAssertEqual(state.notice?.isError, true)
-        XCTAssertTrue(state.notice?.text.contains("only running") == true, state.notice?.text ?? "")
+        XCTAssertEqual(state.context.notice?.isError, true)
+        XCTAssertTrue(state.context.notice?.text.contains("only running") == true, state.context.notice?.text ?? "")
         XCTAssertEqual(state.press(.character("r")), [])
         _ = state.press(.up)  // diag running … move to dynamic (paused)
         _ = state.press(.up)
-        XCTAssertEqual(state.selectedRun?.name, "dynamic")
+        XCTAssertEqual(state.context.runs.selected?.name, "dynamic")
         XCTAssertEqual(state.press(.character("r")), [.control(.resume, runIDs: ["20261122-120000-cccc"])])
     }
 
@@ -157,7 +157,7 @@ final class UpdateTests: XCTestCase {
         _ = state.update(.runsListed(rows, error: nil))
         _ = state.press(.end)  // baseline, stopped with checkpoint
         _ = state.press(.character("R"))
-        XCTAssertEqual(state.confirmation?.action, .resumeFromCheckpoint)
+        XCTAssertEqual(state.context.confirmation?.action, .resumeFromCheckpoint)
         XCTAssertEqual(state.press(.character("y")), [.control(.resumeFromCheckpoint, runIDs: ["20261122-100000-aaaa"])])
     }
 
@@ -165,7 +165,7 @@ final class UpdateTests: XCTestCase {
         var state = listedState()
         _ = state.press(.down, .down)
         let effects = state.press(.enter)
-        XCTAssertEqual(state.screen, .run)
+        XCTAssertTrue(state.shows(RunScreen.self))
         XCTAssertEqual(effects, [.tailMetrics(runIDs: ["20261122-110000-bbbb"]), .loadLog(runID: "20261122-110000-bbbb")])
         let tick = state.update(.tick(now: 100))
         XCTAssertEqual(tick, [.listRuns, .tailMetrics(runIDs: ["20261122-110000-bbbb"]), .loadLog(runID: "20261122-110000-bbbb")])
@@ -178,30 +178,35 @@ final class UpdateTests: XCTestCase {
         let p2 = MetricPoint(x: 2, epoch: 2, split: .val, accuracy: 0.6)
         _ = state.update(.metricsAppended(runID: "x", points: [p1], restarted: false))
         _ = state.update(.metricsAppended(runID: "x", points: [p2], restarted: false))
-        XCTAssertEqual(state.metrics["x"]?.points, [p1, p2])
+        XCTAssertEqual(state.context.runs.metrics["x"]?.points, [p1, p2])
         _ = state.update(.metricsAppended(runID: "x", points: [p2], restarted: true))
-        XCTAssertEqual(state.metrics["x"]?.points, [p2])
+        XCTAssertEqual(state.context.runs.metrics["x"]?.points, [p2])
     }
 
     func testSmoothingHasAVisibleOffSwitch() {
         var state = listedState()
         _ = state.press(.down, .down, .enter)
-        XCTAssertGreaterThan(state.effectiveSmoothing, 0)
+        XCTAssertGreaterThan(state.context.charts.effectiveSmoothing, 0)
         XCTAssertTrue(screenText(state).contains("smoothing 0.6"))
         _ = state.press(.character("m"))
-        XCTAssertEqual(state.effectiveSmoothing, 0)
+        XCTAssertEqual(state.context.charts.effectiveSmoothing, 0)
         XCTAssertTrue(screenText(state).contains("smoothing off"))
     }
 
     func testKeysOfTheTableDriveDispatchFooterAndHelp() {
-        for binding in KeyBinding.table {
-            for screen in Screen.allCases where binding.applies(on: screen) {
-                for key in binding.keys {
-                    let first = KeyBinding.action(for: key, on: screen)
-                    XCTAssertNotNil(first, "\(key) on \(screen)")
-                }
-            }
+        // Every binding can act: none of its keys is taken first by the shell or by an
+        // earlier binding of its screen.
+        for model in ScreenModel.all {
+            XCTAssertEqual(type(of: model.screen).shadowedBindings, [], model.title)
         }
+        XCTAssertEqual(ShellAction.keys.action(for: .character("7")), .show(6))
+        XCTAssertEqual(ShellAction.keys.action(for: .character("0")), .screenList)
+        XCTAssertEqual(RunsScreen.keys.action(for: .character("x")), .control(.stop))
+        XCTAssertEqual(RunsScreen.keys.action(for: .home), .move(.top))
+        XCTAssertEqual(KernelsScreen.keys.action(for: .end), .latestEpoch, "End follows the newest epoch, not the last row")
+        XCTAssertEqual(NeighboursScreen.keys.action(for: .end), .move(.bottom))
+        XCTAssertEqual(LaunchScreen.keys.action(for: .tab), .focus(1), "Tab moves in the form instead of changing screens")
+        XCTAssertNil(LaunchScreen.keys.action(for: .character("q")), "q is typed into the form")
         var state = listedState(width: 120, height: 60)
         _ = state.press(.character("?"))
         XCTAssertTrue(state.showHelp)
@@ -212,10 +217,55 @@ final class UpdateTests: XCTestCase {
         XCTAssertTrue(screenText(state).contains("p pause"), "footer shows the table's labels")
     }
 
+    func testZeroListsEveryScreenAndPicksByNumberPastNine() {
+        var state = listedState()
+        _ = state.press(.character("0"))
+        XCTAssertEqual(state.screenList?.selected, 0)
+        XCTAssertTrue(screenText(state).contains("7  Launch"), "the list names every screen with its number")
+        _ = state.press(.character("7"), .enter)
+        XCTAssertTrue(state.shows(LaunchScreen.self))
+        XCTAssertNil(state.screenList)
+        _ = state.press(.escape, .character("0"), .down, .down, .enter)
+        XCTAssertTrue(state.shows(CompareScreen.self))
+        _ = state.press(.character("0"), .escape)
+        XCTAssertNil(state.screenList, "any other key closes the list")
+        XCTAssertTrue(state.shows(CompareScreen.self))
+
+        // Two digits name screens past 9.
+        var list = DashboardState.ScreenList(selected: 0)
+        list.type("1", screenCount: 12)
+        list.type("2", screenCount: 12)
+        XCTAssertEqual(list.selected, 11, "1 then 2 is screen 12")
+        list.type("3", screenCount: 12)
+        XCTAssertEqual(list.selected, 2, "123 is no screen: 3 starts anew")
+        list.type("1", screenCount: 7)
+        list.type("0", screenCount: 7)
+        XCTAssertEqual(list.selected, 0, "10 is no screen of 7, nor is 0: the selection stays")
+        XCTAssertEqual(list.typed, "")
+    }
+
+    /// Equality is synthesized over the shell and every screen's whole model: a change
+    /// anywhere, seen or not, makes states differ.
+    func testEqualityCoversEveryScreenAndTheShell() {
+        let base = listedState()
+        var other = base
+        other.modify(CompareScreen.self) { $0.diffOnly = true }
+        XCTAssertNotEqual(base, other, "a screen that is not shown")
+        other = base
+        other.context.theme = .colour
+        XCTAssertNotEqual(base, other, "the theme")
+        other = base
+        other.context.runs.openID = "x"
+        XCTAssertNotEqual(base, other, "the open run")
+        other = base
+        _ = other.update(.logLoaded(runID: "x", lines: ["a"]))
+        XCTAssertNotEqual(base, other, "a screen's loaded data")
+    }
+
     func testQuitWorksFromListsButNotFromTheForm() {
         var state = listedState()
         _ = state.press(.character("n"))
-        XCTAssertEqual(state.screen, .launch)
+        XCTAssertTrue(state.shows(LaunchScreen.self))
         XCTAssertEqual(state.press(.character("q")), [], "q is typed into the focused field")
         XCTAssertFalse(state.quitting)
         _ = state.press(.escape)
@@ -274,7 +324,7 @@ final class LaunchFormTests: XCTestCase {
         var form = LaunchForm()
         focus(&form, "model")
         form.cycleChoice(by: 1)  // small-cnn
-        XCTAssertNotNil(form.configuration, "default shape fields are fine with small-cnn")
+        XCTAssertEqual(form.configuration?.model, "small-cnn", "default shape fields are fine with small-cnn")
         focus(&form, "widths")
         form.type("8")   // 16,32,648
         XCTAssertEqual(error(form, "widths"), "--widths shapes nsn-lite; small-cnn has a fixed architecture")
@@ -293,10 +343,10 @@ final class LaunchFormTests: XCTestCase {
         XCTAssertTrue(error(form, "variant")?.contains("needs --model nsn-lite") == true, error(form, "variant") ?? "nil")
         XCTAssertNil(form.configuration)
         var state = DashboardState(width: 100, height: 30, theme: .monochrome)
-        state.launchForm = form
-        state.screen = .launch
+        state.modify(LaunchScreen.self) { $0.form = form }
+        _ = state.show(LaunchScreen.self)
         XCTAssertEqual(state.press(.enter), [], "an invalid form does not launch")
-        XCTAssertEqual(state.launchForm.fields[state.launchForm.focus].flag, "variant", "focus jumps to the problem")
+        XCTAssertEqual(state.screen(LaunchScreen.self)!.form.fields[state.screen(LaunchScreen.self)!.form.focus].flag, "variant", "focus jumps to the problem")
         XCTAssertTrue(screenText(state).contains("needs --model nsn-lite"))
     }
 
@@ -304,11 +354,11 @@ final class LaunchFormTests: XCTestCase {
         var state = DashboardState(width: 100, height: 30, theme: .monochrome)
         _ = state.press(.character("n"))
         state.type("quick")
-        XCTAssertEqual(state.launchForm.runName, "quick")
+        XCTAssertEqual(state.screen(LaunchScreen.self)!.form.runName, "quick")
         var expected = TrainingConfiguration()
         XCTAssertEqual(state.press(.enter), [.launch(expected, name: "quick")])
         _ = state.press(.down, .right)  // model → the next choice
-        expected.model = state.launchForm.configuration?.model ?? "?"
+        expected.model = state.screen(LaunchScreen.self)!.form.configuration?.model ?? "?"
         XCTAssertNotEqual(expected.model, TrainingConfiguration().model, "→ changed the model choice")
         XCTAssertEqual(state.press(.enter), [.launch(expected, name: "quick")])
         XCTAssertEqual(state.press(.ctrl("e")), [], "there is no separate queue action: every launch queues for a slot")
@@ -321,17 +371,17 @@ final class LaunchFormTests: XCTestCase {
         var state = DashboardState(width: 100, height: 30, theme: .monochrome)
         _ = state.update(.runsListed(rows, error: nil))
         _ = state.press(.down, .down)
-        XCTAssertEqual(state.selectedRun?.name, "diag")
+        XCTAssertEqual(state.context.runs.selected?.name, "diag")
         _ = state.press(.character("c"))
-        XCTAssertEqual(state.screen, .launch)
-        let configuration = state.launchForm.configuration
+        XCTAssertTrue(state.shows(LaunchScreen.self))
+        let configuration = state.screen(LaunchScreen.self)!.form.configuration
         XCTAssertEqual(configuration?.variant, "static-diag")
         XCTAssertEqual(configuration?.epochs, 7)
         XCTAssertEqual(configuration?.learningRate, 0.05)
         XCTAssertEqual(configuration?.widths, [8, 16])
         XCTAssertEqual(configuration?.augment, false)
         XCTAssertNil(configuration?.knnFocalGamma)
-        XCTAssertEqual(state.launchForm.runName, "diag copy")
-        XCTAssertEqual(state.launchForm.clonedFrom, "20261122-110000-bbbb")
+        XCTAssertEqual(state.screen(LaunchScreen.self)!.form.runName, "diag copy")
+        XCTAssertEqual(state.screen(LaunchScreen.self)!.form.clonedFrom, "20261122-110000-bbbb")
     }
 }

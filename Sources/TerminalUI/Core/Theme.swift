@@ -17,7 +17,7 @@ public enum ColorMode: Int, Comparable, Sendable {
 
 /// The named styles widgets draw with. A monochrome theme keeps the meaning in attributes
 /// (reverse for selection, bold for focus and titles, dim for secondary text).
-public struct Theme: Sendable {
+public struct Theme: Equatable, Sendable {
     public var colorMode: ColorMode
     public var text: Style
     public var muted: Style

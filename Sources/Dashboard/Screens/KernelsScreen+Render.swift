@@ -1,45 +1,45 @@
 import RunStore
 import TerminalUI
 
-extension DashboardState {
-    func renderKernels(in area: Rect, buffer: inout CellBuffer) {
-        guard let run = openRun, let view = kernels, view.runID == run.id else {
-            renderNoRun(in: area, buffer: &buffer)
+extension KernelsScreen {
+    public func render(in area: Rect, buffer: inout CellBuffer, _ context: ScreenContext) {
+        guard let run = context.runs.open, let view, view.runID == run.id else {
+            context.renderNoRun(in: area, buffer: &buffer)
             return
         }
         let (header, body) = area.splitTop(1)
-        renderEpochStrip(title: "Kernels · \(run.name)", epochs: view.epochs,
+        context.renderEpochStrip(title: "Kernels · \(run.name)", epochs: view.epochs,
                          index: view.epochIndex, in: header, buffer: &buffer)
         guard let snapshot = view.snapshot else {
             let message = view.error ?? (view.epochs.isEmpty
                 ? "No kernel snapshots yet (kernels/epoch-NNN.json is written at the end of each epoch)."
                 : "Loading…")
-            Paragraph(message, style: view.error == nil ? theme.muted : theme.error, alignment: .center, wrap: true)
+            Paragraph(message, style: view.error == nil ? context.theme.muted : context.theme.error, alignment: .center, wrap: true)
                 .render(in: body.inset(top: body.height / 2), buffer: &buffer)
             return
         }
         guard !snapshot.layers.isEmpty else {
             Paragraph("Epoch \(snapshot.epoch): this model has no similarity layers (variant conv has M = I).",
-                      style: theme.muted, alignment: .center).render(in: body.inset(top: body.height / 2), buffer: &buffer)
+                      style: context.theme.muted, alignment: .center).render(in: body.inset(top: body.height / 2), buffer: &buffer)
             return
         }
         let (listArea, detailArea) = body.splitLeft(min(38, body.width / 3))   // 38: full layer names from 114 columns on
-        let listBlock = Block(title: "Layers", focused: true, theme: theme)
+        let listBlock = Block(title: "Layers", focused: true, theme: context.theme)
         listBlock.render(in: listArea, buffer: &buffer)
         let listInner = listBlock.inner(listArea)
         // Each layer: its name and a one-row overview of its kernel shape.
         var tableState = TableState(selected: view.layerIndex)
         let rows = snapshot.layers.map { layer -> [String] in
-            [layer.name, layer.variant, DashboardState.shapeSummary(layer)]
+            [layer.name, layer.variant, KernelsScreen.shapeSummary(layer)]
         }
         Table(columns: [TableColumn("layer", width: .flex(2)), TableColumn("variant", width: .fixed(12)),
                         TableColumn("spread", width: .fixed(6), alignment: .right)],
-              rows: rows, theme: theme).render(in: listInner, buffer: &buffer, state: &tableState)
+              rows: rows, theme: context.theme).render(in: listInner, buffer: &buffer, state: &tableState)
         let layer = snapshot.layers[min(view.layerIndex, snapshot.layers.count - 1)]
         renderLayer(layer, isFirst: view.layerIndex == 0, classIndex: view.classIndex,
-                    classNames: view.snapshot?.classNames ?? [], in: detailArea, buffer: &buffer)
+                    classNames: view.snapshot?.classNames ?? [], in: detailArea, buffer: &buffer, context)
         if let error = view.error {
-            buffer.write("⚠ " + error, x: body.x, y: body.maxY - 1, maxWidth: body.width, style: theme.error, clip: body)
+            buffer.write("⚠ " + error, x: body.x, y: body.maxY - 1, maxWidth: body.width, style: context.theme.error, clip: body)
         }
     }
 
@@ -49,56 +49,32 @@ extension DashboardState {
         return NumberFormat.compact(hi - lo, significant: 2)
     }
 
-    func renderNoRun(in area: Rect, buffer: inout CellBuffer) {
-        Paragraph("No run open: select one on the Runs screen (Enter), then come back.", style: theme.muted, alignment: .center)
-            .render(in: area.inset(top: area.height / 2), buffer: &buffer)
-    }
-
-    /// "Title   epoch ◀ 1 2 [3] 4 ▶  (following newest)".
-    func renderEpochStrip(title: String, epochs: [Int], index: Int?, in area: Rect, buffer: inout CellBuffer) {
-        var x = buffer.write(" " + title + "   ", x: area.x, y: area.y, style: theme.header, clip: area)
-        guard !epochs.isEmpty else {
-            buffer.write("no epochs yet", x: x, y: area.y, style: theme.muted, clip: area)
-            return
-        }
-        let current = index ?? epochs.count - 1
-        x = buffer.write("epoch ◀ ", x: x, y: area.y, style: theme.muted, clip: area)
-        let window = 12
-        let start = max(0, min(current - window / 2, epochs.count - window))
-        for i in start..<min(epochs.count, start + window) {
-            let text = i == current ? "[\(epochs[i])]" : " \(epochs[i]) "
-            x = buffer.write(text, x: x, y: area.y, style: i == current ? theme.selection : theme.text, clip: area)
-        }
-        x = buffer.write(" ▶", x: x, y: area.y, style: theme.muted, clip: area)
-        buffer.write(index == nil ? "  following newest" : "  e follows newest", x: x, y: area.y, style: theme.muted, clip: area)
-    }
-
     func heatmap(_ values: [Double], side: Int, center: Double, cellWidth: Int? = nil, showValues: Bool = true,
-                 legend: Bool = true) -> Heatmap? {
+                 legend: Bool = true, _ context: ScreenContext) -> Heatmap? {
         guard side > 0, values.count == side * side else { return nil }
         return Heatmap(rows: side, columns: side, values: values, center: center, cellWidth: cellWidth,
-                       showValues: showValues, decimals: 2, showLegend: legend, colorMode: theme.colorMode)
+                       showValues: showValues, decimals: 2, showLegend: legend, colorMode: context.theme.colorMode)
     }
 
     func renderLayer(_ layer: KernelSnapshot.Layer, isFirst: Bool, classIndex: Int, classNames: [String] = [],
-                     in area: Rect, buffer: inout CellBuffer) {
-        let block = Block(title: "\(layer.name) · \(layer.variant) · \(layer.kernelSize)×\(layer.kernelSize)", theme: theme)
+                     in area: Rect, buffer: inout CellBuffer, _ context: ScreenContext) {
+        let block = Block(title: "\(layer.name) · \(layer.variant) · \(layer.kernelSize)×\(layer.kernelSize)", theme: context.theme)
         block.render(in: area, buffer: &buffer)
         let inner = block.inner(area).inset(left: 1, right: 1)
         let k = layer.kernelSize, taps = k * k
         var panels: [(title: String, draw: (Rect, inout CellBuffer) -> Void, width: Int, height: Int)] = []
         let isFull = layer.variant.hasSuffix("full")
         let isDynamic = layer.variant.hasPrefix("dynamic")
-        if let map = layer.shapeMap, let h = heatmap(map, side: k, center: 1, cellWidth: 6) {
+        if let map = layer.shapeMap, let h = heatmap(map, side: k, center: 1, cellWidth: 6, context) {
             let what = isFull ? "diag(M)" : (isDynamic ? "mean of 1+g" : "kernel shape m")
             panels.append((what, { h.render(in: $0, buffer: &$1) }, k * 7 + 2, k + 2))
         }
-        if let spread = layer.diagonalSpread, let h = heatmap(spread, side: k, center: 0, cellWidth: 6) {
+        if let spread = layer.diagonalSpread, let h = heatmap(spread, side: k, center: 0, cellWidth: 6, context) {
             panels.append(("spread of 1+g", { h.render(in: $0, buffer: &$1) }, k * 7 + 2, k + 2))
         }
         if isFull, let matrix = layer.matrix, matrix.count == taps * taps {
             let h = Heatmap(rows: taps, columns: taps, values: matrix, center: 0, cellWidth: 3, showValues: false,
-                            showLegend: true, colorMode: theme.colorMode)
+                            showLegend: true, colorMode: context.theme.colorMode)
             panels.append(("M (\(taps)×\(taps))", { h.render(in: $0, buffer: &$1) }, taps * 3 + 2, taps + 2))
         }
         if let perClass = layer.perClassDiagonal, !perClass.isEmpty {
@@ -116,10 +92,10 @@ extension DashboardState {
                     for (i, map) in maps.enumerated() {
                         if x + w > rect.maxX { x = rect.x; y += k + 2 }
                         guard y + k + 1 <= rect.maxY else { break }
-                        let labelStyle = i == c ? self.theme.selection : self.theme.muted
+                        let labelStyle = i == c ? context.theme.selection : context.theme.muted
                         buffer.write(Text.fit(String(i), width: w - 1), x: x, y: y, style: labelStyle, clip: rect)
                         Heatmap(rows: k, columns: k, values: map, center: 1, spread: spread, cellWidth: 2, showValues: false,
-                                showLegend: false, colorMode: self.theme.colorMode)
+                                showLegend: false, colorMode: context.theme.colorMode)
                             .render(in: Rect(x: x, y: y + 1, width: k * 2, height: k), buffer: &buffer)
                         x += w
                     }
@@ -139,14 +115,14 @@ extension DashboardState {
                     let start = out * cIn * kh * kw
                     let values = Array(kernels.values[start..<(start + kh * kw)])
                     Heatmap(rows: kh, columns: kw, values: values, center: 0, spread: spread, cellWidth: 2, showValues: false,
-                            showLegend: false, colorMode: self.theme.colorMode)
+                            showLegend: false, colorMode: context.theme.colorMode)
                         .render(in: Rect(x: x, y: y, width: kw * 2, height: kh), buffer: &buffer)
                     x += kw * 2 + 1
                 }
             }, inner.width, 2 * (kh + 1) + 1))
         }
         guard !panels.isEmpty else {
-            Paragraph("This snapshot has no kernel data for the layer.", style: theme.muted).render(in: inner, buffer: &buffer)
+            Paragraph("This snapshot has no kernel data for the layer.", style: context.theme.muted).render(in: inner, buffer: &buffer)
             return
         }
         // Flow the panels left to right, wrapping to new rows.
@@ -156,7 +132,7 @@ extension DashboardState {
             if x > inner.x && x + w > inner.maxX { x = inner.x; y += rowHeight + 1; rowHeight = 0 }
             guard y < inner.maxY else { break }
             let rect = Rect(x: x, y: y, width: w, height: min(h, inner.maxY - y))
-            buffer.write(panel.title, x: rect.x, y: rect.y, maxWidth: rect.width, style: theme.title, clip: inner)
+            buffer.write(panel.title, x: rect.x, y: rect.y, maxWidth: rect.width, style: context.theme.title, clip: inner)
             panel.draw(rect.inset(top: 1).intersection(inner), &buffer)
             x += w + 2
             rowHeight = max(rowHeight, h)

@@ -1,23 +1,3 @@
-/// The dashboard's screens, in tab order.
-public enum Screen: Int, CaseIterable, Equatable, Sendable {
-    case runs, run, compare, kernels, knn, neighbours, launch
-
-    public var title: String {
-        switch self {
-        case .runs: return "Runs"
-        case .run: return "Run"
-        case .compare: return "Compare"
-        case .kernels: return "Kernels"
-        case .knn: return "kNN"
-        case .neighbours: return "Neighbours"
-        case .launch: return "Launch"
-        }
-    }
-
-    /// Screens that show one run (the open one).
-    public var showsOneRun: Bool { self == .run || self == .kernels || self == .knn || self == .neighbours }
-}
-
 /// How the Runs table is ordered.
 public enum RunSort: Int, CaseIterable, Equatable, Sendable {
     case created, name, state, progress, bestValidation, test, speed

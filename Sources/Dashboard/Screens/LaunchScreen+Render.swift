@@ -1,13 +1,12 @@
 import TerminalUI
 
-extension DashboardState {
-    func renderLaunch(in area: Rect, buffer: inout CellBuffer) {
-        let form = launchForm
+extension LaunchScreen {
+    public func render(in area: Rect, buffer: inout CellBuffer, _ context: ScreenContext) {
         var title = "Launch a run"
         if let source = form.clonedFrom { title += " · settings cloned from \(source)" }
         let problems = form.fields.filter { $0.error != nil }.count + form.generalErrors.count
         let footer = problems == 0 ? "ready: Enter launches (queued while every slot is busy)" : "\(problems) problem\(problems == 1 ? "" : "s")"
-        let block = Block(title: title, focused: true, footer: footer, theme: theme)
+        let block = Block(title: title, focused: true, footer: footer, theme: context.theme)
         block.render(in: area, buffer: &buffer)
         let inner = block.inner(area).inset(left: 1, right: 1)
         let (fieldsArea, generalArea) = inner.splitBottom(min(form.generalErrors.count, 3))
@@ -28,31 +27,31 @@ extension DashboardState {
         for (row, line) in lines.dropFirst(offset).prefix(visible).enumerated() {
             let y = fieldsArea.y + row
             guard let i = line.field else {
-                buffer.write("── " + line.text + " ", x: fieldsArea.x, y: y, style: theme.header, clip: fieldsArea)
+                buffer.write("── " + line.text + " ", x: fieldsArea.x, y: y, style: context.theme.header, clip: fieldsArea)
                 continue
             }
             let field = form.fields[i]
             let focused = i == form.focus
             // "▸" marks the focused field even without colours.
             var x = buffer.write(Text.fit((focused ? "▸ " : "  ") + field.label, width: labelWidth), x: fieldsArea.x, y: y,
-                                 style: focused ? theme.titleFocused : theme.text, clip: fieldsArea)
+                                 style: focused ? context.theme.titleFocused : context.theme.text, clip: fieldsArea)
             var shown = field.text
             if field.choices != nil { shown = "◀ " + shown + " ▶" } else if focused { shown += "▏" }
-            let valueStyle = focused ? theme.selection : (field.error != nil ? theme.error : theme.muted.adding(.underline))
+            let valueStyle = focused ? context.theme.selection : (field.error != nil ? context.theme.error : context.theme.muted.adding(.underline))
             x = buffer.write(Text.fit(shown, width: valueWidth), x: x, y: y, style: valueStyle, clip: fieldsArea) + 1
             let flag = "--\(field.flag)"
             if var error = field.error {
                 // Beside the field, its own option name is implied.
                 if error.hasPrefix(flag + " ") { error.removeFirst(flag.count + 1) }
-                buffer.write("✗ " + error, x: x, y: y, maxWidth: fieldsArea.maxX - x, style: theme.error, clip: fieldsArea)
+                buffer.write("✗ " + error, x: x, y: y, maxWidth: fieldsArea.maxX - x, style: context.theme.error, clip: fieldsArea)
             } else {
                 buffer.write(field.flag == "name" ? "optional label for the list" : flag, x: x, y: y,
-                             maxWidth: fieldsArea.maxX - x, style: theme.muted, clip: fieldsArea)
+                             maxWidth: fieldsArea.maxX - x, style: context.theme.muted, clip: fieldsArea)
             }
         }
         for (row, error) in form.generalErrors.prefix(generalArea.height).enumerated() {
             buffer.write("✗ " + error, x: generalArea.x, y: generalArea.y + row, maxWidth: generalArea.width,
-                         style: theme.error, clip: generalArea)
+                         style: context.theme.error, clip: generalArea)
         }
     }
 }

@@ -1,10 +1,10 @@
 import TerminalUI
 
-extension DashboardState {
-    func renderCompare(in area: Rect, buffer: inout CellBuffer) {
-        let compared = comparedRuns
+extension CompareScreen {
+    public func render(in area: Rect, buffer: inout CellBuffer, _ context: ScreenContext) {
+        let compared = context.runs.compared
         guard !compared.isEmpty else {
-            Paragraph("Mark runs with Space on the Runs screen to compare them.", style: theme.muted, alignment: .center)
+            Paragraph("Mark runs with Space on the Runs screen to compare them.", style: context.theme.muted, alignment: .center)
                 .render(in: area.inset(top: area.height / 2), buffer: &buffer)
             return
         }
@@ -12,20 +12,20 @@ extension DashboardState {
         let labels = RunLabels.distinguishing(compared.map { $0.name.isEmpty ? $0.id : $0.name })
         var series: [ChartSeries] = []
         for (i, run) in compared.enumerated() {
-            let data = metrics[run.id] ?? RunMetrics()
+            let data = context.runs.metrics[run.id] ?? RunMetrics()
             let points: [(x: Double, y: Double)]
-            switch compareMetric {
+            switch metric {
             case .valAccuracy: points = data.series(.val) { $0.accuracy }
             case .testAccuracy: points = data.series(.test) { $0.accuracy }
-            case .trainLoss: points = data.series(.train, epochLinesOnly: !showStepLines) { $0.loss }
+            case .trainLoss: points = data.series(.train, epochLinesOnly: !context.charts.showStepLines) { $0.loss }
             case .valLoss: points = data.series(.val) { $0.loss }
-            case .trainAccuracy: points = data.series(.train, epochLinesOnly: !showStepLines) { $0.accuracy }
+            case .trainAccuracy: points = data.series(.train, epochLinesOnly: !context.charts.showStepLines) { $0.accuracy }
             }
-            series.append(ChartSeries(name: Text.truncate(labels[i], to: 24), color: theme.seriesColor(i), points: points))
+            series.append(ChartSeries(name: Text.truncate(labels[i], to: 24), color: context.theme.seriesColor(i), points: points))
         }
         let xMax = Double(compared.map(\.epochs).max() ?? 1)
-        let percent = compareMetric == .valAccuracy || compareMetric == .testAccuracy || compareMetric == .trainAccuracy
-        renderChart(title: "Compare \(compared.count) runs · \(compareMetric.title) (v) · " + smoothingLabel,
+        let percent = metric == .valAccuracy || metric == .testAccuracy || metric == .trainAccuracy
+        context.renderChart(title: "Compare \(compared.count) runs · \(metric.title) (v) · " + context.charts.label,
                     series: series.filter { !$0.points.isEmpty }, xMax: xMax, percent: percent, in: chartArea, buffer: &buffer)
 
         // Settings table: one row per setting, one column per run.
@@ -33,24 +33,24 @@ extension DashboardState {
         var seen = Set<String>()
         for run in compared { for (key, _) in run.settings where !seen.contains(key) { seen.insert(key); keys.append(key) } }
         let differing = keys.filter { key in Set(compared.map { $0.setting(key) ?? "—" }).count > 1 }
-        let shownKeys = compareDiffOnly ? differing : keys
+        let shownKeys = diffOnly ? differing : keys
         var rows: [[String]] = [
             ["state"] + compared.map(\.stateLabel),
-            ["best val"] + compared.map { DashboardState.percent($0.bestValidationAccuracy) },
-            ["test @ best val"] + compared.map { DashboardState.percent($0.testAccuracy) },
+            ["best val"] + compared.map { Format.percent($0.bestValidationAccuracy) },
+            ["test @ best val"] + compared.map { Format.percent($0.testAccuracy) },
         ]
         rows += shownKeys.map { key in [key] + compared.map { $0.setting(key) ?? "—" } }
         var styles: [Int: Style] = [:]
-        for (i, key) in shownKeys.enumerated() where differing.contains(key) { styles[i + 3] = theme.accent }
-        let title = "Settings · \(compareDiffOnly ? "only the \(differing.count) that differ" : "all \(keys.count), differing highlighted") (f)"
-        let block = Block(title: title, theme: theme)
+        for (i, key) in shownKeys.enumerated() where differing.contains(key) { styles[i + 3] = context.theme.accent }
+        let title = "Settings · \(diffOnly ? "only the \(differing.count) that differ" : "all \(keys.count), differing highlighted") (f)"
+        let block = Block(title: title, theme: context.theme)
         block.render(in: tableArea, buffer: &buffer)
         let inner = block.inner(tableArea)
         let columns = [TableColumn("setting", width: .fixed(20))]
             + labels.map { TableColumn(Text.truncate($0, to: 20), width: .flex(1)) }
         let visibleRows = Table.visibleRows(height: inner.height)
-        let offset = min(compareScroll, max(0, rows.count - visibleRows))
+        let offset = min(scroll, max(0, rows.count - visibleRows))
         var state = TableState(selected: nil, offset: offset)
-        Table(columns: columns, rows: rows, rowStyles: styles, theme: theme).render(in: inner, buffer: &buffer, state: &state)
+        Table(columns: columns, rows: rows, rowStyles: styles, theme: context.theme).render(in: inner, buffer: &buffer, state: &state)
     }
 }
