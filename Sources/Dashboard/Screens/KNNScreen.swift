@@ -1,3 +1,4 @@
+import RunStore
 import TerminalUI
 
 /// The open run's kNN hard-example statistics per epoch (knn/epoch-NNN.json) and its final

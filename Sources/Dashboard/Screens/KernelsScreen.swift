@@ -1,3 +1,4 @@
+import RunStore
 import TerminalUI
 
 /// The open run's learned kernel shapes, per similarity layer and epoch (kernels/epoch-NNN.json).

@@ -1,3 +1,4 @@
+import RunStore
 import TerminalUI
 
 /// The open run's neighbour results: a test image and its nearest training images.
