@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "NeighboursTests", dependencies: ["Neighbours", "TensorCore"]),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNetwork", "TensorCore", "RunStore"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "RunStore", "Training"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "RunStore", "Training", "Dashboard"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TerminalUI", "RunStore"],
                     resources: [.copy("Snapshots")]),

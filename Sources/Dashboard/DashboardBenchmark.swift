@@ -10,7 +10,7 @@ public enum DashboardBenchmark {
         for i in 0..<6 {
             let id = "20261122-1200\(10 + i)-ab\(10 + i)"
             runs.append(RunRow(id: id, path: "/runs/\(id)", name: "run \(i)", model: "nsn-lite",
-                               variant: ["conv", "static-diag", "static-full", "dynamic-diag", "dynamic-full", "conv"][i],
+                               variant: TrainingConfiguration.variants[i % TrainingConfiguration.variants.count],
                                state: i == 0 ? .running : .finished, epoch: 8, epochs: 15, step: 3000 + frame, totalSteps: 5625,
                                bestValidationAccuracy: 0.9 + Double(i) * 0.003, testAccuracy: 0.89 + Double(i) * 0.003,
                                imagesPerSecond: 850, etaSeconds: 1200, createdAt: Double(i), hasCheckpoint: true,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NeuralNetwork
+import RunStore
 import TensorCore
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,7 @@ struct BenchTrainCommand: ParsableCommand {
         abstract: "Measure training throughput (images/s) and peak memory."
     )
 
-    @Option(name: .long, help: "small-cnn or nsn-lite[:variant] (conv, static-diag, static-full, dynamic-diag, dynamic-full); repeat for several.")
+    @Option(name: .long, help: "small-cnn or nsn-lite[:variant] (\(TrainingConfiguration.variants.joined(separator: ", "))); repeat for several.")
     var model: [String] = ["small-cnn"]
 
     @Option(name: .long, help: "Batch size.") var batch = 128

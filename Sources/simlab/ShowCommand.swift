@@ -19,7 +19,7 @@ struct ShowCommand: ParsableCommand {
             print("name      \(config.printableName)")
             print("created   \(ISOTime.format(config.createdAt))  \(config.codeVersion)")
             print("data      \(config.dataDirectory)")
-            print("settings  " + config.settings.map { "\($0.key)=\(render($0.value))" }.joined(separator: " "))
+            print("settings  " + typedSettings(config.settings))
         }
         if let status = summary.status {
             print(String(format: "progress  epoch %d, step %d/%d (%.0f%%)", status.epoch, status.step, status.totalSteps,
@@ -56,6 +56,25 @@ struct ShowCommand: ParsableCommand {
         if case .lost(let recorded, let reason) = condition { return " (recorded \(recorded.rawValue); \(reason))" }
         if case .incomplete(let reason) = condition { return " (\(reason))" }
         return ""
+    }
+
+    /// The settings as a user types them: `--similarity-penalty 0.005 --no-augment`, values
+    /// quoted for a shell where needed; unset options are left out and keys no option
+    /// knows are shown as `key=value`.
+    private func typedSettings(_ settings: JSONObject) -> String {
+        var words: [String] = []
+        for (key, value) in settings {
+            if case .null = value { continue }
+            guard let option = TrainingConfiguration.option(key: key) else { words.append("\(key)=\(render(value))"); continue }
+            let typed = TrainingConfiguration.typedSetting(key: key, value: render(value))
+            words.append(option.kind == .flag ? typed.name : "\(typed.name) \(shellQuoted(typed.value))")
+        }
+        return words.joined(separator: " ")
+    }
+
+    private func shellQuoted(_ text: String) -> String {
+        let plain = text.allSatisfy { $0.isLetter || $0.isNumber || "._,:/+-=@%".contains($0) }
+        return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     private func render(_ value: JSONValue) -> String {

@@ -9,7 +9,8 @@ import Worker
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a model on Fashion-MNIST (or any IDX dataset) as a new run.")
+        abstract: "Train a model on Fashion-MNIST (or any IDX dataset) as a new run.",
+        discussion: TrainingOptions.help)
 
     @OptionGroup var options: TrainingOptions
     @OptionGroup var runs: RunsLocation

@@ -1,146 +1,134 @@
 import ArgumentParser
 import Foundation
 import RunStore
-import Training
 
-/// The command-line face of `TrainingConfiguration` (shared by `train` and `bench train`).
-/// Numeric options take the next word even when it starts with "-", so `--epochs -1` gets
-/// the range message rather than "missing value".
+/// The command-line face of `TrainingConfiguration`: every option of the option table
+/// (`TrainingConfiguration.options`) as `--flag VALUE` or `--flag=VALUE`, and each flag
+/// option as `--augment` / `--no-augment`. Values are parsed and range-checked by the table,
+/// with the launch form's parsers; a value is the next word even when it starts with "-",
+/// so `--epochs -1` gets the range message rather than "missing value".
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "Model: nsn-lite or small-cnn; nsn-lite:VARIANT also sets the variant.")
-    var model: String = TrainingConfiguration().model
-    @Option(help: "Similarity variant: conv, static-full, static-diag, dynamic-full, dynamic-diag.")
-    var variant: String?
-    // nsn-lite's shape: optional, so that giving one with small-cnn (fixed) is refused.
-    @Option(name: .customLong("stem-width"), parsing: .unconditional,
-            help: "Width of the first plain convolution (nsn-lite; default: \(TrainingConfiguration().stemWidth)).")
-    var stemWidth: Int?
-    @Option(help: "Stage widths, comma-separated (nsn-lite; default: \(TrainingConfiguration().widths.map(String.init).joined(separator: ","))).")
-    var widths: String?
-    @Option(name: .customLong("blocks"), parsing: .unconditional,
-            help: "Similarity layers per stage (nsn-lite; default: \(TrainingConfiguration().blocksPerStage)).")
-    var blocksPerStage: Int?
-    @Option(name: .customLong("kernel"), parsing: .unconditional,
-            help: "Kernel size of the similarity layers, 3 or 5 (nsn-lite; default: \(TrainingConfiguration().kernelSize)).")
-    var kernelSize: Int?
-    @Option(name: .customLong("meta-hidden"), parsing: .unconditional,
-            help: "Hidden width of the meta-network (dynamic variants; default: \(TrainingConfiguration().metaHidden)).")
-    var metaHidden: Int?
-    @Option(name: .customLong("similarity-penalty"), parsing: .unconditional, help: "L2 penalty on M (static-full).")
-    var similarityPenalty: Double = TrainingConfiguration().similarityPenalty
-
-    @Option(parsing: .unconditional, help: "Number of epochs.")
-    var epochs: Int = TrainingConfiguration().epochs
-    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Images per step.")
-    var batchSize: Int = TrainingConfiguration().batchSize
-    @Option(help: "Optimizer: sgd, nesterov, adam, adamw.")
-    var optimizer: String = TrainingConfiguration().optimizer
-    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Peak learning rate.")
-    var learningRate: Double = TrainingConfiguration().learningRate
-    @Option(parsing: .unconditional, help: "SGD momentum.")
-    var momentum: Double = TrainingConfiguration().momentum
-    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "Weight decay (decoupled for adamw).")
-    var weightDecay: Double = TrainingConfiguration().weightDecay
-    @Option(help: "Learning-rate schedule: constant, cosine, or step:F1,F2,… (×0.1 at those fractions of training).")
-    var schedule: String = TrainingConfiguration().schedule
-    @Option(name: .customLong("warmup"), parsing: .unconditional, help: "Linear warm-up length in epochs (may be fractional).")
-    var warmupEpochs: Double = TrainingConfiguration().warmupEpochs
-    @Option(name: .customLong("label-smoothing"), parsing: .unconditional, help: "Label smoothing ε.")
-    var labelSmoothing: Double = TrainingConfiguration().labelSmoothing
-
-    @Option(name: .customLong("data"), help: "Directory with the four IDX files (default: $SIMLAB_DATA or /usr/share/datasets/fashion-mnist).")
-    var dataDirectory: String?
-    @Option(name: .customLong("validation"), parsing: .unconditional, help: "Training images held out for validation (stratified).")
-    var validationSize: Int = TrainingConfiguration().validationSize
-    @Option(name: .customLong("train-fraction"), parsing: .unconditional, help: "Fraction of the remaining training set to train on (e.g. 0.01).")
-    var trainFraction: Double = TrainingConfiguration().trainFraction
-    @Flag(name: .customLong("no-augment"), help: "Turn off pad-2 random crop and horizontal flip.")
-    var noAugment = false
-    @Option(help: "Random seed (initialisation, split, shuffling, augmentation).")
-    var seed: UInt64 = TrainingConfiguration().seed
-    @Option(parsing: .unconditional, help: "Threads for the numeric kernels.")
-    var threads: Int = TrainingConfiguration().threads
-    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Write a training metrics line every N steps.")
-    var logEverySteps: Int = TrainingConfiguration().logEverySteps
-
-    @Option(name: .customLong("knn-alpha"), parsing: .unconditional, help: "Reweight the loss by CE·(1 + α·ℓ_knn); 0 turns it off.")
-    var knnAlpha: Double = TrainingConfiguration().knnAlpha
-    @Option(name: .customLong("knn-focal"), parsing: .unconditional, help: "Focal kNN reweighting CE·(1 − p_knn)^γ instead of --knn-alpha.")
-    var knnFocalGamma: Double?
-    @Option(name: .customLong("knn-features"), help: "kNN feature space: pixels, model or frozen:RUN.")
-    var knnFeatures: String = TrainingConfiguration().knnFeatures
-    @Option(name: .customLong("knn-k"), parsing: .unconditional, help: "Neighbours in the vote.")
-    var knnK: Int = TrainingConfiguration().knnK
-    @Option(name: .customLong("knn-t"), parsing: .unconditional, help: "Vote temperature.")
-    var knnTemperature: Double = TrainingConfiguration().knnTemperature
-    @Option(name: .customLong("knn-metric"), help: "cosine or euclidean.")
-    var knnMetric: String = TrainingConfiguration().knnMetric
-    @Flag(name: .customLong("no-knn-eval"), help: "Skip the kNN and blended evaluation at the end.")
-    var noKNNEvaluation = false
+    /// The training options, in the order given; argument parser leaves them to the table.
+    @Argument(parsing: .allUnrecognized,
+              help: ArgumentHelp("Training options (listed above), e.g. --epochs 5 --lr 0.05.", valueName: "training-option"))
+    var arguments: [String] = []
 
     /// The configuration, or a ValidationError listing every problem.
     func configuration() throws -> TrainingConfiguration {
+        let given = try Self.split(arguments)
         var configuration = TrainingConfiguration()
-        var modelName = model
-        if let colon = model.firstIndex(of: ":") {
-            modelName = String(model[..<colon])
-            configuration.variant = String(model[model.index(after: colon)...])
+        var parseErrors: [String] = []
+        for (option, text) in given {
+            do { try option.parse(text, into: &configuration) } catch { parseErrors.append("\(error)") }
         }
-        configuration.model = modelName
-        if let variant {
-            if model.contains(":"), configuration.variant != variant {
-                throw ValidationError("--model \(model) and --variant \(variant) name different variants; give one of them")
-            }
-            configuration.variant = variant
+        guard parseErrors.isEmpty else { throw ValidationError(parseErrors.joined(separator: "\n")) }
+
+        let model = given.last { $0.option.flag == "model" }?.text ?? ""
+        if model.contains(":"), let variant = given.last(where: { $0.option.flag == "variant" })?.text,
+           !model.hasSuffix(":" + variant) {
+            throw ValidationError("--model \(model) and --variant \(variant) name different variants; give one of them")
         }
-        let given = zip(TrainingConfiguration.nsnLiteShapeFlags,
-                        [stemWidth != nil, widths != nil, blocksPerStage != nil, kernelSize != nil, metaHidden != nil])
-        if modelName == "small-cnn", let flag = given.first(where: \.1)?.0 {
-            throw ValidationError(TrainingConfiguration.smallCNNShapeProblem(flag))
+        if configuration.model == "small-cnn", let shape = given.first(where: { $0.option.shapesNSNLite }) {
+            throw ValidationError(TrainingConfiguration.smallCNNShapeProblem(shape.option.typedFlag))
         }
-        if let stemWidth { configuration.stemWidth = stemWidth }
-        if let widths {
-            let parsedWidths = widths.split(separator: ",", omittingEmptySubsequences: false)
-                .map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !parsedWidths.isEmpty, parsedWidths.allSatisfy({ $0 != nil }) else {
-                throw ValidationError("--widths must be comma-separated integers like 16,32,64, got '\(widths)'")
-            }
-            configuration.widths = parsedWidths.compactMap { $0 }
-        }
-        if let blocksPerStage { configuration.blocksPerStage = blocksPerStage }
-        if let kernelSize { configuration.kernelSize = kernelSize }
-        if let metaHidden { configuration.metaHidden = metaHidden }
-        configuration.similarityPenalty = similarityPenalty
-        configuration.epochs = epochs
-        configuration.batchSize = batchSize
-        configuration.optimizer = optimizer
-        configuration.learningRate = learningRate
-        configuration.momentum = momentum
-        configuration.weightDecay = weightDecay
-        configuration.schedule = schedule
-        configuration.warmupEpochs = warmupEpochs
-        configuration.labelSmoothing = labelSmoothing
-        configuration.dataDirectory = dataDirectory
-        configuration.validationSize = validationSize
-        configuration.trainFraction = trainFraction
-        configuration.augment = !noAugment
-        configuration.seed = seed
-        configuration.threads = threads
-        configuration.logEverySteps = logEverySteps
-        configuration.knnAlpha = knnAlpha
-        configuration.knnFocalGamma = knnFocalGamma
-        configuration.knnFeatures = knnFeatures
-        configuration.knnK = knnK
-        configuration.knnTemperature = knnTemperature
-        configuration.knnMetric = knnMetric
-        configuration.knnEvaluate = !noKNNEvaluation
-        var problems = configuration.problems()
-        if problems.isEmpty {   // the schedule is built from valid settings only (lr, epochs, warm-up)
-            do { _ = try OptimizerFactory.schedule(configuration, stepsPerEpoch: 1) } catch { problems.append("\(error)") }
-        }
-        guard problems.isEmpty else {
-            throw ValidationError(problems.joined(separator: "\n"))
-        }
+        let problems = configuration.problems()
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
         return configuration
+    }
+
+    /// Pairs each option with its text. `--model x:y` is applied before `--variant`, so
+    /// the two can be checked against each other; otherwise the last of a repeated option wins.
+    static func split(_ arguments: [String]) throws -> [(option: TrainingOption, text: String)] {
+        var pairs: [(option: TrainingOption, text: String)] = []
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            index += 1
+            guard word.hasPrefix("--"), word.count > 2 else {
+                throw ValidationError("unexpected argument '\(word)'")
+            }
+            var name = String(word.dropFirst(2)), attached: String?
+            if let equals = name.firstIndex(of: "=") {
+                attached = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            if let option = TrainingConfiguration.option(flag: name), option.kind == .flag, attached == nil {
+                pairs.append((option, "yes"))
+                continue
+            }
+            if name.hasPrefix("no-"), let option = TrainingConfiguration.option(flag: String(name.dropFirst(3))),
+               option.kind == .flag, attached == nil {
+                pairs.append((option, "no"))
+                continue
+            }
+            guard let option = TrainingConfiguration.option(flag: name) else {
+                throw ValidationError("unknown option '--\(name)'.\(suggestion(for: name))")
+            }
+            if let attached {
+                pairs.append((option, attached))
+            } else if index < arguments.count {
+                pairs.append((option, arguments[index]))
+                index += 1
+            } else {
+                throw ValidationError("missing value for '--\(name) <\(placeholder(option))>'")
+            }
+        }
+        // Stable: the model first (it may set the variant), the rest in the order given.
+        return pairs.filter { $0.option.flag == "model" } + pairs.filter { $0.option.flag != "model" }
+    }
+
+    private static func suggestion(for name: String) -> String {
+        let flags = TrainingConfiguration.options.flatMap { $0.kind == .flag ? [$0.flag, "no-" + $0.flag] : [$0.flag] }
+        guard let closest = flags.min(by: { EditDistance.between(name, $0) < EditDistance.between(name, $1) }),
+              EditDistance.between(name, closest) <= 2 else { return "" }
+        return " Did you mean '--\(closest)'?"
+    }
+
+    static func placeholder(_ option: TrainingOption) -> String {
+        switch option.kind {
+        case .integer: return "n"
+        case .number, .optionalNumber: return "x"
+        case .integerList: return "n,n,…"
+        case .choice(let choices): return choices.count <= 5 ? choices.joined(separator: "|") : option.flag
+        case .text, .flag: return option.flag
+        }
+    }
+
+    /// The help of every training option, grouped as in the launch form, for `--help`.
+    static var help: String {
+        let defaults = TrainingConfiguration()
+        var lines: [String] = []
+        for group in TrainingOption.Group.allCases {
+            lines.append("\(group.rawValue.uppercased()) OPTIONS:")
+            for option in TrainingConfiguration.options where option.group == group {
+                let name = option.kind == .flag ? "--\(option.flag), --no-\(option.flag)"
+                    : "--\(option.flag) <\(placeholder(option))>"
+                let value = option.text(in: defaults)
+                let help = option.help + (value.isEmpty ? "" : " (default: \(value))")
+                lines += wrap(name, help)
+            }
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// "  --name <x>   help…" with the help wrapped at 78 columns (argument parser re-wraps longer lines) under itself.
+    private static func wrap(_ name: String, _ help: String, width: Int = 78, column: Int = 28) -> [String] {
+        var lines: [String] = []
+        var line = "  " + name
+        if line.count >= column - 1 { lines.append(line); line = "" }
+        line = line.padding(toLength: column, withPad: " ", startingAt: 0)
+        var empty = true
+        for word in help.split(separator: " ") {
+            if !empty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = String(repeating: " ", count: column)
+                empty = true
+            }
+            line += (empty ? "" : " ") + word
+            empty = false
+        }
+        lines.append(line)
+        return lines
     }
 }

@@ -95,8 +95,9 @@ extension RunScreen {
             buffer.write(run.problem ?? "(no config.json)", x: inner.x, y: inner.y, maxWidth: inner.width, style: context.theme.muted, clip: inner)
             return
         }
-        let keyWidth = min(20, (run.settings.map(\.key.count).max() ?? 0) + 1)
-        let lines = run.settings.map { Line(spans: [(Text.fit($0.key, width: keyWidth), context.theme.muted), ($0.value, context.theme.text)]) }
+        let settings = SettingNames.typed(run.settings)
+        let keyWidth = min(20, (settings.map(\.key.count).max() ?? 0) + 1)
+        let lines = settings.map { Line(spans: [(Text.fit($0.key, width: keyWidth), context.theme.muted), ($0.value, context.theme.text)]) }
         Paragraph(lines, scroll: min(settingsScroll, max(0, lines.count - inner.height))).render(in: inner, buffer: &buffer)
     }
 }

@@ -22,14 +22,20 @@ public enum OptimizerFactory {
 
     public static func schedule(_ configuration: TrainingConfiguration, stepsPerEpoch: Int) throws -> LearningRateSchedule {
         let warmupSteps = Int((configuration.warmupEpochs * Double(stepsPerEpoch)).rounded())
+        let setting: ScheduleSetting
         do {
-            var schedule = try LearningRateSchedule(parsing: configuration.schedule,
-                                                    baseLearningRate: Float(configuration.learningRate))
-            if warmupSteps > 0 { schedule.warmupSteps = warmupSteps }
-            return schedule
+            setting = try ScheduleSetting(parsing: configuration.schedule, baseLearningRate: Float(configuration.learningRate))
         } catch {
             throw ConfigurationError("--schedule '\(configuration.schedule)': \(error)")
         }
+        let decay: LearningRateSchedule.Decay
+        switch setting.decay {
+        case .constant: decay = .constant
+        case .step(let milestones, let factor): decay = .step(milestones: milestones, factor: factor)
+        case .cosine(let minimum): decay = .cosine(minimum: minimum)
+        }
+        return LearningRateSchedule(baseLearningRate: Float(configuration.learningRate), decay: decay,
+                                    warmupSteps: warmupSteps > 0 ? warmupSteps : setting.warmupSteps)
     }
 }
 

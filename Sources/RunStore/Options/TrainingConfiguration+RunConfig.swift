@@ -2,25 +2,24 @@ import Foundation
 
 extension TrainingConfiguration {
     /// Every setting as a JSON object (the `settings` member of config.json), in the
-    /// order the options are declared.
+    /// order of the option table; an unset optional is `null`.
     public var settingsObject: JSONObject {
-        guard let data = try? JSONEncoder().encode(self),
-              let value = try? JSONDecoder().decode(JSONValue.self, from: data),
-              let unordered = value.objectValue else { return [:] }
-        var ordered = JSONObject()
-        for case let (label?, _) in Mirror(reflecting: self).children {
-            ordered[label] = unordered[label] ?? .null
-        }
-        return ordered
+        var object = JSONObject()
+        for option in Self.options { object[option.key] = option.jsonValue(in: self) }
+        return object
     }
 
     /// Reads settings written by any version: missing keys keep their defaults, so a
-    /// config.json from before an option existed still loads.
+    /// config.json from before an option existed still loads; keys no option knows are
+    /// ignored. A value of the wrong type is an error naming the key.
     public init(settings: JSONObject) throws {
-        var merged = TrainingConfiguration().settingsObject
-        for (key, value) in settings { merged[key] = value }
-        let data = try JSONEncoder().encode(JSONValue.object(merged))
-        self = try JSONDecoder().decode(TrainingConfiguration.self, from: data)
+        self.init()
+        for option in Self.options {
+            guard let value = settings[option.key] else { continue }
+            guard option.decode(&self, value) else {
+                throw TrainingOptionError("settings.\(option.key) has the wrong type for --\(option.flag): \(value)")
+            }
+        }
     }
 
     /// The config.json of a new run with these settings.
