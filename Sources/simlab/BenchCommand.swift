@@ -4,7 +4,8 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure speed: GEMM, training, kNN search, dashboard rendering.",
-        subcommands: [BenchGEMMCommand.self, BenchTrainCommand.self, BenchKNNCommand.self, BenchDashboardCommand.self]
+        abstract: "Measure speed: GEMM, training, kNN search, dashboard rendering, metrics parsing.",
+        subcommands: [BenchGEMMCommand.self, BenchTrainCommand.self, BenchKNNCommand.self, BenchDashboardCommand.self,
+                      BenchMetricsCommand.self]
     )
 }
