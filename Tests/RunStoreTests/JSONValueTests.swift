@@ -49,6 +49,12 @@ final class JSONValueTests: XCTestCase {
             XCTAssertEqual(ISOTime.format(d), formatter.string(from: d), "t=\(seconds)")
             XCTAssertEqual(ISOTime.parse(ISOTime.format(d)), d, "t=\(seconds)")
         }
+        // Every millisecond of a second survives format → parse → format (Foundation's
+        // ISO8601FormatStyle turns the time parsed from .123 into .122).
+        for millis in 0..<1000 {
+            let text = String(format: "2026-11-22T09:00:00.%03dZ", millis)
+            XCTAssertEqual(ISOTime.parse(text).map { ISOTime.format($0, milliseconds: true) }, text)
+        }
         for bad in ["", "2026-11-22", "2026-13-22T08:40:00Z", "2026-11-22T08:40:00", "2026-11-22T08:40:00Zx"] {
             XCTAssertNil(ISOTime.parse(bad), bad)
         }
