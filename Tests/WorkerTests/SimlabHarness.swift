@@ -56,16 +56,21 @@ final class SimlabHarness {
         var stderr: String
     }
 
-    /// Runs `simlab arguments…` to completion.
+    /// Runs `simlab arguments…` to completion (in `directory` when given, else this
+    /// process's; `environment` adds to or overrides the inherited variables, without
+    /// SIMLAB_DATA and SIMLAB_RUNS unless given there).
     @discardableResult
-    func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> Output {
+    func run(_ arguments: [String], in directory: URL? = nil, environment extra: [String: String] = [:],
+             timeout: TimeInterval = 60) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SIMLAB_DATA")
         environment.removeValue(forKey: "SIMLAB_RUNS")
+        environment.merge(extra) { $1 }
         process.environment = environment
+        if let directory { process.currentDirectoryURL = directory }
         // Output goes to files: a pipe would stay open as long as any process inherited it.
         let tag = UUID().uuidString
         let outURL = root.appendingPathComponent("out-\(tag)"), errURL = root.appendingPathComponent("err-\(tag)")
