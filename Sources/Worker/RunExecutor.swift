@@ -86,16 +86,9 @@ public final class RunExecutor {
 
         if resume, let missing = run.missingLatestCheckpointTarget() {
             log("warning: checkpoints/latest.ckpt points to \(missing), which is missing; "
-                + "continuing from the newest epoch checkpoint there is, if any")
+                + "continuing from the newest intact checkpoint there is, if any")
         }
-        if resume, let checkpoint = run.latestCheckpoint() {
-            try TrainerCheckpoint.restore(trainer, from: checkpoint)
-            try discardRecordsAfter(trainer.progress)
-            log("resumed from \(checkpoint.lastPathComponent) at epoch \(trainer.progress.completedEpochs + 1), step \(trainer.progress.globalStep)")
-        } else if resume {
-            try discardRecordsAfter(TrainingProgress())
-            log("no checkpoint yet: starting from the beginning")
-        }
+        if resume { try restoreForResume(trainer) }
 
         let miner = try configuration.usesKNNReweighting
             ? HardExampleMiner(configuration: configuration, data: data,
@@ -243,6 +236,29 @@ public final class RunExecutor {
         return true
     }
 
+    /// Restores the newest intact checkpoint (saying in the log which newer ones were
+    /// skipped and why), or starts over when the run has no checkpoint and no recorded
+    /// epoch. A run with recorded epochs and no usable checkpoint is refused before
+    /// anything is rewritten: starting over would silently discard its history.
+    private func restoreForResume(_ trainer: Trainer) throws {
+        let point = run.resumePoint()
+        for skipped in point.skipped { log("warning: cannot resume from \(skipped)") }
+        if let url = point.url, let checkpoint = point.checkpoint {
+            try TrainerCheckpoint.restore(trainer, from: checkpoint, path: url.path)
+            try discardRecordsAfter(trainer.progress)
+            if !point.skipped.isEmpty {
+                log("falling back to \(url.lastPathComponent), the newest intact checkpoint; "
+                    + "the epochs after it are trained again")
+            }
+            log("resumed from \(url.lastPathComponent) at epoch \(trainer.progress.completedEpochs + 1), step \(trainer.progress.globalStep)")
+            return
+        }
+        if let refusal = run.resumeRefusal(point) { throw ResumeRefused(description: refusal) }
+        try discardRecordsAfter(TrainingProgress())
+        log(point.skipped.isEmpty ? "no checkpoint yet: starting from the beginning"
+            : "no intact checkpoint and no recorded epoch: starting from the beginning")
+    }
+
     /// A resumed run continues from its checkpoint: metrics lines written after it (the
     /// partial epoch a crash interrupted) and later snapshots are dropped, so nothing is
     /// counted twice.
@@ -300,6 +316,11 @@ struct ThroughputMeter {
     }
 
     mutating func reset() { initialized = false }
+}
+
+/// A resume that would discard recorded epochs (`RunDirectory.resumeRefusal`).
+struct ResumeRefused: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// Thrown from the final evaluation's per-batch callback when a stop was requested.
