@@ -51,7 +51,11 @@ public final class RunExecutor {
             let message = "\(error)"
             log("error: \(message)")
             status.end(as: .failed, error: message)
-            writeStatus(force: true)
+            if let statusError = writeStatus(force: true) {
+                // A full disk can refuse even that: say it where someone can still see it.
+                SystemLog.error("simlab worker \(getpid()): run \(run.id) failed: \(message); "
+                                + "its status.json could not be updated either: \(statusError)")
+            }
             return .failed
         }
     }
@@ -107,7 +111,7 @@ public final class RunExecutor {
             let epoch = trainer.progress.completedEpochs + 1
             if let miner, trainer.progress.stepInEpoch == 0 || knnProbabilities == nil {
                 log("epoch \(epoch): kNN vote over the training set (\(miner.featureSpace) features)")
-                let probabilities = miner.knnProbabilities(model: model) { self.writeStatus() }
+                let probabilities = miner.knnProbabilities(model: model) { _ = self.writeStatus() }
                 knnProbabilities = probabilities
                 trainer.exampleWeights = miner.lossWeights(knnProbabilities: probabilities)
             }
@@ -177,7 +181,7 @@ public final class RunExecutor {
         let epochSeconds = trainer.progress.epochSeconds
         let imagesPerSecond = Double(trainer.progress.epochSeen) / max(epochSeconds, 1e-9)
         status.heartbeat = Date(); writeStatus(force: true)
-        let heartbeat = { self.writeStatus() }   // a slow model's evaluation can outlast the heartbeat timeout
+        let heartbeat = { _ = self.writeStatus() }   // a slow model's evaluation can outlast the heartbeat timeout
         let validation = trainer.data.validation.count > 0 ? trainer.evaluate(trainer.data.validation, afterBatch: heartbeat) : nil
         let test = trainer.evaluate(trainer.data.test, afterBatch: heartbeat)
         let step = trainer.progress.globalStep
@@ -274,30 +278,37 @@ public final class RunExecutor {
         }
     }
 
-    /// Status writes are throttled to one a second unless forced (state changes).
-    private func writeStatus(force: Bool = false) {
+    /// Status writes are throttled to one a second unless forced (state changes). Returns
+    /// the error when the write failed (training goes on: the next write may succeed).
+    @discardableResult
+    private func writeStatus(force: Bool = false) -> Error? {
         let now = Date()
-        guard force || now.timeIntervalSince(lastStatusWrite) >= 1 else { return }
+        guard force || now.timeIntervalSince(lastStatusWrite) >= 1 else { return nil }
         status.heartbeat = now
         if status.pid != getpid() { status.claimForCurrentProcess() }
         do {
             try run.writeStatus(status)
             lastStatusWrite = now
+            return nil
         } catch {
             log("warning: cannot write status: \(error)")
+            return error
         }
     }
 
+    /// Appends a line to the log: stdout (worker.log for a detached worker) or worker.log.
+    /// A line that cannot be written (a full disk) is lost, never fatal: the run's own
+    /// writes report the failure.
     private func log(_ message: String) {
-        let line = "\(ISOTime.format(Date())) \(message)\n"
+        let line = Array("\(ISOTime.format(Date())) \(message)\n".utf8)
         if logsToStandardOutput {
-            FileHandle.standardOutput.write(Data(line.utf8))
-        } else if let handle = try? FileHandle(forWritingTo: run.workerLogURL) {
-            handle.seekToEndOfFile()
-            handle.write(Data(line.utf8))
-            try? handle.close()
+            try? AtomicFile.writeAll(STDOUT_FILENO, line, path: "standard output")
         } else {
-            try? line.write(to: run.workerLogURL, atomically: false, encoding: .utf8)
+            let fd = open(run.workerLogURL.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                try? AtomicFile.writeAll(fd, line, path: run.workerLogURL.path)
+                close(fd)
+            }
         }
         onLog?(message)
     }

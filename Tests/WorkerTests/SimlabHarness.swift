@@ -97,8 +97,9 @@ final class SimlabHarness {
     }
 
     /// `simlab train … --detach`; returns the run directory (the id it printed).
-    func launch(epochs: Int, seed: Int = 7, extra: [String] = ["--no-knn-eval"], data: URL? = nil,
+    func launch(epochs: Int, seed: Int = 7, extra: [String] = ["--no-knn-eval"], data: URL? = nil, runs: URL? = nil,
                 file: StaticString = #filePath, line: UInt = #line) throws -> RunDirectory {
+        let runs = runs ?? self.runs
         let output = try run(["train"] + SimlabHarness.tinyModel
                              + ["--epochs", "\(epochs)", "--seed", "\(seed)", "--data", (data ?? self.data).path,
                                 "--runs", runs.path, "--detach"] + extra)
