@@ -71,6 +71,8 @@ public final class RunExecutor {
         writeStatus(force: true)
 
         log("worker \(getpid()): \(BinaryIdentity.current)")
+        let stale = run.removeStaleTemporaries()
+        if !stale.isEmpty { log("removed \(stale.count) temporary file\(stale.count == 1 ? "" : "s") a killed worker left: \(stale.joined(separator: ", "))") }
         log("loading data")
         let data = try DataPreparation.load(configuration)
         if data.validation.count < configuration.validationSize {

@@ -120,3 +120,31 @@ final class ResumePointTests: XCTestCase {
         XCTAssertTrue(file.contains("is a file, not a folder of checkpoints"), file)
     }
 }
+
+/// Temporaries a killed writer left are removed when a worker takes the run; a live
+/// writer's and files that only look similar are kept.
+final class StaleTemporaryTests: XCTestCase {
+    private func deadPid() -> Int32 {
+        let text = (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)) ?? "4194304"
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))! + 1
+    }
+
+    func testOnlyTemporariesOfDeadWritersAreRemoved() throws {
+        let run = RunDirectory(url: try makeTemporaryDirectory(self).appendingPathComponent("20261122-120000-abcd"))
+        for folder in [run.url, run.checkpointsURL, run.kernelsURL] { try run.createDirectory(folder) }
+        let dead = deadPid(), live = getpid()
+        let stale = [".status.json.tmp-\(dead)-123", "checkpoints/.epoch-001.ckpt.tmp-\(dead)-9", "checkpoints/.latest.tmp-\(dead)",
+                     "kernels/.epoch-002.json.tmp-\(dead)-77"]
+        let kept = [".status.json.tmp-\(live)-5", "notes.tmp-\(dead)", ".hidden", "checkpoints/epoch-001.ckpt",
+                    "checkpoints/.x.tmp-abc", "config.json"]
+        for name in stale + kept { try Data("x".utf8).write(to: run.url.appendingPathComponent(name)) }
+        XCTAssertEqual(run.removeStaleTemporaries().sorted(), stale.sorted())
+        for name in stale { XCTAssertFalse(FileManager.default.fileExists(atPath: run.url.appendingPathComponent(name).path), name) }
+        for name in kept { XCTAssertTrue(FileManager.default.fileExists(atPath: run.url.appendingPathComponent(name).path), name) }
+        XCTAssertEqual(RunDirectory.writerPid(ofTemporary: ".status.json.tmp-12-34"), 12)
+        XCTAssertEqual(RunDirectory.writerPid(ofTemporary: ".latest.tmp-56"), 56)
+        XCTAssertNil(RunDirectory.writerPid(ofTemporary: ".tmp-12"))
+        XCTAssertNil(RunDirectory.writerPid(ofTemporary: "status.json.tmp-12"))
+        XCTAssertNil(RunDirectory.writerPid(ofTemporary: ".a.tmp-1-2-3"))
+    }
+}

@@ -94,4 +94,30 @@ final class ResumeSafetyTests: XCTestCase {
                        "epoch 2 trained again from epoch-001 gives the same numbers, recorded once")
         XCTAssertEqual(history.filter { $0.interval == "epoch" }.map(\.epoch).prefix(9), [1, 1, 1, 2, 2, 2, 3, 3, 3])
     }
+
+    /// What a SIGKILL during a checkpoint or status write leaves is removed by the next worker.
+    func testAResumedWorkerRemovesTheTemporariesOfTheKilledOne() throws {
+        let harness = try SimlabHarness(self)
+        let run = try harness.launch(epochs: 50)
+        try harness.waitUntil("the first metrics line", run: run) { SimlabHarness.metricsLineCount(run) >= 1 }
+        let pid = try XCTUnwrap(try run.readStatus().pid)
+        XCTAssertTrue(SimlabHarness.isSimlabWorker(pid, runDirectory: run))
+        XCTAssertEqual(kill(pid, SIGKILL), 0)
+        try harness.waitUntil("the worker to die", run: run) { SimlabHarness.isGone(pid) }
+        // As the killed worker would have left them mid-write.
+        try FileManager.default.createDirectory(at: run.checkpointsURL, withIntermediateDirectories: true)
+        let checkpointTemporary = run.checkpointsURL.appendingPathComponent(".epoch-001.ckpt.tmp-\(pid)-2718281828")
+        let statusTemporary = run.url.appendingPathComponent(".status.json.tmp-\(pid)-314159")
+        try Data(count: 2 << 20).write(to: checkpointTemporary)
+        try Data("{\"schemaVersion\":1,\"sta".utf8).write(to: statusTemporary)
+
+        XCTAssertEqual(try harness.run(["resume", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        try harness.waitUntil("the new worker to clean up", run: run) {
+            LogTail.lastLines(of: run.workerLogURL, count: 50).contains { $0.contains("removed 2 temporary files a killed worker left") }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: checkpointTemporary.path), "stale checkpoint temporary")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: statusTemporary.path), "stale status temporary")
+        XCTAssertEqual(try harness.run(["stop", run.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        XCTAssertEqual(try harness.waitForState(run, [.stopped, .finished, .failed]).state, .stopped)
+    }
 }

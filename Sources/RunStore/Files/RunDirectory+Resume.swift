@@ -92,3 +92,35 @@ extension RunDirectory {
         return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) * 1e-9
     }
 }
+
+extension RunDirectory {
+    /// Removes the temporary files a killed writer left behind — `.status.json.tmp-PID-N`,
+    /// `.epoch-003.ckpt.tmp-PID-N`, `.latest.tmp-PID`, … (`AtomicFile.write`,
+    /// `markLatestCheckpoint`) in the run folder, checkpoints/, kernels/ and knn/ — whose
+    /// process PID no longer exists. A live writer's temporary is kept (it is about to be
+    /// renamed). Called when a worker takes the run; returns the names removed.
+    @discardableResult
+    public func removeStaleTemporaries() -> [String] {
+        var removed: [String] = []
+        for folder in [url, checkpointsURL, kernelsURL, knnURL] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+                guard let pid = Self.writerPid(ofTemporary: name), !ProcessLiveness.isAlive(pid: pid) else { continue }
+                let path = folder.appendingPathComponent(name).path
+                var info = stat()
+                guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR, unlink(path) == 0 else { continue }
+                removed.append(folder == url ? name : folder.lastPathComponent + "/" + name)
+            }
+        }
+        return removed
+    }
+
+    /// The writer's pid in a temporary's name: `.<name>.tmp-PID-N` or `.<name>.tmp-PID`.
+    static func writerPid(ofTemporary name: String) -> Int32? {
+        guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
+              marker.lowerBound > name.index(after: name.startIndex) else { return nil }
+        let parts = name[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let pid = Int32(parts[0]), pid > 0 else { return nil }
+        return pid
+    }
+}
