@@ -7,9 +7,12 @@ struct RunsLocation: ParsableArguments {
     @Option(name: .customLong("runs"), help: "Directory of run folders (default: $SIMLAB_RUNS or ./runs).")
     var directory: String?
 
-    var url: URL {
-        let path = directory ?? ProcessInfo.processInfo.environment["SIMLAB_RUNS"] ?? "runs"
-        return URL(fileURLWithPath: path).standardizedFileURL
+    var url: URL { URL(fileURLWithPath: Self.path(option: directory)).standardizedFileURL }
+
+    /// `--runs`, else $SIMLAB_RUNS, else `runs`; an empty value counts as unset (an empty
+    /// path would be the current directory, whose folders are no runs).
+    static func path(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        [option, environment["SIMLAB_RUNS"]].compactMap { $0 }.first { !$0.isEmpty } ?? "runs"
     }
 
     var catalog: RunCatalog { RunCatalog(root: url) }
