@@ -56,7 +56,8 @@ struct TrainingOptions: ParsableArguments {
     var trainFraction: Double = TrainingConfiguration().trainFraction
     @Flag(name: .customLong("no-augment"), help: "Turn off pad-2 random crop and horizontal flip.")
     var noAugment = false
-    @Option(help: "Random seed (initialisation, split, shuffling, augmentation).")
+    @Option(parsing: .unconditional, help: "Random seed (initialisation, split, shuffling, augmentation).",
+            transform: TrainingOptions.seed(from:))
     var seed: UInt64 = TrainingConfiguration().seed
     @Option(parsing: .unconditional, help: "Threads for the numeric kernels.")
     var threads: Int = TrainingConfiguration().threads
@@ -142,5 +143,15 @@ struct TrainingOptions: ParsableArguments {
             throw ValidationError(problems.joined(separator: "\n"))
         }
         return configuration
+    }
+}
+
+extension TrainingOptions {
+    /// `--seed`: an integer in 0...2^64−1 (a negative or non-integer value says the range).
+    static func seed(from text: String) throws -> UInt64 {
+        guard let seed = UInt64(text) else {
+            throw ValidationError("--seed must be an integer in 0...\(UInt64.max), got \(text)")
+        }
+        return seed
     }
 }
