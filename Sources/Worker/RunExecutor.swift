@@ -51,7 +51,11 @@ public final class RunExecutor {
             let message = "\(error)"
             log("error: \(message)")
             status.end(as: .failed, error: message)
-            writeStatus(force: true)
+            if let statusError = writeStatus(force: true) {
+                // A full disk can refuse even that: say it where someone can still see it.
+                SystemLog.error("simlab worker \(getpid()): run \(run.id) failed: \(message); "
+                                + "its status.json could not be updated either: \(statusError)")
+            }
             return .failed
         }
     }
@@ -67,6 +71,8 @@ public final class RunExecutor {
         writeStatus(force: true)
 
         log("worker \(getpid()): \(BinaryIdentity.current)")
+        let stale = run.removeStaleTemporaries()
+        if !stale.isEmpty { log("removed \(stale.count) temporary file\(stale.count == 1 ? "" : "s") a killed worker left: \(stale.joined(separator: ", "))") }
         log("loading data")
         let data = try DataPreparation.load(configuration)
         if data.validation.count < configuration.validationSize {
@@ -84,16 +90,9 @@ public final class RunExecutor {
 
         if resume, let missing = run.missingLatestCheckpointTarget() {
             log("warning: checkpoints/latest.ckpt points to \(missing), which is missing; "
-                + "continuing from the newest epoch checkpoint there is, if any")
+                + "continuing from the newest intact checkpoint there is, if any")
         }
-        if resume, let checkpoint = run.latestCheckpoint() {
-            try TrainerCheckpoint.restore(trainer, from: checkpoint)
-            try discardRecordsAfter(trainer.progress)
-            log("resumed from \(checkpoint.lastPathComponent) at epoch \(trainer.progress.completedEpochs + 1), step \(trainer.progress.globalStep)")
-        } else if resume {
-            try discardRecordsAfter(TrainingProgress())
-            log("no checkpoint yet: starting from the beginning")
-        }
+        if resume { try restoreForResume(trainer) }
 
         let miner = try configuration.usesKNNReweighting
             ? HardExampleMiner(configuration: configuration, data: data,
@@ -112,7 +111,7 @@ public final class RunExecutor {
             let epoch = trainer.progress.completedEpochs + 1
             if let miner, trainer.progress.stepInEpoch == 0 || knnProbabilities == nil {
                 log("epoch \(epoch): kNN vote over the training set (\(miner.featureSpace) features)")
-                let probabilities = miner.knnProbabilities(model: model) { self.writeStatus() }
+                let probabilities = miner.knnProbabilities(model: model) { _ = self.writeStatus() }
                 knnProbabilities = probabilities
                 trainer.exampleWeights = miner.lossWeights(knnProbabilities: probabilities)
             }
@@ -182,7 +181,7 @@ public final class RunExecutor {
         let epochSeconds = trainer.progress.epochSeconds
         let imagesPerSecond = Double(trainer.progress.epochSeen) / max(epochSeconds, 1e-9)
         status.heartbeat = Date(); writeStatus(force: true)
-        let heartbeat = { self.writeStatus() }   // a slow model's evaluation can outlast the heartbeat timeout
+        let heartbeat = { _ = self.writeStatus() }   // a slow model's evaluation can outlast the heartbeat timeout
         let validation = trainer.data.validation.count > 0 ? trainer.evaluate(trainer.data.validation, afterBatch: heartbeat) : nil
         let test = trainer.evaluate(trainer.data.test, afterBatch: heartbeat)
         let step = trainer.progress.globalStep
@@ -239,6 +238,29 @@ public final class RunExecutor {
         return true
     }
 
+    /// Restores the newest intact checkpoint (saying in the log which newer ones were
+    /// skipped and why), or starts over when the run has no checkpoint and no recorded
+    /// epoch. A run with recorded epochs and no usable checkpoint is refused before
+    /// anything is rewritten: starting over would silently discard its history.
+    private func restoreForResume(_ trainer: Trainer) throws {
+        let point = run.resumePoint()
+        for skipped in point.skipped { log("warning: cannot resume from \(skipped)") }
+        if let url = point.url, let checkpoint = point.checkpoint {
+            try TrainerCheckpoint.restore(trainer, from: checkpoint, path: url.path)
+            try discardRecordsAfter(trainer.progress)
+            if !point.skipped.isEmpty {
+                log("falling back to \(url.lastPathComponent), the newest intact checkpoint; "
+                    + "the epochs after it are trained again")
+            }
+            log("resumed from \(url.lastPathComponent) at epoch \(trainer.progress.completedEpochs + 1), step \(trainer.progress.globalStep)")
+            return
+        }
+        if let refusal = run.resumeRefusal(point) { throw ResumeRefused(description: refusal) }
+        try discardRecordsAfter(TrainingProgress())
+        log(point.skipped.isEmpty ? "no checkpoint yet: starting from the beginning"
+            : "no intact checkpoint and no recorded epoch: starting from the beginning")
+    }
+
     /// A resumed run continues from its checkpoint: metrics lines written after it (the
     /// partial epoch a crash interrupted) and later snapshots are dropped, so nothing is
     /// counted twice.
@@ -250,30 +272,37 @@ public final class RunExecutor {
         run.removeSnapshots(after: progress.completedEpochs)
     }
 
-    /// Status writes are throttled to one a second unless forced (state changes).
-    private func writeStatus(force: Bool = false) {
+    /// Status writes are throttled to one a second unless forced (state changes). Returns
+    /// the error when the write failed (training goes on: the next write may succeed).
+    @discardableResult
+    private func writeStatus(force: Bool = false) -> Error? {
         let now = Date()
-        guard force || now.timeIntervalSince(lastStatusWrite) >= 1 else { return }
+        guard force || now.timeIntervalSince(lastStatusWrite) >= 1 else { return nil }
         status.heartbeat = now
         if status.pid != getpid() { status.claimForCurrentProcess() }
         do {
             try run.writeStatus(status)
             lastStatusWrite = now
+            return nil
         } catch {
             log("warning: cannot write status: \(error)")
+            return error
         }
     }
 
+    /// Appends a line to the log: stdout (worker.log for a detached worker) or worker.log.
+    /// A line that cannot be written (a full disk) is lost, never fatal: the run's own
+    /// writes report the failure.
     private func log(_ message: String) {
-        let line = "\(ISOTime.format(Date())) \(message)\n"
+        let line = Array("\(ISOTime.format(Date())) \(message)\n".utf8)
         if logsToStandardOutput {
-            FileHandle.standardOutput.write(Data(line.utf8))
-        } else if let handle = try? FileHandle(forWritingTo: run.workerLogURL) {
-            handle.seekToEndOfFile()
-            handle.write(Data(line.utf8))
-            try? handle.close()
+            try? AtomicFile.writeAll(STDOUT_FILENO, line, path: "standard output")
         } else {
-            try? line.write(to: run.workerLogURL, atomically: false, encoding: .utf8)
+            let fd = open(run.workerLogURL.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                try? AtomicFile.writeAll(fd, line, path: run.workerLogURL.path)
+                close(fd)
+            }
         }
         onLog?(message)
     }
@@ -292,6 +321,11 @@ struct ThroughputMeter {
     }
 
     mutating func reset() { initialized = false }
+}
+
+/// A resume that would discard recorded epochs (`RunDirectory.resumeRefusal`).
+struct ResumeRefused: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// Thrown from the final evaluation's per-batch callback when a stop was requested.

@@ -118,6 +118,7 @@ public struct RunLauncher: Sendable {
         case .none:
             break
         }
+        if let refusal = run.resumeRefusal(run.resumePoint()) { throw ControlError(refusal) }
         var status = status
         status.state = .queued
         status.queuedAt = Date()

@@ -120,9 +120,9 @@ struct BenchDashboardCommand: ParsableCommand {
                 chunk += record.jsonLine()
                 written += 1
             }
-            if chunk.count > 1 << 22 { handle.write(Data(chunk)); chunk.removeAll(keepingCapacity: true) }
+            if chunk.count > 1 << 22 { try handle.write(contentsOf: chunk); chunk.removeAll(keepingCapacity: true) }
         }
-        handle.write(Data(chunk))
+        try handle.write(contentsOf: chunk)
         try handle.close()
         let writeSeconds = BenchDashboardCommand.now() - writeStart
         let bytes = (try? FileManager.default.attributesOfItem(atPath: run.metricsURL.path)[.size] as? Int) ?? 0

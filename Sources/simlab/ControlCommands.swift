@@ -79,7 +79,7 @@ struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Show the training queue, or set the number of slots.")
     @OptionGroup var runs: RunsLocation
-    @Option(help: "How many runs may train at once (default 1 on this 2-core machine).") var slots: Int?
+    @Option(parsing: .unconditional, help: "How many runs may train at once (default 1 on this 2-core machine).") var slots: Int?
     func run() throws {
         let queue = SlotQueue(runsDirectory: runs.url.path)
         if let slots {

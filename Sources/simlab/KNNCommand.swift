@@ -21,7 +21,7 @@ struct KNNCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Feature space: pixels, or a run (id, unique id prefix or directory).")
+    @Option(help: "Feature space: pixels, or a run of --runs (id or unique id prefix).")
     var features = "pixels"
     @Option(help: "Neighbours in the vote.")
     var k = KNNVote.defaultK

@@ -7,9 +7,12 @@ struct RunsLocation: ParsableArguments {
     @Option(name: .customLong("runs"), help: "Directory of run folders (default: $SIMLAB_RUNS or ./runs).")
     var directory: String?
 
-    var url: URL {
-        let path = directory ?? ProcessInfo.processInfo.environment["SIMLAB_RUNS"] ?? "runs"
-        return URL(fileURLWithPath: path).standardizedFileURL
+    var url: URL { URL(fileURLWithPath: Self.path(option: directory)).standardizedFileURL }
+
+    /// `--runs`, else $SIMLAB_RUNS, else `runs`; an empty value counts as unset (an empty
+    /// path would be the current directory, whose folders are no runs).
+    static func path(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        [option, environment["SIMLAB_RUNS"]].compactMap { $0 }.first { !$0.isEmpty } ?? "runs"
     }
 
     var catalog: RunCatalog { RunCatalog(root: url) }
@@ -25,22 +28,11 @@ struct RunsLocation: ParsableArguments {
         }
     }
 
-    /// The run named by an id, a unique id prefix or a path to a run directory.
+    /// The run named by an id or a unique id prefix: a run folder directly inside the runs
+    /// directory, never a path (`RunCatalog.resolve`).
     func run(_ reference: String) throws -> RunDirectory {
-        // An empty prefix would match every run (and `rm ""` would delete the only one).
-        guard !reference.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw ValidationError("give a run id or a unique prefix of one (see `simlab runs`)")
+        do { return try catalog.resolve(reference) } catch let error as RunReferenceError {
+            throw ValidationError(error.description)
         }
-        if let run = catalog.find(reference) { return run }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory), isDirectory.boolValue,
-           FileManager.default.fileExists(atPath: (reference as NSString).appendingPathComponent("config.json")) {
-            return RunDirectory(url: URL(fileURLWithPath: reference))
-        }
-        let matches = catalog.runDirectories().filter { $0.id.rawValue.hasPrefix(reference) }
-        if matches.count > 1 {
-            throw ValidationError("'\(reference)' matches \(matches.count) runs: \(matches.prefix(5).map(\.id.rawValue).joined(separator: ", "))\(matches.count > 5 ? ", …" : ""); give more of the id")
-        }
-        throw ValidationError("no run '\(reference)' in \(url.path) (see `simlab runs`)")
     }
 }

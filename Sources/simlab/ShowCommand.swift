@@ -108,7 +108,8 @@ struct ExportCommand: ParsableCommand {
         }
         let records = readMetrics(of: directory)
         if json {
-            for record in records { FileHandle.standardOutput.write(Data(record.jsonLine())) }
+            // A full disk or a closed pipe under `>`/`|` is an error message, not a trap.
+            try perform { try AtomicFile.writeAll(STDOUT_FILENO, records.flatMap { $0.jsonLine() }, path: "standard output") }
             return
         }
         let extras = Set(records.flatMap(\.extra.keys)).sorted()

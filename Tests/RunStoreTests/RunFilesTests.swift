@@ -143,3 +143,38 @@ final class RunFilesTests: XCTestCase {
         XCTAssertNil(RunID("my-renamed-run").creationDate)
     }
 }
+
+/// The full-disk fallback of status.json: overwritten in place, padded to its old length.
+final class OverwriteInPlaceTests: XCTestCase {
+    func testAShorterStatusIsPaddedAndStillReadsBack() throws {
+        let run = RunDirectory(url: try makeTemporaryDirectory(self))
+        var long = RunStatus(state: .running)
+        long.lastError = String(repeating: "x", count: 300)
+        try run.writeStatus(long)
+        let oldSize = try Data(contentsOf: run.statusURL).count
+        var short = RunStatus(state: .failed)
+        short.lastError = "No space left on device"
+        let bytes = JSONWriter.bytes(short.json, pretty: true)
+        XCTAssertLessThan(bytes.count, oldSize)
+        try AtomicFile.overwriteInPlace(bytes, at: run.statusURL)
+        XCTAssertEqual(try Data(contentsOf: run.statusURL).count, oldSize, "no truncation: the blocks it had are reused")
+        let read = try run.readStatus()
+        XCTAssertEqual(read.state, .failed)
+        XCTAssertEqual(read.lastError, "No space left on device")
+        XCTAssertTrue(AtomicFile.isOutOfSpace(RunStoreError.io(path: "/x", operation: "write", errno: ENOSPC)))
+        XCTAssertFalse(AtomicFile.isOutOfSpace(RunStoreError.io(path: "/x", operation: "write", errno: EACCES)))
+    }
+
+    func testCreateDirectoryNamesTheSystemsReason() throws {
+        let base = try makeTemporaryDirectory(self)
+        try AtomicFile.createDirectory(base.appendingPathComponent("a/b/c").path)
+        try AtomicFile.createDirectory(base.appendingPathComponent("a/b/c").path)  // existing is fine
+        try Data("x".utf8).write(to: base.appendingPathComponent("file"))
+        XCTAssertThrowsError(try AtomicFile.createDirectory(base.appendingPathComponent("file/sub").path)) { error in
+            XCTAssertTrue("\(error)".contains("Not a directory"), "\(error)")
+        }
+        XCTAssertThrowsError(try AtomicFile.createDirectory(base.appendingPathComponent("file").path)) { error in
+            XCTAssertTrue("\(error)".contains("mkdir failed: Not a directory"), "\(error)")
+        }
+    }
+}

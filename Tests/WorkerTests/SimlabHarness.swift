@@ -56,16 +56,21 @@ final class SimlabHarness {
         var stderr: String
     }
 
-    /// Runs `simlab arguments…` to completion.
+    /// Runs `simlab arguments…` to completion (in `directory` when given, else this
+    /// process's; `environment` adds to or overrides the inherited variables, without
+    /// SIMLAB_DATA and SIMLAB_RUNS unless given there).
     @discardableResult
-    func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> Output {
+    func run(_ arguments: [String], in directory: URL? = nil, environment extra: [String: String] = [:],
+             timeout: TimeInterval = 60) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SIMLAB_DATA")
         environment.removeValue(forKey: "SIMLAB_RUNS")
+        environment.merge(extra) { $1 }
         process.environment = environment
+        if let directory { process.currentDirectoryURL = directory }
         // Output goes to files: a pipe would stay open as long as any process inherited it.
         let tag = UUID().uuidString
         let outURL = root.appendingPathComponent("out-\(tag)"), errURL = root.appendingPathComponent("err-\(tag)")
@@ -92,8 +97,9 @@ final class SimlabHarness {
     }
 
     /// `simlab train … --detach`; returns the run directory (the id it printed).
-    func launch(epochs: Int, seed: Int = 7, extra: [String] = ["--no-knn-eval"], data: URL? = nil,
+    func launch(epochs: Int, seed: Int = 7, extra: [String] = ["--no-knn-eval"], data: URL? = nil, runs: URL? = nil,
                 file: StaticString = #filePath, line: UInt = #line) throws -> RunDirectory {
+        let runs = runs ?? self.runs
         let output = try run(["train"] + SimlabHarness.tinyModel
                              + ["--epochs", "\(epochs)", "--seed", "\(seed)", "--data", (data ?? self.data).path,
                                 "--runs", runs.path, "--detach"] + extra)

@@ -8,16 +8,18 @@ public struct RunCatalog: Sendable {
 
     /// Every run folder under the root, oldest first (by id): a directory named like a
     /// generated id (even if half-written), or any directory holding config.json or
-    /// status.json (a renamed run). Other folders, hidden entries and plain files are not
-    /// runs, so no command lists or deletes them; a missing root is an empty list.
+    /// status.json (a renamed run). Other folders, hidden entries, plain files and symbolic
+    /// links that lead out of the root are not runs, so no command lists or deletes them; a
+    /// missing root is an empty list.
     public func runDirectories() -> [RunDirectory] {
         let fm = FileManager.default
         let names = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
+        let realRoot = Self.realPath(root.path)
         return names.filter { name in
             var isDirectory: ObjCBool = false
             let url = root.appendingPathComponent(name)
             guard !name.hasPrefix("."), fm.fileExists(atPath: url.path, isDirectory: &isDirectory),
-                  isDirectory.boolValue else { return false }
+                  isDirectory.boolValue, Self.staysInside(realRoot, entry: url.path) else { return false }
             return RunID(name).hasGeneratedShape
                 || fm.fileExists(atPath: RunDirectory(url: url).configURL.path)
                 || fm.fileExists(atPath: RunDirectory(url: url).statusURL.path)
@@ -36,11 +38,42 @@ public struct RunCatalog: Sendable {
     }
 
     /// The run whose id is `text` or, failing that, the only run whose id starts with it.
-    public func find(_ text: String) -> RunDirectory? {
+    public func find(_ text: String) -> RunDirectory? { try? resolve(text) }
+
+    /// The run a user typed (`simlab rm RUN`, `frozen:RUN`, …): a run folder directly inside
+    /// the root (see `runDirectories`), by exact id or else by a prefix only one id has.
+    /// Never a path: a reference containing `/`, `.` and `..` are refused before anything is
+    /// looked up, so no command acts on a folder outside the runs directory.
+    public func resolve(_ reference: String) throws -> RunDirectory {
+        // An empty prefix would match every run (and `rm ""` would delete the only one).
+        guard !reference.trimmingCharacters(in: .whitespaces).isEmpty else { throw RunReferenceError.empty }
+        guard !reference.contains("/"), !reference.contains("\0"), reference != ".", reference != ".." else {
+            throw RunReferenceError.notAnID(reference: reference)
+        }
         let runs = runDirectories()
-        if let exact = runs.first(where: { $0.id.rawValue == text }) { return exact }
-        let matches = runs.filter { $0.id.rawValue.hasPrefix(text) }
-        return matches.count == 1 ? matches[0] : nil
+        if let exact = runs.first(where: { $0.id.rawValue == reference }) { return exact }
+        let matches = runs.filter { $0.id.rawValue.hasPrefix(reference) }
+        switch matches.count {
+        case 1: return matches[0]
+        case 0: throw RunReferenceError.noMatch(reference: reference, runs: root.path)
+        default: throw RunReferenceError.ambiguous(reference: reference, matches: matches.map(\.id.rawValue))
+        }
+    }
+
+    /// The path with every symbolic link resolved (the path itself when it cannot be).
+    static func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Whether `entry` (a name in the root) is, once links are resolved, a folder directly
+    /// inside the root: false for a symbolic link to a folder elsewhere.
+    static func staysInside(_ realRoot: String, entry: String) -> Bool {
+        var info = stat()
+        guard lstat(entry, &info) == 0 else { return false }
+        guard info.st_mode & S_IFMT == S_IFLNK else { return true }
+        return (realPath(entry) as NSString).deletingLastPathComponent == realRoot
     }
 
     /// Creates `root/<new id>/` with config.json and an initial status (queued by default).
@@ -60,5 +93,31 @@ public struct RunCatalog: Sendable {
             guard errno == EEXIST else { throw RunStoreError.io(path: run.url.path, operation: "mkdir", errno: errno) }
         }
         throw RunStoreError.io(path: root.path, operation: "mkdir (no free run id)", errno: EEXIST)
+    }
+}
+
+/// Why a typed RUN names no run (`RunCatalog.resolve`).
+public enum RunReferenceError: Error, Equatable, CustomStringConvertible {
+    /// Nothing (or only spaces) was given.
+    case empty
+    /// A path, `.` or `..`: RUN is an id, never a place in the file system.
+    case notAnID(reference: String)
+    /// No run has that id or an id starting with it.
+    case noMatch(reference: String, runs: String)
+    /// Several ids start with it.
+    case ambiguous(reference: String, matches: [String])
+
+    public var description: String {
+        switch self {
+        case .empty:
+            return "give a run id or a unique prefix of one (see `simlab runs`)"
+        case .notAnID(let reference):
+            return "'\(reference)' is not a run id: RUN is a run id or a unique prefix of one from `simlab runs`, never a path"
+        case .noMatch(let reference, let runs):
+            return "no run '\(reference)' in \(runs) (see `simlab runs`)"
+        case .ambiguous(let reference, let matches):
+            return "'\(reference)' matches \(matches.count) runs: \(matches.prefix(5).joined(separator: ", "))"
+                + "\(matches.count > 5 ? ", …" : ""); give more of the id"
+        }
     }
 }

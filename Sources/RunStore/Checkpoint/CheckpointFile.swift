@@ -77,7 +77,7 @@ public enum CheckpointFile {
     public static let formatVersion: UInt32 = 1
 
     public static func write(_ checkpoint: Checkpoint, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.createDirectory(url.deletingLastPathComponent().path)
         try AtomicFile.write(encode(checkpoint), to: url)
     }
 

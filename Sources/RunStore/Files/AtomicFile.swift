@@ -33,6 +33,62 @@ public enum AtomicFile {
         syncDirectory(directory)
     }
 
+    /// Overwrites an existing small file in place, within the blocks it already has: the
+    /// last resort when the disk is full and no temporary file can be written (a full disk
+    /// must not leave a run's status saying "running"). The new content is padded with
+    /// spaces to the old length, so nothing is truncated and no block is freed or allocated
+    /// when it fits; JSON readers ignore the trailing spaces. Not crash-atomic, unlike `write`.
+    public static func overwriteInPlace(_ bytes: [UInt8], at url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RunStoreError.io(path: url.path, operation: "open for overwrite", errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw RunStoreError.io(path: url.path, operation: "stat", errno: errno) }
+        var padded = bytes
+        if padded.count < Int(info.st_size) {
+            let newline = padded.last == 0x0A
+            if newline { padded.removeLast() }
+            padded += [UInt8](repeating: 0x20, count: Int(info.st_size) - padded.count - (newline ? 1 : 0))
+            if newline { padded.append(0x0A) }
+        }
+        try writeAll(fd, padded, path: url.path)
+        guard fsync(fd) == 0 else { throw RunStoreError.io(path: url.path, operation: "fsync", errno: errno) }
+    }
+
+    /// Whether `error` says the disk (or the user's quota) is full.
+    public static func isOutOfSpace(_ error: Error) -> Bool {
+        guard case .io(_, _, let code)? = error as? RunStoreError else { return false }
+        return code == ENOSPC || code == EDQUOT
+    }
+
+    /// Writes a file in place (created or truncated, not atomic), every byte or an error.
+    public static func writeDirectly(_ bytes: [UInt8], to url: URL, permissions: mode_t = 0o644) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions)
+        guard fd >= 0 else { throw RunStoreError.io(path: url.path, operation: "create", errno: errno) }
+        do { try writeAll(fd, bytes, path: url.path) } catch {
+            close(fd)
+            throw error
+        }
+        guard close(fd) == 0 else { throw RunStoreError.io(path: url.path, operation: "close", errno: errno) }
+    }
+
+    /// Creates a folder and any missing parents (`mkdir -p`); an existing folder is fine.
+    public static func createDirectory(_ path: String, permissions: mode_t = 0o755) throws {
+        if mkdir(path, permissions) == 0 { return }
+        var code = errno
+        if code == ENOENT {
+            let parent = (path as NSString).deletingLastPathComponent
+            if !parent.isEmpty && parent != path {
+                try createDirectory(parent, permissions: permissions)
+                if mkdir(path, permissions) == 0 { return }
+                code = errno
+            }
+        }
+        var info = stat()
+        if code == EEXIST, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return }
+        throw RunStoreError.io(path: path, operation: "mkdir", errno: code == EEXIST ? ENOTDIR : code)
+    }
+
     /// fsync on a directory makes a rename or a new entry durable (best effort: some file
     /// systems refuse it, which is not an error for us).
     public static func syncDirectory(_ path: String) {
@@ -43,7 +99,7 @@ public enum AtomicFile {
     }
 
     /// Writes every byte, retrying short writes and EINTR.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         try bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {

@@ -52,9 +52,16 @@ public struct RunDirectory: Hashable, Sendable {
         return try RunConfig(json: object, path: configURL.path)
     }
 
-    /// Replaces status.json atomically (temp file, fsync, rename, fsync directory).
+    /// Replaces status.json atomically (temp file, fsync, rename, fsync directory). On a
+    /// full disk, where the temporary file cannot be written, it is overwritten in place
+    /// instead (`AtomicFile.overwriteInPlace`), so a run can still end `failed` with the
+    /// reason; when that fails too, the atomic write's error is thrown.
     public func writeStatus(_ status: RunStatus) throws {
-        try AtomicFile.write(JSONWriter.bytes(status.json, pretty: true), to: statusURL)
+        let bytes = JSONWriter.bytes(status.json, pretty: true)
+        do { try AtomicFile.write(bytes, to: statusURL) } catch where AtomicFile.isOutOfSpace(error) {
+            let outOfSpace = error
+            do { try AtomicFile.overwriteInPlace(bytes, at: statusURL) } catch { throw outOfSpace }
+        }
     }
 
     public func readStatus() throws -> RunStatus {
@@ -94,8 +101,8 @@ public struct RunDirectory: Hashable, Sendable {
         try createDirectory(target.deletingLastPathComponent())
         if atomically {
             try AtomicFile.write(bytes, to: target)
-        } else if !FileManager.default.createFile(atPath: target.path, contents: Data(bytes)) {
-            throw RunStoreError.io(path: target.path, operation: "create", errno: errno)
+        } else {
+            try AtomicFile.writeDirectly(bytes, to: target)
         }
     }
 
@@ -171,10 +178,9 @@ public struct RunDirectory: Hashable, Sendable {
 
     // MARK: helpers
 
+    /// `mkdir -p`, failing with the system's reason (e.g. "No space left on device").
     public func createDirectory(_ folder: URL) throws {
-        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw RunStoreError.io(path: folder.path, operation: "mkdir", errno: errno == 0 ? EIO : errno)
-        }
+        try AtomicFile.createDirectory(folder.path)
     }
 }
 

@@ -9,10 +9,13 @@ public enum FrozenFeatures {
     public static func source(_ configuration: TrainingConfiguration, runsDirectory: URL) throws -> (run: RunDirectory, checkpoint: URL)? {
         guard configuration.knnFeatures.hasPrefix("frozen:") else { return nil }
         let reference = String(configuration.knnFeatures.dropFirst("frozen:".count))
-        let catalog = RunCatalog(root: runsDirectory)
-        guard let other = catalog.find(reference) ?? (reference.contains("/") ? RunDirectory(url: URL(fileURLWithPath: reference)) : nil),
-              FileManager.default.fileExists(atPath: other.configURL.path) else {
-            throw ConfigurationError("--knn-features frozen:\(reference): no run '\(reference)' in \(runsDirectory.path)")
+        // A run of the same runs directory, by id or unique prefix: never a path.
+        let other: RunDirectory
+        do { other = try RunCatalog(root: runsDirectory).resolve(reference) } catch {
+            throw ConfigurationError("--knn-features frozen:\(reference): \(error)")
+        }
+        guard FileManager.default.fileExists(atPath: other.configURL.path) else {
+            throw ConfigurationError("--knn-features frozen:\(reference): run \(other.id) has no config.json")
         }
         guard let checkpointURL = other.latestCheckpoint() else {
             throw ConfigurationError("--knn-features frozen:\(reference): run \(other.id) has no checkpoint yet")

@@ -27,7 +27,11 @@ public enum TrainerCheckpoint {
 
     /// Loads parameters, buffers, optimizer state and progress (checksum verified).
     public static func restore(_ trainer: Trainer, from url: URL) throws {
-        let checkpoint = try CheckpointFile.read(from: url)
+        try restore(trainer, from: CheckpointFile.read(from: url), path: url.path)
+    }
+
+    /// Loads a checkpoint already read (e.g. `RunDirectory.resumePoint()`); `path` names it in errors.
+    public static func restore(_ trainer: Trainer, from checkpoint: Checkpoint, path: String) throws {
         try loadModel(trainer.model, from: checkpoint)
         var state: [String: [Float]] = [:]
         for array in checkpoint.arrays where array.name.hasPrefix("optimizer/") {
@@ -35,7 +39,7 @@ public enum TrainerCheckpoint {
         }
         try trainer.optimizer.load(state: state, parameters: trainer.model.parameters)
         guard let progress = checkpoint.metadata["progress"] else {
-            throw ConfigurationError("checkpoint \(url.path) has no training progress")
+            throw ConfigurationError("checkpoint \(path) has no training progress")
         }
         trainer.progress = try JSONDecoder().decode(TrainingProgress.self, from: JSONEncoder().encode(progress))
     }
