@@ -48,7 +48,9 @@ live_pid() {
     [ -s "$file" ] || return 1
     pid=$(tr -dc '0-9' < "$file")
     [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] || return 1
-    [ "$(cat "/proc/$pid/comm")" = "$program" ] || return 1
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$program" ] || return 1
+    # An ended daemon not yet reaped is a zombie: state Z in /proc/PID/stat, after "(comm)".
+    [ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != Z ] || return 1
     echo "$pid"
 }
 
