@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# The one command that runs the tests: installs what is missing, builds, runs every unit
-# and integration test, then the end-to-end test of the dashboard in tmux.
+# The one command that runs the tests: installs what is missing, starts the local
+# single-node Slurm the Slurm tests submit to (scripts/slurm-local.sh, which installs
+# slurm-wlm and munge), builds, runs every unit and integration test, then the end-to-end
+# test of the dashboard in tmux. The Slurm it started is stopped at the end, whatever the
+# outcome; one that was already running is left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-dependencies.sh
-swift build --build-tests
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+slurm_started=0
+cleanup() {
+    rm -f "$log"
+    if [ "$slurm_started" -eq 1 ]; then bash scripts/slurm-local.sh stop || true; fi
+}
+trap cleanup EXIT
+if ! bash scripts/slurm-local.sh status >/dev/null 2>&1; then
+    slurm_started=1
+    bash scripts/slurm-local.sh start
+fi
+swift build --build-tests
 set +e
 swift test --skip-build --disable-swift-testing 2>&1 | tee "$log"
 unit_status=${PIPESTATUS[0]}
