@@ -65,7 +65,7 @@ public final class RunExecutor {
         Parallel.threadCount = configuration.threads
         AllocatorTuning.keepFreedBlocks()
         status.state = .running
-        status.claimForCurrentProcess()
+        status.claim(Executors.currentWorker.handle)
         status.startedAt = status.startedAt ?? Date()
         status.lastError = nil
         writeStatus(force: true)
@@ -279,7 +279,9 @@ public final class RunExecutor {
         let now = Date()
         guard force || now.timeIntervalSince(lastStatusWrite) >= 1 else { return nil }
         status.heartbeat = now
-        if status.pid != getpid() { status.claimForCurrentProcess() }
+        if status.worker.map({ !$0.isSameWorker(as: Executors.currentWorker.handle) }) ?? true {
+            status.claim(Executors.currentWorker.handle)
+        }
         do {
             try run.writeStatus(status)
             lastStatusWrite = now

@@ -2,8 +2,10 @@ import Foundation
 import RunStore
 import Training
 
-/// Creates runs and steers their worker processes: what `simlab train --detach`, the
-/// control subcommands and the dashboard all call.
+/// Creates runs and steers their workers: what `simlab train --detach`, the control
+/// subcommands, studies and the dashboard all call. Where a worker lives is its executor's
+/// business (`Executor`): the launcher decides under the run's lock *whether* to start,
+/// signal or end a worker, and the run's executor does it.
 public struct RunLauncher: Sendable {
     public let runsDirectory: URL
     /// The simlab binary that workers run (`simlab worker RUN_DIR`).
@@ -19,33 +21,56 @@ public struct RunLauncher: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// Checks the settings and that the dataset's files are present, then writes the run
-    /// directory (config.json with the resolved data directory, status `queued`).
-    public func create(_ configuration: TrainingConfiguration, name: String? = nil) throws -> RunDirectory {
+    /// Liveness of every executor's workers, for judging what a status records.
+    public var liveness: LivenessByExecutor { Executors.liveness(runsDirectory: runsDirectory, executable: executable) }
+
+    /// The runs directory with every executor's liveness.
+    public var catalog: RunCatalog { RunCatalog(root: runsDirectory, liveness: liveness) }
+
+    /// The executor registered as `name`.
+    public func executor(named name: String) throws -> any Executor {
+        try Executors.named(name).init(runsDirectory: runsDirectory, executable: executable)
+    }
+
+    /// Checks the settings, the executor choice and that the dataset's files are present,
+    /// then writes the run directory (config.json with the resolved data directory and the
+    /// executor, status `queued`).
+    public func create(_ configuration: TrainingConfiguration, name: String? = nil,
+                       executor choice: ExecutorChoice = .local) throws -> RunDirectory {
         let problems = configuration.problems() + [name.flatMap(RunConfig.problem(withName:))].compactMap { $0 }
         guard problems.isEmpty else { throw ControlError(problems.joined(separator: "\n")) }
+        try executor(named: choice.name).validate(choice)
         var configuration = configuration
         let location = DatasetLocation.resolve(explicit: configuration.dataDirectory)
         _ = try location.files()
         configuration.dataDirectory = URL(fileURLWithPath: location.directory).standardizedFileURL.path
         _ = try OptimizerFactory.schedule(configuration, stepsPerEpoch: 1)
         _ = try FrozenFeatures.source(configuration, runsDirectory: runsDirectory)
-        let config = configuration.runConfig(name: name, dataDirectory: configuration.dataDirectory ?? "",
+        var config = configuration.runConfig(name: name, dataDirectory: configuration.dataDirectory ?? "",
                                              codeVersion: CodeVersion.current)
+        config.executor = choice
         var status = RunStatus(state: .queued)
         status.queuedAt = Date()
         return try RunCatalog(root: runsDirectory).createRun(config: config, status: status)
     }
 
-    /// Starts the run's worker process (detached); it waits in the queue for a slot. When the
-    /// process cannot be started the run is marked failed with the reason (a queued run with
-    /// no worker would otherwise hold its place in line until the heartbeat timeout).
-    @discardableResult
-    public func startWorker(_ run: RunDirectory, resume: Bool = false) throws -> Int32 {
+    /// Starts the run's worker through the run's executor; a local worker waits in the
+    /// queue for a slot. A handle the executor knows at once (a job id) is recorded in
+    /// status.json. When the worker cannot be started the run is marked failed with the
+    /// reason (a queued run with no worker would otherwise hold its place in line until the
+    /// heartbeat timeout).
+    public func startWorker(_ run: RunDirectory, resume: Bool = false) throws {
         do {
-            return try DetachedProcess.spawn(executable: executable,
-                                             arguments: ["worker", run.url.path] + (resume ? ["--resume"] : []),
-                                             logPath: run.workerLogURL.path)
+            let choice = (try? run.readConfig())?.executor ?? .local
+            if let handle = try executor(named: choice.name).start(run, choice: choice, resume: resume) {
+                try run.withExclusiveLock {
+                    var status = try run.readStatus()
+                    guard !status.state.isTerminal, status.worker == nil else { return }
+                    status.claim(handle)
+                    status.heartbeat = Date()
+                    try run.writeStatus(status)
+                }
+            }
         } catch {
             if var status = try? run.readStatus() {
                 status.end(as: .failed, error: "could not start a worker: \(error)")
@@ -56,29 +81,41 @@ public struct RunLauncher: Sendable {
     }
 
     /// Creates the run and starts its worker.
-    public func launch(_ configuration: TrainingConfiguration, name: String? = nil) throws -> RunDirectory {
-        let run = try create(configuration, name: name)
+    public func launch(_ configuration: TrainingConfiguration, name: String? = nil,
+                       executor choice: ExecutorChoice = .local) throws -> RunDirectory {
+        let run = try create(configuration, name: name, executor: choice)
         try startWorker(run)
         return run
     }
 
-    /// The run's worker pid while that process lives (`WorkerPresence`), even if its
-    /// heartbeat went silent; nil when the run has no live worker. A pid the system has since
-    /// given to another process does not count (its start time differs).
-    public func livePid(_ run: RunDirectory) -> Int32? {
-        guard let status = try? run.readStatus(), case .alive(let pid) = WorkerPresence.of(status) else { return nil }
-        return pid
+    /// Who works on the run, judged by the worker's executor.
+    public func presence(_ status: RunStatus) -> WorkerPresence {
+        WorkerPresence.of(status, liveness: liveness)
+    }
+
+    /// The run's worker while it exists (`WorkerPresence`), even if its heartbeat went
+    /// silent; nil when the run has no live worker. A pid the system has since given to
+    /// another process does not count (its start time differs).
+    public func liveWorker(_ run: RunDirectory) -> WorkerHandle? {
+        guard let status = try? run.readStatus(), case .alive(let handle) = presence(status) else { return nil }
+        return handle
+    }
+
+    /// Sends `signal` to the worker through its executor.
+    @discardableResult
+    private func deliver(_ signal: ControlSignal, to handle: WorkerHandle) throws -> Bool {
+        try executor(named: handle.executor).deliver(signal, to: handle)
     }
 
     /// Pauses a training worker at its next step. A queued run is refused: paused while
     /// waiting, it would hold a slot without training once its turn came.
     public func pause(_ run: RunDirectory) throws {
         let status = try run.readStatus()
-        guard case .alive(let pid) = WorkerPresence.of(status) else { throw ControlError("run \(run.id) has no live worker to pause") }
+        guard case .alive(let handle) = presence(status) else { throw ControlError("run \(run.id) has no live worker to pause") }
         guard status.state != .queued else {
             throw ControlError("run \(run.id) is queued, not training; `simlab stop` takes it out of the queue")
         }
-        ControlSignal.pause.send(to: pid)
+        try deliver(.pause, to: handle)
     }
 
     /// Resumes a paused worker, or restarts a stopped, failed or crashed run from its last
@@ -86,8 +123,8 @@ public struct RunLauncher: Sendable {
     public func resume(_ run: RunDirectory) throws {
         let signalled = try run.withExclusiveLock { () throws -> Bool in
             let status = try run.readStatus()
-            if case .alive(let pid) = WorkerPresence.of(status), status.state == .paused {
-                ControlSignal.resume.send(to: pid)
+            if case .alive(let handle) = presence(status), status.state == .paused {
+                try deliver(.resume, to: handle)
                 return true
             }
             try requeue(run, status: status)
@@ -106,11 +143,12 @@ public struct RunLauncher: Sendable {
     /// `requeue` with the status already read under the lock (one read decides).
     private func requeue(_ run: RunDirectory, status: RunStatus) throws {
         guard status.state != .finished else { throw ControlError("run \(run.id) has finished; nothing to resume") }
-        switch WorkerPresence.of(status) {
-        case .alive(let pid):
+        switch presence(status) {
+        case .alive(let handle):
             let silence = Int(Date().timeIntervalSince(status.heartbeat))
+            let worker = handle.localPid.map { "pid \($0)" } ?? "\(handle)"
             throw ControlError(silence > Int(RunSummary.defaultHeartbeatTimeout)
-                ? "run \(run.id)'s worker (pid \(pid)) is still alive but silent for \(silence) s (suspended?); "
+                ? "run \(run.id)'s worker (\(worker)) is still alive but silent for \(silence) s (suspended?); "
                     + "`simlab stop \(run.id)` or end that process first"
                 : "run \(run.id) is \(status.state.rawValue), not paused")
         case .starting:
@@ -122,7 +160,7 @@ public struct RunLauncher: Sendable {
         var status = status
         status.state = .queued
         status.queuedAt = Date()
-        status.releaseWorker()   // the old pid would show the run as lost until the new worker starts
+        status.releaseWorker()   // the old worker would show the run as lost until the new one starts
         status.lastError = nil
         status.finishedAt = nil
         status.heartbeat = Date()
@@ -134,8 +172,8 @@ public struct RunLauncher: Sendable {
     public func stop(_ run: RunDirectory) throws {
         try run.withExclusiveLock {
             var status = try run.readStatus()
-            if case .alive(let pid) = WorkerPresence.of(status) {
-                ControlSignal.stop.send(to: pid)
+            if case .alive(let handle) = presence(status) {
+                try deliver(.stop, to: handle)
                 return
             }
             guard !status.state.isTerminal else { throw ControlError("run \(run.id) is already \(status.state.rawValue)") }
@@ -144,16 +182,16 @@ public struct RunLauncher: Sendable {
         }
     }
 
-    /// Deletes the run directory; a live worker is stopped first (SIGKILL after 5 s).
+    /// Deletes the run directory; a live worker is stopped first (ended after 5 s).
     public func delete(_ run: RunDirectory) throws {
         // Under the lock: stop a live worker, or mark a run whose worker is starting stopped
         // so that worker does not claim it while the directory goes.
-        let worker = try run.withExclusiveLock { () throws -> Int32? in
+        let worker = try run.withExclusiveLock { () throws -> WorkerHandle? in
             guard var status = try? run.readStatus() else { return nil }
-            switch WorkerPresence.of(status) {
-            case .alive(let pid):
-                ControlSignal.stop.send(to: pid)
-                return pid
+            switch presence(status) {
+            case .alive(let handle):
+                try deliver(.stop, to: handle)
+                return handle
             case .starting:
                 status.end(as: .stopped)
                 try? run.writeStatus(status)
@@ -162,10 +200,18 @@ public struct RunLauncher: Sendable {
                 return nil
             }
         }
-        if let pid = worker {
+        if let handle = worker {
+            // A local process is waited for until it has exited (it may still be writing);
+            // another executor's worker until its executor says it is gone.
+            func alive() -> Bool {
+                if let pid = handle.localPid { return ProcessLiveness.isAlive(pid: pid) }
+                guard let status = try? run.readStatus() else { return false }
+                if case .alive(let current) = presence(status), current == handle { return true }
+                return false
+            }
             var waited = 0
-            while ProcessLiveness.isAlive(pid: pid) && waited < 50 { usleep(100_000); waited += 1 }
-            if ProcessLiveness.isAlive(pid: pid) { kill(pid, SIGKILL) }
+            while alive() && waited < 50 { usleep(100_000); waited += 1 }
+            if alive() { try executor(named: handle.executor).terminate(handle) }
         }
         try FileManager.default.removeItem(at: run.url)
     }

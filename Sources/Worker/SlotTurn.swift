@@ -3,8 +3,9 @@ import RunStore
 
 /// A run's wait for a training slot, shared by background workers and foreground training.
 public enum SlotTurn {
-    /// The slot is held until the lease is released or the process exits.
-    case granted(SlotQueue.Lease)
+    /// The slot is held until the lease is released or the process exits; no lease for a
+    /// worker whose executor schedules it itself (a cluster job: `Executor.usesLocalSlots`).
+    case granted(SlotQueue.Lease?)
     /// A stop was requested while queued; the run is recorded as stopped.
     case stoppedWhileQueued
     /// The slot directory could not be used; the run is recorded as failed with `reason`.
@@ -20,7 +21,8 @@ public enum SlotTurn {
     public static func wait(for run: RunDirectory, control: ControlSignalReceiver,
                             pollInterval: Double = 0.3,
                             whileWaiting: (SlotQueue) -> Void = { _ in }) -> SlotTurn {
-        let catalog = RunCatalog(root: run.url.deletingLastPathComponent())
+        let catalog = RunCatalog(root: run.url.deletingLastPathComponent(),
+                                 liveness: Executors.liveness(runsDirectory: run.url.deletingLastPathComponent()))
         let queue = SlotQueue(runsDirectory: catalog.root.path)
         // Claim the run under its lock: a stop that came before this worker started, or
         // another live worker, means this one must not train.
@@ -29,9 +31,10 @@ public enum SlotTurn {
             let claimed = try run.withExclusiveLock { () throws -> RunStatus? in
                 var status = try run.readStatus()
                 if status.state.isTerminal { return nil }
-                if case .alive(let pid) = WorkerPresence.of(status), pid != getpid() { return nil }
+                let me = Executors.currentWorker.handle
+                if case .alive(let other) = WorkerPresence.of(status, liveness: catalog.liveness), !other.isSameWorker(as: me) { return nil }
                 status.state = .queued
-                status.claimForCurrentProcess()
+                status.claim(me)
                 status.queuedAt = status.queuedAt ?? Date()
                 status.heartbeat = Date()
                 try run.writeStatus(status)
@@ -42,12 +45,13 @@ public enum SlotTurn {
         } catch {
             // Best effort, so the run does not sit "starting" until the heartbeat timeout.
             let reason = "cannot claim the run: \(error)"
-            if var status = try? run.readStatus(), status.state == .queued, status.pid == nil {
+            if var status = try? run.readStatus(), status.state == .queued, status.worker == nil {
                 status.end(as: .failed, error: reason)
                 try? run.writeStatus(status)
             }
             return .failed(reason: reason)
         }
+        guard Executors.currentWorker.executor.usesLocalSlots else { return .granted(nil) }
         let position = QueuePosition(id: run.id, status: status)
 
         var lastHeartbeat = Date()

@@ -18,7 +18,7 @@ public enum WorkerProcess {
             print("\(ISOTime.format(Date())) worker \(getpid()): the run was stopped, or another worker has it; not training")
             return 0
         case .granted(let lease):
-            defer { lease.release() }
+            defer { lease?.release() }
             let state = RunExecutor(run: run, control: control).execute(resume: resume)
             return state == .failed ? 1 : 0
         }

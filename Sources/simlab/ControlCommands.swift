@@ -27,7 +27,7 @@ struct ResumeCommand: ParsableCommand {
     func run() throws {
         let directory = try runs.run(id)
         let launcher = RunLauncher(runsDirectory: runs.url)
-        if foreground, launcher.livePid(directory) == nil {
+        if foreground, launcher.liveWorker(directory) == nil {
             try perform { try launcher.requeue(directory) }
             try ForegroundTraining.exit(with: ForegroundTraining.run(directory, resume: true))
             return

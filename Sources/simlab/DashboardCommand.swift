@@ -32,7 +32,8 @@ struct DashboardCommand: ParsableCommand {
     func run() throws {
         let runsPath = runs.url.path
         let controller = WorkerRunController(runsDirectory: runsPath)
-        let runner = EffectRunner(runsDirectory: runsPath, controller: controller)
+        let runner = EffectRunner(runsDirectory: runsPath, controller: controller,
+                                  liveness: Executors.liveness(runsDirectory: URL(fileURLWithPath: runsPath)))
         do {
             try NcursesTerminal.withTerminal(options: .init(forceMonochrome: monochrome)) { terminal in
                 DashboardProgram(runner: runner).run(on: terminal)

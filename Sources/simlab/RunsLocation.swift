@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunStore
+import Worker
 
 /// `--runs DIR` (default ./runs, or $SIMLAB_RUNS) and finding a run in it.
 struct RunsLocation: ParsableArguments {
@@ -15,7 +16,8 @@ struct RunsLocation: ParsableArguments {
         [option, environment["SIMLAB_RUNS"]].compactMap { $0 }.first { !$0.isEmpty } ?? "runs"
     }
 
-    var catalog: RunCatalog { RunCatalog(root: url) }
+    /// The runs, each worker judged by its own executor.
+    var catalog: RunCatalog { RunCatalog(root: url, liveness: Executors.liveness(runsDirectory: url)) }
 
     /// A runs directory that exists must be a directory this user can read and enter (a
     /// missing one is fine: the first run creates it).

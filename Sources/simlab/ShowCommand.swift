@@ -10,7 +10,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let directory = try runs.run(id)
-        let snapshot = RunSnapshot(directory: directory, logLines: 10)
+        let snapshot = RunSnapshot(directory: directory, logLines: 10, liveness: runs.catalog.liveness)
         let summary = snapshot.summary
         print("run       \(directory.id)  (\(directory.url.path))")
         print("state     \(summary.condition.label)\(lostReason(summary.condition))")

@@ -18,10 +18,14 @@ struct TrainCommand: ParsableCommand {
     var name: String?
     @Flag(help: "Run as a background worker and print the run id.")
     var detach = false
+    @Option(help: ArgumentHelp("Where the worker runs: \(Executors.names.joined(separator: ", ")) (another executor than local implies --detach).",
+                               valueName: "executor"))
+    var executor = LocalExecutor.name
 
     func validate() throws {
         _ = try options.configuration()
         if let name, let problem = RunConfig.problem(withName: name) { throw ValidationError(problem) }
+        do { _ = try Executors.named(executor) } catch { throw ValidationError("--executor: \(error)") }
     }
 
     func run() throws {
@@ -29,11 +33,11 @@ struct TrainCommand: ParsableCommand {
         let launcher = RunLauncher(runsDirectory: runs.url)
         let run: RunDirectory
         do {
-            run = try launcher.create(configuration, name: name)
+            run = try launcher.create(configuration, name: name, executor: ExecutorChoice(name: executor))
         } catch {
             throw CommandFailure(describing: error)
         }
-        if detach {
+        if detach || executor != LocalExecutor.name {
             try launcher.startWorker(run)
             print(run.id.rawValue)
             return
@@ -63,7 +67,7 @@ enum ForegroundTraining {
             announced = true
             StandardError.write("waiting for a free training slot (\(queue.busySlots()) of \(queue.slotCount) busy)…\n")
         }
-        let lease: SlotQueue.Lease
+        let lease: SlotQueue.Lease?
         switch turn {
         case .granted(let granted): lease = granted
         case .stoppedWhileQueued:
@@ -76,7 +80,7 @@ enum ForegroundTraining {
             StandardError.write("run \(run.id) was stopped, or another worker has it; not training\n")
             return .stopped
         }
-        defer { lease.release() }
+        defer { lease?.release() }
         var bar = ProgressBar()
         let executor = RunExecutor(run: run, control: control)
         executor.logsToStandardOutput = false

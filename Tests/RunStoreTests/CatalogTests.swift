@@ -78,7 +78,9 @@ final class CatalogTests: XCTestCase {
             XCTAssertEqual(QueuePosition.hasRunAhead(of: position, in: catalog, now: now), withRunAhead.contains(label), label)
         }
         let first = QueuePosition(id: runs["worker starting"]!.id, status: statuses[0].1)
-        XCTAssertTrue(QueuePosition.hasRunAhead(of: first, in: catalog, now: now, isAlive: { _ in true }),
+        let everyPidAlive = RunCatalog(root: catalog.root, liveness: LivenessByExecutor(
+            [WorkerHandle.localExecutor: LocalProcessLiveness(isAlive: { _ in true }, startTime: { _ in nil })]))
+        XCTAssertTrue(QueuePosition.hasRunAhead(of: first, in: everyPidAlive, now: now),
                       "were the gone worker alive, its earlier run would be ahead")
     }
 

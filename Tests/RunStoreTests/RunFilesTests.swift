@@ -30,6 +30,7 @@ final class RunFilesTests: XCTestCase {
                              lastError: "none", startedAt: created.addingTimeInterval(-60), finishedAt: nil,
                              imagesPerSecond: 812.5, etaSeconds: 93)
         full.pidStartTime = 123_456_789
+        full.worker = .localProcess(4242, host: "node7")
         let minimal = RunStatus(state: .queued, heartbeat: created)
         for status in [full, minimal] {
             try run.writeStatus(status)
@@ -48,7 +49,7 @@ final class RunFilesTests: XCTestCase {
         XCTAssertNotNil(claimed.pidStartTime, "Linux /proc gives the start time")
         claimed.state = .running
         claimed.heartbeat = Date().addingTimeInterval(-600)
-        XCTAssertEqual(WorkerPresence.of(claimed), .alive(pid: getpid()), "the same process, though silent")
+        XCTAssertEqual(WorkerPresence.of(claimed), .alive(.localProcess(getpid())), "the same process, though silent")
         var reused = claimed
         reused.pidStartTime = claimed.pidStartTime! + 1
         XCTAssertEqual(WorkerPresence.of(reused), .none, "another process's start time")
@@ -56,7 +57,7 @@ final class RunFilesTests: XCTestCase {
         unknown.pidStartTime = nil
         XCTAssertEqual(WorkerPresence.of(unknown), .none, "no start time and a silent heartbeat: not vouched for")
         unknown.heartbeat = Date()
-        XCTAssertEqual(WorkerPresence.of(unknown), .alive(pid: getpid()), "no start time, fresh heartbeat")
+        XCTAssertEqual(WorkerPresence.of(unknown), .alive(.localProcess(getpid())), "no start time, fresh heartbeat")
         claimed.releaseWorker()
         XCTAssertNil(claimed.pid)
         XCTAssertNil(claimed.pidStartTime)

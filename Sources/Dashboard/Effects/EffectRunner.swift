@@ -19,8 +19,11 @@ public final class EffectRunner {
     private var settingsCache: [String: (modified: Date, settings: [(key: String, value: String)])] = [:]
     private var logSizes: [String: UInt64] = [:]
 
-    public init(runsDirectory: String, controller: RunController) {
-        catalog = RunCatalog(root: URL(fileURLWithPath: runsDirectory, isDirectory: true))
+    /// `liveness` judges each run's worker by its executor (the executable passes every
+    /// registered executor's; the default knows local processes only).
+    public init(runsDirectory: String, controller: RunController,
+                liveness: any WorkerLiveness = LivenessByExecutor.localOnly) {
+        catalog = RunCatalog(root: URL(fileURLWithPath: runsDirectory, isDirectory: true), liveness: liveness)
         self.controller = controller
     }
 

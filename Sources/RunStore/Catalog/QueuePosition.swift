@@ -36,14 +36,15 @@ public struct QueuePosition: Comparable, Sendable {
             .map(\.0)
     }
 
-    /// Whether another run of `catalog` waits ahead of `position`. Reads only status files,
-    /// since a waiting worker asks this several times a second.
-    public static func hasRunAhead(of position: QueuePosition, in catalog: RunCatalog, now: Date = Date(),
-                                   isAlive: (Int32) -> Bool = ProcessLiveness.isAlive(pid:)) -> Bool {
+    /// Whether another run of `catalog` waits ahead of `position` for a local slot. Reads
+    /// only status files, since a waiting worker asks this several times a second. Runs whose
+    /// worker belongs to another executor (a cluster job) are not in this queue.
+    public static func hasRunAhead(of position: QueuePosition, in catalog: RunCatalog, now: Date = Date()) -> Bool {
         catalog.runDirectories().contains { other in
             guard other.id != position.id, let status = try? other.readStatus(),
+                  status.worker.map({ $0.executor == WorkerHandle.localExecutor }) ?? true,
                   RunSummary.condition(of: status, now: now, heartbeatTimeout: RunSummary.defaultHeartbeatTimeout,
-                                       isAlive: isAlive).state == .queued else { return false }
+                                       liveness: catalog.liveness).state == .queued else { return false }
             return QueuePosition(id: other.id, status: status) < position
         }
     }

@@ -3,8 +3,13 @@ import Foundation
 /// The runs root (e.g. `./runs`): lists runs and creates new ones.
 public struct RunCatalog: Sendable {
     public let root: URL
+    /// How listings judge whether a run's worker lives (per executor; see `WorkerLiveness`).
+    public let liveness: any WorkerLiveness
 
-    public init(root: URL) { self.root = root.standardizedFileURL }
+    public init(root: URL, liveness: any WorkerLiveness = LivenessByExecutor.localOnly) {
+        self.root = root.standardizedFileURL
+        self.liveness = liveness
+    }
 
     /// Every run folder under the root, oldest first (by id): a directory named like a
     /// generated id (even if half-written), or any directory holding config.json or
@@ -30,7 +35,7 @@ public struct RunCatalog: Sendable {
 
     /// A summary of every run; never throws (unreadable runs are `.incomplete`).
     public func summaries(now: Date = Date(), heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout) -> [RunSummary] {
-        runDirectories().map { RunSummary(directory: $0, now: now, heartbeatTimeout: heartbeatTimeout) }
+        runDirectories().map { RunSummary(directory: $0, now: now, heartbeatTimeout: heartbeatTimeout, liveness: liveness) }
     }
 
     public func directory(for id: RunID) -> RunDirectory {

@@ -40,11 +40,12 @@ public struct RunSummary: Sendable {
     public let problems: [RunStoreError]
     public let condition: RunCondition
 
-    /// Reads a run's config and status and checks that an active worker is still alive:
-    /// an active state whose pid no longer exists, or whose heartbeat is older than
-    /// `heartbeatTimeout` seconds, is reported as `.lost` (shown as failed).
+    /// Reads a run's config and status and checks, through the worker's executor
+    /// (`liveness`), that an active worker is still alive: an active state whose worker is
+    /// gone, or whose heartbeat is older than `heartbeatTimeout` seconds, is reported as
+    /// `.lost` (shown as failed).
     public init(directory: RunDirectory, now: Date = Date(), heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout,
-                isAlive: (Int32) -> Bool = ProcessLiveness.isAlive(pid:)) {
+                liveness: any WorkerLiveness = LivenessByExecutor.localOnly) {
         self.directory = directory
         var problems: [RunStoreError] = []
         func attempt<T>(_ read: () throws -> T) -> T? {
@@ -63,73 +64,76 @@ public struct RunSummary: Sendable {
             condition = .incomplete(reason: reason)
             return
         }
-        condition = RunSummary.condition(of: status, now: now, heartbeatTimeout: heartbeatTimeout, isAlive: isAlive)
+        condition = RunSummary.condition(of: status, now: now, heartbeatTimeout: heartbeatTimeout, liveness: liveness)
     }
 
     /// Seconds without a heartbeat after which an active run is presumed dead.
     public static let defaultHeartbeatTimeout: TimeInterval = 120
 
     public static func condition(of status: RunStatus, now: Date, heartbeatTimeout: TimeInterval,
-                                 isAlive: (Int32) -> Bool) -> RunCondition {
-        func isWorker(_ pid: Int32) -> Bool { isAlive(pid) && isSameProcess(pid, as: status) != false }
+                                 liveness: any WorkerLiveness = LivenessByExecutor.localOnly) -> RunCondition {
         let silence = now.timeIntervalSince(status.heartbeat)
-        if status.state == .queued {
-            // A queued run's worker waits for a slot with its pid set and a fresh heartbeat;
-            // without a pid, a worker is about to start (launch, resume) — unless it never did.
-            if let pid = status.pid, !isWorker(pid) {
-                return .lost(recorded: status.state, reason: "queued worker process \(pid) is gone")
+        guard status.state == .queued || status.state.isActive else { return .recorded(status.state) }
+        if let worker = status.worker {
+            switch liveness.check(worker, in: status) {
+            case .gone(let reason):
+                // A queued run's worker waits for a slot with its handle set.
+                return .lost(recorded: status.state, reason: status.state == .queued ? "queued \(reason)" : reason)
+            case .waiting:
+                return .recorded(status.state)   // pending in a cluster's queue: no heartbeat yet
+            case .alive, .unknown:
+                break
             }
-            if silence > heartbeatTimeout {
-                return .lost(recorded: status.state, reason: status.pid == nil
-                    ? "no worker took up the queued run in \(Int(silence)) s"
-                    : "no heartbeat for \(Int(silence)) s")
-            }
-            return .recorded(status.state)
-        }
-        guard status.state.isActive else { return .recorded(status.state) }
-        if let pid = status.pid, !isWorker(pid) {
-            return .lost(recorded: status.state, reason: "worker process \(pid) is gone")
         }
         if silence > heartbeatTimeout {
-            return .lost(recorded: status.state, reason: "no heartbeat for \(Int(silence)) s")
+            // Without a worker, a queued run is about to start (launch, resume) — unless it never did.
+            return .lost(recorded: status.state, reason: status.state == .queued && status.worker == nil
+                ? "no worker took up the queued run in \(Int(silence)) s"
+                : "no heartbeat for \(Int(silence)) s")
         }
         return .recorded(status.state)
+    }
+
+    /// `condition(of:…)` with the local executor's liveness judged by `isAlive` (tests).
+    public static func condition(of status: RunStatus, now: Date, heartbeatTimeout: TimeInterval,
+                                 isAlive: @escaping @Sendable (Int32) -> Bool) -> RunCondition {
+        condition(of: status, now: now, heartbeatTimeout: heartbeatTimeout,
+                  liveness: LivenessByExecutor([WorkerHandle.localExecutor: LocalProcessLiveness(isAlive: isAlive)]))
     }
 }
 
 /// Who works on a run, for the commands that act on it (pause, resume, stop, rm). Unlike
 /// `RunSummary.condition` (what is displayed), a live worker whose heartbeat went silent
-/// (suspended, Ctrl-Z) still counts when its start time proves it is the same process: it
-/// must be stopped, not given a second worker.
+/// (suspended, Ctrl-Z) still counts when its executor vouches for it (a local process by
+/// its start time, a job by its state): it must be stopped, not given a second worker.
 public enum WorkerPresence: Equatable, Sendable {
-    /// The recorded worker process exists (and is the same process: pid and start time).
-    case alive(pid: Int32)
-    /// Queued moments ago by launch or resume; its worker has not written its pid yet.
+    /// The recorded worker exists (a job pending in a cluster's queue counts).
+    case alive(WorkerHandle)
+    /// Queued moments ago by launch or resume; its worker has not recorded itself yet.
     case starting
     /// No worker: the run is over, or its worker is gone.
     case none
 
     public static func of(_ status: RunStatus, now: Date = Date(),
                           heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout,
-                          isAlive: (Int32) -> Bool = ProcessLiveness.isAlive(pid:)) -> WorkerPresence {
+                          liveness: any WorkerLiveness = LivenessByExecutor.localOnly) -> WorkerPresence {
         guard !status.state.isTerminal else { return .none }
-        if let pid = status.pid {
-            guard isAlive(pid) else { return .none }
-            // Identity: the recorded start time matches; without one (older runs, no /proc)
-            // only a fresh heartbeat vouches for the pid, so a reused pid is never signalled.
-            let isWorker = RunSummary.isSameProcess(pid, as: status) ?? (now.timeIntervalSince(status.heartbeat) <= heartbeatTimeout)
-            return isWorker ? .alive(pid: pid) : .none
+        if let worker = status.worker {
+            switch liveness.check(worker, in: status) {
+            case .alive, .waiting: return .alive(worker)
+            case .gone: return .none
+            // Without a recorded start time (older runs, no /proc) or an answer from the
+            // cluster, only a fresh heartbeat vouches for the worker.
+            case .unknown: return now.timeIntervalSince(status.heartbeat) <= heartbeatTimeout ? .alive(worker) : .none
+            }
         }
         return status.state == .queued && now.timeIntervalSince(status.heartbeat) <= heartbeatTimeout ? .starting : .none
     }
-}
 
-extension RunSummary {
-    /// Whether `pid` is still the process the status recorded, by start time: false when
-    /// the pid was reused; nil when that cannot be told (no recorded start time, no /proc).
-    static func isSameProcess(_ pid: Int32, as status: RunStatus) -> Bool? {
-        guard let recorded = status.pidStartTime, let actual = ProcessLiveness.startTime(pid: pid) else { return nil }
-        return actual == recorded
+    /// The local worker's pid when the worker is a live local process.
+    public var localPid: Int32? {
+        if case .alive(let handle) = self { return handle.localPid }
+        return nil
     }
 }
 
@@ -139,8 +143,9 @@ public struct RunSnapshot: Sendable {
     public let workerLogTail: [String]
 
     public init(directory: RunDirectory, logLines: Int = 20, now: Date = Date(),
-                heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout) {
-        summary = RunSummary(directory: directory, now: now, heartbeatTimeout: heartbeatTimeout)
+                heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout,
+                liveness: any WorkerLiveness = LivenessByExecutor.localOnly) {
+        summary = RunSummary(directory: directory, now: now, heartbeatTimeout: heartbeatTimeout, liveness: liveness)
         workerLogTail = LogTail.lastLines(of: directory.workerLogURL, count: logLines)
     }
 }

@@ -41,6 +41,8 @@ public struct RunConfig: Equatable, Sendable {
     public var codeVersion: String
     /// Every other setting, in the order it was given: `"lr": 0.1, "batchSize": 128, ...`.
     public var settings: JSONObject
+    /// Where the run's workers run (`.local` unless chosen otherwise).
+    public var executor: ExecutorChoice = .local
 
     public init(name: String, model: String, variant: String, dataDirectory: String, seed: UInt64,
                 threads: Int, epochs: Int, createdAt: Date = Date(), codeVersion: String,
@@ -60,7 +62,7 @@ public struct RunConfig: Equatable, Sendable {
     /// The file's JSON (times in whole seconds; a seed above 2^53 is written as a string).
     public var json: JSONValue {
         let seedValue: JSONValue = seed <= 1 << 53 ? .number(Double(seed)) : .string(String(seed))
-        return .object([
+        var object: JSONObject = [
             "schemaVersion": .number(Double(RunConfig.schemaVersion)),
             "name": .string(name),
             "model": .string(model),
@@ -72,7 +74,9 @@ public struct RunConfig: Equatable, Sendable {
             "createdAt": .string(ISOTime.format(createdAt)),
             "codeVersion": .string(codeVersion),
             "settings": .object(settings),
-        ])
+        ]
+        if executor != .local { object["executor"] = executor.json }
+        return .object(object)
     }
 
     /// Reads the members of a config.json object (`path` names the file in errors).
@@ -97,6 +101,11 @@ public struct RunConfig: Equatable, Sendable {
         case .object(let s)?: settings = s
         case nil, .null?: settings = [:]
         default: throw r.fail("settings", "an object")
+        }
+        switch object["executor"] {
+        case .object(let choice)?: executor = try ExecutorChoice(json: choice, path: path)
+        case nil, .null?: executor = .local
+        default: throw r.fail("executor", "an object")
         }
     }
 }

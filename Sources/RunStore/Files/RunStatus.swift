@@ -13,13 +13,17 @@ public enum RunState: String, CaseIterable, Sendable {
 /// A run's current status (status.json), replaced atomically by the worker.
 ///
 /// Contract keys (scripts read them; never rename): schemaVersion, state, pid, epoch, step,
-/// totalSteps, heartbeat. Optional: pidStartTime, lastError, startedAt, finishedAt, queuedAt,
+/// totalSteps, heartbeat. Optional: worker, pidStartTime, lastError, startedAt, finishedAt, queuedAt,
 /// imagesPerSecond, etaSeconds. Times are ISO-8601 UTC with whole seconds.
 public struct RunStatus: Equatable, Sendable {
     public static let schemaVersion = 1
 
     public var state: RunState
-    /// The worker's process id (nil while queued).
+    /// Who trains the run (nil while no worker has taken it): the executor, host and the
+    /// executor's id. Control commands and liveness go through it, never through `pid`.
+    public var worker: WorkerHandle?
+    /// A local worker's process id (nil while queued, and for workers of other executors);
+    /// kept beside `worker` because scripts read it.
     public var pid: Int32?
     /// That process's start time (clock ticks after boot, /proc/PID/stat field 22): tells the
     /// worker apart from a later process that was given the same pid. nil when unknown.
@@ -55,10 +59,22 @@ public struct RunStatus: Equatable, Sendable {
         self.etaSeconds = etaSeconds
     }
 
-    /// Records the calling process as the run's worker.
+    /// Records the calling process as the run's worker, a local process.
     public mutating func claimForCurrentProcess() {
-        pid = getpid()
-        pidStartTime = ProcessLiveness.startTime(pid: getpid())
+        claim(.localProcess(getpid()))
+    }
+
+    /// Records `handle` as the run's worker: a local process also records its pid and start
+    /// time; a worker of another executor clears them (its liveness comes from the executor).
+    public mutating func claim(_ handle: WorkerHandle) {
+        worker = handle
+        if let pid = handle.localPid {
+            self.pid = pid
+            pidStartTime = ProcessLiveness.startTime(pid: pid)
+        } else {
+            pid = nil
+            pidStartTime = nil
+        }
     }
 
     /// Ends the run in `state` (finished, failed or stopped) now, with `error` as the reason
@@ -71,6 +87,7 @@ public struct RunStatus: Equatable, Sendable {
 
     /// Forgets the worker (a resumed run waits for a new one).
     public mutating func releaseWorker() {
+        worker = nil
         pid = nil
         pidStartTime = nil
     }
@@ -92,6 +109,7 @@ public struct RunStatus: Equatable, Sendable {
             "heartbeat": .string(ISOTime.format(heartbeat)),
         ]
         if let pidStartTime { object["pidStartTime"] = .number(Double(pidStartTime)) }
+        if let worker { object["worker"] = worker.json }
         if let lastError { object["lastError"] = .string(lastError) }
         if let startedAt { object["startedAt"] = .string(ISOTime.format(startedAt)) }
         if let finishedAt { object["finishedAt"] = .string(ISOTime.format(finishedAt)) }
@@ -116,6 +134,13 @@ public struct RunStatus: Equatable, Sendable {
             pid = nil
         }
         pidStartTime = try r.optionalInt("pidStartTime").flatMap { $0 >= 0 ? UInt64($0) : nil }
+        if let value = object["worker"], !value.isNull {
+            guard case .object(let handle) = value else { throw r.fail("worker", "an object") }
+            worker = try WorkerHandle(json: handle, path: path)
+        } else {
+            // Written before the worker handle existed: a pid is a local worker.
+            worker = pid.map { WorkerHandle.localProcess($0, host: nil) }
+        }
         epoch = try r.optionalInt("epoch") ?? 0
         step = try r.optionalInt("step") ?? 0
         totalSteps = try r.optionalInt("totalSteps") ?? 0
