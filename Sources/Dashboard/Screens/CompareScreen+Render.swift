@@ -39,7 +39,8 @@ extension CompareScreen {
             ["best val"] + compared.map { Format.percent($0.bestValidationAccuracy) },
             ["test @ best val"] + compared.map { Format.percent($0.testAccuracy) },
         ]
-        rows += shownKeys.map { key in [key] + compared.map { $0.setting(key) ?? "—" } }
+        // Named as typed on the command line (--similarity-penalty), not as config.json keys.
+        rows += shownKeys.map { key in [SettingNames.flag(key)] + compared.map { $0.setting(key) ?? "—" } }
         var styles: [Int: Style] = [:]
         for (i, key) in shownKeys.enumerated() where differing.contains(key) { styles[i + 3] = context.theme.accent }
         let title = "Settings · \(diffOnly ? "only the \(differing.count) that differ" : "all \(keys.count), differing highlighted") (f)"

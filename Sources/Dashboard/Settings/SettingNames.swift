@@ -8,4 +8,10 @@ enum SettingNames {
     static func typed(_ settings: [(key: String, value: String)]) -> [(key: String, value: String)] {
         TrainingConfiguration.typedSettings(settings)
     }
+
+    /// A config.json settings key as its command-line flag (`similarityPenalty` →
+    /// `--similarity-penalty`); keys no option knows stay as they are.
+    static func flag(_ key: String) -> String {
+        TrainingConfiguration.option(key: key).map { "--" + $0.flag } ?? key
+    }
 }
