@@ -80,7 +80,7 @@ struct ShowCommand: ParsableCommand {
     private func render(_ value: JSONValue) -> String {
         switch value {
         case .string(let s): return s
-        case .number(let n): return n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .number(let n): return n.rounded() == n && abs(n) <= 9_007_199_254_740_992 ? String(Int(n)) : String(n)
         case .bool(let b): return String(b)
         case .null: return "null"
         case .array(let items): return items.map(render).joined(separator: ",")

@@ -174,7 +174,7 @@ public final class EffectRunner {
         switch value {
         case .null: return ""
         case .bool(let b): return b ? "true" : "false"
-        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .number(let n): return n == n.rounded() && abs(n) <= 9_007_199_254_740_992 ? String(Int(n)) : String(n)
         case .string(let s): return s
         case .array(let items): return items.map(text).joined(separator: ",")
         case .object(let object): return "{" + object.map { "\($0.key): \(text($0.value))" }.joined(separator: ", ") + "}"

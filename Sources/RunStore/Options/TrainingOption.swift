@@ -105,7 +105,9 @@ extension UInt64: TrainingOptionValue {
         return value
     }
     var optionText: String { String(self) }
-    var jsonValue: JSONValue { .number(Double(self)) }
+    /// A JSON number is a Double: above 2^53 the value is written as a decimal string, so
+    /// every seed survives config.json exactly (config.json's top-level `seed` does the same).
+    var jsonValue: JSONValue { self <= 1 << 53 ? .number(Double(self)) : .string(String(self)) }
     init?(json: JSONValue) {
         switch json {
         case .number(let n) where n >= 0 && n.rounded() == n && n < 18_446_744_073_709_551_616.0: self = UInt64(n)
