@@ -14,19 +14,23 @@ struct RunsCommand: ParsableCommand {
             return
         }
         var rows = [["ID", "STATE", "MODEL", "PROGRESS", "EPOCH", "BEST VAL", "TEST", "NAME"]]
+        func configProblem(_ summary: RunSummary) -> String {
+            let problem = summary.problems.first { $0.path == summary.directory.configURL.path }
+            return "corrupt: " + (problem?.shortDescription ?? "config.json unreadable").printable
+        }
         for summary in summaries {
             let metrics = MetricsSummary.read(summary.directory.metricsURL)
             let status = summary.status
             let epochs = summary.config.map { String($0.epochs) } ?? "?"   // no readable config.json
             rows.append([
-                summary.id.rawValue,
+                summary.id.description,   // printable: a renamed folder may hold an ESC or a newline
                 summary.condition.label,
                 summary.config.map { $0.model == "nsn-lite" ? "\($0.model)/\($0.variant)" : $0.model } ?? "?",
                 status.map { String(format: "%3.0f%%", $0.progress * 100) } ?? "-",
                 "\(metrics.epochsCompleted)/\(epochs)",
                 percent(metrics.bestValidationAccuracy),
                 percent(metrics.testAccuracyAtBestValidation ?? metrics.lastTestAccuracy),
-                summary.config?.printableName ?? "",
+                summary.config?.printableName ?? configProblem(summary),
             ])
         }
         printTable(rows)

@@ -12,19 +12,20 @@ struct ShowCommand: ParsableCommand {
         let directory = try runs.run(id)
         let snapshot = RunSnapshot(directory: directory, logLines: 10, liveness: runs.catalog.liveness)
         let summary = snapshot.summary
-        print("run       \(directory.id)  (\(directory.url.path))")
+        // Printable: a renamed folder, a path or a log line may hold an ESC or a newline.
+        print("run       \(directory.id)  (\(directory.url.path.printable))")
         print("state     \(summary.condition.label)\(lostReason(summary.condition))")
-        for problem in summary.problems { print("problem   \(problem)") }
+        for problem in summary.problems { print("problem   \(String(describing: problem).printable)") }
         if let config = summary.config {
             print("name      \(config.printableName)")
             print("created   \(ISOTime.format(config.createdAt))  \(config.codeVersion)")
-            print("data      \(config.dataDirectory)")
+            print("data      \(config.dataDirectory.printable)")
             print("settings  " + typedSettings(config.settings))
         }
         if let status = summary.status {
             print(String(format: "progress  epoch %d, step %d/%d (%.0f%%)", status.epoch, status.step, status.totalSteps,
                          status.progress * 100))
-            if let error = status.lastError { print("error     \(error)") }
+            if let error = status.lastError { print("error     \(error.printable)") }
         }
         let records = readMetrics(of: directory)
         let metrics = MetricsSummary(records)
@@ -48,7 +49,7 @@ struct ShowCommand: ParsableCommand {
         if rows.count > 1 { print(""); printTable(rows) }
         if !snapshot.workerLogTail.isEmpty {
             print("\nworker.log (last lines)")
-            snapshot.workerLogTail.forEach { print("  " + $0) }
+            snapshot.workerLogTail.forEach { print("  " + $0.printable) }
         }
     }
 
@@ -118,7 +119,7 @@ struct ExportCommand: ParsableCommand {
         print((fixed + extras).joined(separator: ","))
         func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
         for r in records {
-            let cells = [ISOTime.format(r.time), "\(r.epoch)", "\(r.step)", r.split.rawValue, r.interval?.rawValue ?? "",
+            let cells = [ISOTime.format(r.time, milliseconds: true), "\(r.epoch)", "\(r.step)", r.split.rawValue, r.interval?.rawValue ?? "",
                          number(r.loss), number(r.accuracy), number(r.lr), number(r.imagesPerSecond),
                          number(r.epochSeconds), number(r.knnAccuracy), number(r.blendedAccuracy)]
                 + extras.map { number(r.extra[$0]) }

@@ -12,9 +12,7 @@ public struct RunConfig: Equatable, Sendable {
 
     /// The name with control characters (a newline, an escape sequence written into a
     /// hand-edited config.json) shown as "?", so listings and the dashboard stay intact.
-    public var printableName: String {
-        String(name.map { RunConfig.isControl($0) ? "?" : $0 })
-    }
+    public var printableName: String { name.printable }
 
     private static func isControl(_ character: Character) -> Bool {
         character.unicodeScalars.contains { $0.properties.generalCategory == .control }

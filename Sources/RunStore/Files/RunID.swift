@@ -9,7 +9,9 @@ public struct RunID: RawRepresentable, Hashable, Comparable, Sendable, CustomStr
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
+    /// The id as a terminal may show it: control characters (an ESC sequence, a newline in
+    /// a renamed folder) become "?" (`rawValue` is the folder's real name).
+    public var description: String { rawValue.printable }
 
     public static func < (a: RunID, b: RunID) -> Bool { a.rawValue < b.rawValue }
 
