@@ -42,7 +42,7 @@ public struct RunLauncher: Sendable {
         try executor(named: choice.name).validate(choice)
         var configuration = configuration
         let location = DatasetLocation.resolve(explicit: configuration.dataDirectory)
-        _ = try location.files()
+        try location.checkHeaders()   // a bad dataset leaves no failed run behind
         configuration.dataDirectory = URL(fileURLWithPath: location.directory).standardizedFileURL.path
         _ = try OptimizerFactory.schedule(configuration, stepsPerEpoch: 1)
         _ = try FrozenFeatures.source(configuration, runsDirectory: runsDirectory)

@@ -39,6 +39,17 @@ public enum IDXReader {
 
     /// Parses decompressed IDX bytes.
     public static func parse(_ bytes: [UInt8], path: String, magic: UInt32) throws -> IDXFile {
+        let (dimensions, payload) = try parseHeader(bytes, path: path, magic: magic)
+        let headerBytes = 4 + 4 * Int(magic & 0xFF)
+        let expected = headerBytes + payload
+        guard bytes.count >= expected else { throw DatasetError.truncated(path: path, expectedBytes: expected, foundBytes: bytes.count) }
+        guard bytes.count == expected else { throw DatasetError.trailingBytes(path: path, expectedBytes: expected, foundBytes: bytes.count) }
+        return IDXFile(path: path, dimensions: dimensions, data: Array(bytes[headerBytes...]))
+    }
+
+    /// Checks the magic and the dimensions at the start of `bytes` (decompressed): the
+    /// dimensions and the payload's size in bytes they announce.
+    static func parseHeader(_ bytes: [UInt8], path: String, magic: UInt32) throws -> (dimensions: [Int], payloadBytes: Int) {
         guard bytes.count >= 4 else {
             throw DatasetError.truncated(path: path, expectedBytes: 4 + 4 * Int(magic & 0xFF), foundBytes: bytes.count)
         }
@@ -61,10 +72,7 @@ public enum IDXReader {
         if rank == 3, dimensions[1] == 0 || dimensions[2] == 0 {
             throw DatasetError.badHeader(path: path, reason: "image size \(dimensions[1])×\(dimensions[2]) is empty")
         }
-        let expected = headerBytes + payload
-        guard bytes.count >= expected else { throw DatasetError.truncated(path: path, expectedBytes: expected, foundBytes: bytes.count) }
-        guard bytes.count == expected else { throw DatasetError.trailingBytes(path: path, expectedBytes: expected, foundBytes: bytes.count) }
-        return IDXFile(path: path, dimensions: dimensions, data: Array(bytes[headerBytes...]))
+        return (dimensions, payload)
     }
 
     /// Decompresses a whole gzip file (several members allowed). A stream that ends early,
