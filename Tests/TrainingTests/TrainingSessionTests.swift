@@ -43,4 +43,25 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(run.latestCheckpoint()?.lastPathComponent, run.checkpointURL(epoch: 2).lastPathComponent)
         XCTAssertEqual(host.lines.filter { $0.contains("/2: train loss") }.count, 2, "\(host.lines)")
     }
+
+    /// A learning rate that jumps to 5·10¹⁸ at the start of epoch 2 (step 9) blows the
+    /// weights up within a few steps of that epoch.
+    func testADivergedLossThrowsWhereItDivergedAndKeepsTheCheckpointBefore() throws {
+        let data = try writeTextureDataset(self)
+        var configuration = tinyConfiguration(dataDirectory: data, epochs: 3)
+        configuration.schedule = "step:0.34;factor=100000000000000000000"
+        let run = try makeRun(configuration)
+        let host = RecordingHost()
+        XCTAssertThrowsError(try TrainingSession(run: run, host: host).train(resume: false)) { error in
+            guard let diverged = error as? TrainingDiverged else { return XCTFail("not a divergence: \(error)") }
+            XCTAssertEqual(diverged.epoch, 2)
+            XCTAssertTrue((10...16).contains(diverged.step), "in epoch 2, after the jump: \(diverged.step)")
+            XCTAssertEqual(host.progress.last?.step, diverged.step - 1, "every step before it was finite and reported")
+            XCTAssertTrue("\(error)".hasPrefix("diverged at epoch 2, step \(diverged.step): "), "\(error)")
+        }
+        XCTAssertEqual(run.latestCheckpoint()?.lastPathComponent, run.checkpointURL(epoch: 1).lastPathComponent)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.checkpointURL(epoch: 2).path))
+        let checkpoint = try CheckpointFile.read(from: run.checkpointURL(epoch: 1))
+        XCTAssertTrue(checkpoint.arrays.allSatisfy { $0.scalars.allSatisfy(\.isFinite) }, "the kept checkpoint is finite")
+    }
 }

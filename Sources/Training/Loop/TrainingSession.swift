@@ -10,8 +10,9 @@ import TensorCore
 /// snapshots, checkpoints, the final evaluation and neighbour results) and reports to its
 /// host (`TrainingSessionHost`: log lines, state changes, progress, heartbeats), whose
 /// pause and stop flags it polls between steps (and the stop flag between evaluation
-/// batches). status.json and the log file are the host's. Errors are thrown for the host
-/// to record.
+/// batches). status.json and the log file are the host's. Errors are thrown for the host to record: a training
+/// loss or weights that stop being finite as `TrainingDiverged`, before any checkpoint of
+/// them is written.
 public final class TrainingSession {
     public let run: RunDirectory
     public let host: TrainingSessionHost
@@ -96,6 +97,10 @@ public final class TrainingSession {
     /// One optimisation step; every `logEverySteps` a train metrics line.
     private func step(_ trainer: Trainer, epoch: Int, metrics: MetricsWriter) throws -> Trainer.StepReport {
         let report = trainer.step()
+        guard report.loss.isFinite else {
+            throw TrainingDiverged(epoch: epoch, step: trainer.progress.globalStep,
+                                   detail: "the training loss is \(report.loss)")
+        }
         throughput.add(images: report.batchSize, seconds: report.seconds)
         let (loss, accuracy) = trainer.epochTrainingMetrics
         if trainer.progress.stepInEpoch % trainer.configuration.logEverySteps == 0 && !report.endsEpoch {
@@ -135,7 +140,7 @@ public final class TrainingSession {
                                                         networkProbabilities: trainer.epochNetworkProbabilities, epoch: epoch))
         }
         trainer.finishEpoch(validationAccuracy: validation?.accuracy, testAccuracy: test.accuracy)
-        try TrainerCheckpoint.write(trainer, to: run.checkpointURL(epoch: epoch), run: run)
+        try writeCheckpoint(trainer, to: run.checkpointURL(epoch: epoch), epoch: epoch)
         host.log(String(format: "epoch %d/%d: train loss %.4f acc %.2f%%, val %@, test loss %.4f acc %.2f%%, %.0f img/s, %.1f s",
                         epoch, trainer.configuration.epochs, trainLoss, trainAccuracy * 100,
                         validation.map { String(format: "%.2f%%", $0.accuracy * 100) } ?? "-" as String,
@@ -178,7 +183,7 @@ public final class TrainingSession {
     private func stop(_ trainer: Trainer) throws -> Outcome {
         host.stateChanged(.stopping)
         let name = String(format: "step-%07d", trainer.progress.globalStep)
-        try TrainerCheckpoint.write(trainer, to: run.checkpointURL(named: name), run: run)
+        try writeCheckpoint(trainer, to: run.checkpointURL(named: name), epoch: trainer.progress.completedEpochs + 1)
         host.log("stopped at step \(trainer.progress.globalStep); checkpoint \(name)")
         return .stopped
     }
@@ -199,6 +204,17 @@ public final class TrainingSession {
         host.log("resumed")
         throughput.reset()
         return true
+    }
+
+    /// A checkpoint of finite weights only: one the optimiser blew up is never written, so
+    /// the newest checkpoint stays the last good one.
+    private func writeCheckpoint(_ trainer: Trainer, to url: URL, epoch: Int) throws {
+        let archive = ParameterArchive(trainer.model)
+        if let bad = archive.entries.first(where: { !$0.values.allSatisfy(\.isFinite) }) {
+            throw TrainingDiverged(epoch: epoch, step: trainer.progress.globalStep,
+                                   detail: "\(bad.name) is no longer finite; no checkpoint written")
+        }
+        try TrainerCheckpoint.write(trainer, to: url, run: run)
     }
 
     private func progress(of trainer: Trainer) -> Progress {

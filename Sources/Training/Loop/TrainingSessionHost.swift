@@ -46,6 +46,15 @@ extension TrainingSession {
     }
 }
 
+/// The training loss stopped being a finite number (or the weights did): the run cannot go
+/// on, and the checkpoints written before it are kept.
+public struct TrainingDiverged: Error, CustomStringConvertible {
+    public let epoch: Int
+    public let step: Int
+    public let detail: String
+    public var description: String { "diverged at epoch \(epoch), step \(step): \(detail)" }
+}
+
 /// A resume that would discard recorded epochs (`RunDirectory.resumeRefusal`).
 public struct ResumeRefused: Error, CustomStringConvertible {
     public let description: String
