@@ -64,4 +64,48 @@ final class TrainingSessionTests: XCTestCase {
         let checkpoint = try CheckpointFile.read(from: run.checkpointURL(epoch: 1))
         XCTAssertTrue(checkpoint.arrays.allSatisfy { $0.scalars.allSatisfy(\.isFinite) }, "the kept checkpoint is finite")
     }
+
+    /// A pause asked for during the final kNN evaluation holds it between batches (with
+    /// heartbeats and nothing written), then the evaluation completes.
+    func testAPauseDuringTheFinalEvaluationWaitsBetweenBatches() throws {
+        let data = try writeTextureDataset(self)
+        var configuration = tinyConfiguration(dataDirectory: data, epochs: 1)
+        configuration.knnEvaluate = true
+        let run = try makeRun(configuration)
+        let host = RecordingHost()
+        var pausedHeartbeats = 0
+        var writtenWhilePaused = false
+        host.onEvent = { host in
+            if host.lines.last?.hasPrefix("kNN evaluation") == true, host.states.isEmpty { host.isPaused = true }
+            if host.states.last == .paused {
+                pausedHeartbeats += 1
+                writtenWhilePaused = writtenWhilePaused || FileManager.default.fileExists(atPath: run.evaluationURL.path)
+                if pausedHeartbeats >= 3 { host.isPaused = false }
+            }
+        }
+        XCTAssertEqual(try TrainingSession(run: run, host: host).train(resume: false), .finished)
+        XCTAssertEqual(host.states, [.paused, .running])
+        XCTAssertGreaterThanOrEqual(pausedHeartbeats, 3, "heartbeats while paused")
+        XCTAssertFalse(writtenWhilePaused, "the evaluation waits: nothing written while paused")
+        XCTAssertTrue(host.lines.contains("paused during the final kNN evaluation"), "\(host.lines)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.evaluationURL.path))
+    }
+
+    /// A stop while paused in the final evaluation ends the session stopped, with nothing written.
+    func testAStopWhilePausedInTheFinalEvaluationEndsStopped() throws {
+        let data = try writeTextureDataset(self)
+        var configuration = tinyConfiguration(dataDirectory: data, epochs: 1)
+        configuration.knnEvaluate = true
+        let run = try makeRun(configuration)
+        let host = RecordingHost()
+        host.onEvent = { host in
+            if host.lines.last?.hasPrefix("kNN evaluation") == true { host.isPaused = true }
+            if host.states.last == .paused { host.isStopRequested = true }
+        }
+        XCTAssertEqual(try TrainingSession(run: run, host: host).train(resume: false), .stopped)
+        XCTAssertEqual(host.states, [.paused])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.evaluationURL.path))
+        XCTAssertEqual(run.latestCheckpoint()?.lastPathComponent, run.checkpointURL(epoch: 1).lastPathComponent,
+                       "no stop checkpoint after training ended: resume evaluates from the last epoch's")
+    }
 }

@@ -9,8 +9,8 @@ import TensorCore
 /// The session writes the run's training files (model.json, metrics lines, kernel and kNN
 /// snapshots, checkpoints, the final evaluation and neighbour results) and reports to its
 /// host (`TrainingSessionHost`: log lines, state changes, progress, heartbeats), whose
-/// pause and stop flags it polls between steps (and the stop flag between evaluation
-/// batches). status.json and the log file are the host's. Errors are thrown for the host to record: a training
+/// pause and stop flags it polls between steps and between evaluation batches. status.json
+/// and the log file are the host's. Errors are thrown for the host to record: a training
 /// loss or weights that stop being finite as `TrainingDiverged`, before any checkpoint of
 /// them is written.
 public final class TrainingSession {
@@ -147,9 +147,9 @@ public final class TrainingSession {
                         test.loss, test.accuracy * 100, imagesPerSecond, epochSeconds))
     }
 
-    /// The final kNN evaluation (evaluation.json, neighbour results, one metrics line); false
-    /// when a stop came first (nothing is written then, and a resume evaluates again from
-    /// the last epoch's checkpoint).
+    /// The final kNN evaluation (evaluation.json, neighbour results, one metrics line). A
+    /// pause waits between its batches; false when a stop came first (nothing is written
+    /// then, and a resume evaluates again from the last epoch's checkpoint).
     private func evaluateNeighbours(_ trainer: Trainer, metrics: MetricsWriter) throws -> Bool {
         let configuration = trainer.configuration
         host.log(trainer.data.validation.count > 0 ? "kNN evaluation: blending on validation, then test"
@@ -159,7 +159,7 @@ public final class TrainingSession {
         do {
             result = try NeighbourEvaluation.run(trainer: trainer, run: run, configuration: configuration) {
                 self.host.heartbeat()
-                if self.host.isStopRequested { throw StoppedDuringEvaluation() }
+                if !self.honourControl(during: " during the final kNN evaluation") { throw StoppedDuringEvaluation() }
             }
         } catch is StoppedDuringEvaluation {
             host.log("stopped during the final kNN evaluation; resume runs it again from the last epoch's checkpoint")
@@ -190,11 +190,11 @@ public final class TrainingSession {
 
     /// False when a stop was requested; while paused, waits (state `paused`, heartbeats)
     /// until resumed or stopped.
-    private func honourControl() -> Bool {
+    private func honourControl(during phase: String = "") -> Bool {
         if host.isStopRequested { return false }
         guard host.isPaused else { return true }
         host.stateChanged(.paused)
-        host.log("paused")
+        host.log("paused" + phase)
         while host.isPaused {
             if host.isStopRequested { return false }
             usleep(100_000)
