@@ -85,9 +85,10 @@ enum ForegroundTraining {
         let executor = RunExecutor(run: run, control: control)
         executor.logsToStandardOutput = false
         executor.onStep = { progress in
+            guard let etaSeconds = progress.etaSeconds else { return }   // not timed yet
             bar.update(epoch: progress.epoch, epochs: progress.epochs, fraction: progress.epochFraction,
                        loss: progress.loss, accuracy: progress.accuracy,
-                       imagesPerSecond: progress.imagesPerSecond, etaSeconds: progress.etaSeconds)
+                       imagesPerSecond: progress.imagesPerSecond, etaSeconds: etaSeconds)
         }
         executor.onLog = { message in bar.println(message) }
         let state = executor.execute(resume: resume)

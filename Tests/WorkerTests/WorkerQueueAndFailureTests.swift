@@ -144,8 +144,10 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         let harness = try SimlabHarness(self)
         let corrupt = harness.root.appendingPathComponent("corrupt-data")
         try FileManager.default.copyItem(at: harness.data, to: corrupt)
+        // Damage past the header: creating the run checks headers only, so the worker finds it.
         let images = corrupt.appendingPathComponent("train-images-idx3-ubyte.gz")
-        try Data("this is not gzip data".utf8).write(to: images)
+        let compressed = try Data(contentsOf: images)
+        try compressed.prefix(compressed.count / 2).write(to: images)
 
         let run = try harness.launch(epochs: 1, data: corrupt)
         let status = try harness.waitForState(run, [.failed, .finished, .stopped])
