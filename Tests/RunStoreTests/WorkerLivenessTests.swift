@@ -85,4 +85,16 @@ final class WorkerLivenessTests: XCTestCase {
         let mine = QueuePosition(id: RunID("99999999-999999-ffff"), queuedAt: now)
         XCTAssertFalse(QueuePosition.hasRunAhead(of: mine, in: catalog, now: now), "a pending job holds no local slot")
     }
+
+    /// Start and end times keep their milliseconds, so an overlap under a second shows.
+    func testStartAndFinishTimesKeepMilliseconds() throws {
+        let run = RunDirectory(url: try makeTemporaryDirectory(self))
+        var status = RunStatus(state: .finished, heartbeat: now)
+        status.startedAt = now.addingTimeInterval(0.125)
+        status.finishedAt = now.addingTimeInterval(0.875)
+        try run.writeStatus(status)
+        let text = String(decoding: try Data(contentsOf: run.statusURL), as: UTF8.self)
+        XCTAssertTrue(text.contains("09:00:00.125Z") && text.contains("09:00:00.875Z"), text)
+        XCTAssertEqual(try run.readStatus(), status)
+    }
 }

@@ -14,7 +14,7 @@ public enum RunState: String, CaseIterable, Sendable {
 ///
 /// Contract keys (scripts read them; never rename): schemaVersion, state, pid, epoch, step,
 /// totalSteps, heartbeat. Optional: worker, pidStartTime, lastError, startedAt, finishedAt, queuedAt,
-/// imagesPerSecond, etaSeconds. Times are ISO-8601 UTC with whole seconds.
+/// imagesPerSecond, etaSeconds. Times are ISO-8601 UTC: heartbeat in whole seconds; startedAt, finishedAt and queuedAt with milliseconds.
 public struct RunStatus: Equatable, Sendable {
     public static let schemaVersion = 1
 
@@ -111,8 +111,9 @@ public struct RunStatus: Equatable, Sendable {
         if let pidStartTime { object["pidStartTime"] = .number(Double(pidStartTime)) }
         if let worker { object["worker"] = worker.json }
         if let lastError { object["lastError"] = .string(lastError) }
-        if let startedAt { object["startedAt"] = .string(ISOTime.format(startedAt)) }
-        if let finishedAt { object["finishedAt"] = .string(ISOTime.format(finishedAt)) }
+        // Milliseconds: "started after the other finished" must see an overlap under a second.
+        if let startedAt { object["startedAt"] = .string(ISOTime.format(startedAt, milliseconds: true)) }
+        if let finishedAt { object["finishedAt"] = .string(ISOTime.format(finishedAt, milliseconds: true)) }
         // Milliseconds: runs queued within the same second must still start in order.
         if let queuedAt { object["queuedAt"] = .string(ISOTime.format(queuedAt, milliseconds: true)) }
         if let imagesPerSecond, imagesPerSecond.isFinite { object["imagesPerSecond"] = .number(imagesPerSecond) }
