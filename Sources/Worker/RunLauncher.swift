@@ -107,6 +107,21 @@ public struct RunLauncher: Sendable {
         try executor(named: handle.executor).deliver(signal, to: handle)
     }
 
+    /// Polls the run's status (every 50 ms, at most `timeout` seconds) until `settled` holds
+    /// for it and its worker's presence; false on timeout. Control commands wait this way for
+    /// the transition they started, so the next command sees it: `pause` then `resume` back to
+    /// back resumes, `stop` then `resume` continues from the stop's checkpoint.
+    public func wait(for run: RunDirectory, timeout: TimeInterval,
+                     until settled: (RunStatus, WorkerPresence) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            guard let status = try? run.readStatus() else { return true }   // deleted meanwhile
+            if settled(status, presence(status)) { return true }
+            usleep(50_000)
+        } while Date() < deadline
+        return false
+    }
+
     /// Pauses a training worker at its next step. A queued run is refused: paused while
     /// waiting, it would hold a slot without training once its turn came.
     public func pause(_ run: RunDirectory) throws {

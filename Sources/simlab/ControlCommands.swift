@@ -8,10 +8,16 @@ struct PauseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a running run.")
     @Argument(help: "Run id (or a unique prefix).") var id: String
     @OptionGroup var runs: RunsLocation
+    @Flag(help: "Return at once instead of waiting until the worker has paused.") var noWait = false
     func run() throws {
         let directory = try runs.run(id)
-        try perform { try RunLauncher(runsDirectory: runs.url).pause(directory) }
-        print("pausing \(directory.id)")
+        let launcher = RunLauncher(runsDirectory: runs.url)
+        try perform { try launcher.pause(directory) }
+        // Wait for the worker to act, so a command right after this one sees the run paused.
+        let paused = !noWait && launcher.wait(for: directory, timeout: 30) { status, presence in
+            status.state == .paused || status.state.isTerminal || presence == .none
+        }
+        print(paused ? "paused \(directory.id)" : "pausing \(directory.id)")
     }
 }
 
@@ -24,16 +30,27 @@ struct ResumeCommand: ParsableCommand {
     @OptionGroup var runs: RunsLocation
     @Flag(help: "Train in the foreground instead of a background worker (stopped/failed runs).")
     var foreground = false
+    @Flag(help: "Return at once instead of waiting until the worker has resumed or taken the run.") var noWait = false
     func run() throws {
         let directory = try runs.run(id)
         let launcher = RunLauncher(runsDirectory: runs.url)
+        // A stop still in progress (checkpoint being written) settles first: resume then
+        // continues from that checkpoint instead of being refused.
+        if !noWait, let status = try? directory.readStatus(), status.state == .stopping {
+            _ = launcher.wait(for: directory, timeout: 60) { status, presence in status.state.isTerminal || presence == .none }
+        }
         if foreground, launcher.liveWorker(directory) == nil {
             try perform { try launcher.requeue(directory) }
             try ForegroundTraining.exit(with: ForegroundTraining.run(directory, resume: true))
             return
         }
         try perform { try launcher.resume(directory) }
-        print("resuming \(directory.id)")
+        // Wait until the paused worker runs again or a new worker has taken the run (not for
+        // a training slot), so a command right after this one sees the run resumed.
+        let settled = !noWait && launcher.wait(for: directory, timeout: 30) { status, presence in
+            status.state != .paused && presence != .starting
+        }
+        print(settled ? "resumed \(directory.id)" : "resuming \(directory.id)")
     }
 }
 
@@ -43,10 +60,16 @@ struct StopCommand: ParsableCommand {
         commandName: "stop", abstract: "Stop a run (a checkpoint is written first; resume continues from it).")
     @Argument(help: "Run id (or a unique prefix).") var id: String
     @OptionGroup var runs: RunsLocation
+    @Flag(help: "Return at once instead of waiting until the checkpoint is written and the worker has ended.")
+    var noWait = false
     func run() throws {
         let directory = try runs.run(id)
-        try perform { try RunLauncher(runsDirectory: runs.url).stop(directory) }
-        print("stopping \(directory.id)")
+        let launcher = RunLauncher(runsDirectory: runs.url)
+        try perform { try launcher.stop(directory) }
+        let stopped = !noWait && launcher.wait(for: directory, timeout: 60) { status, presence in
+            status.state.isTerminal || presence == .none
+        }
+        print(stopped ? "stopped \(directory.id)" : "stopping \(directory.id)")
     }
 }
 
