@@ -41,10 +41,12 @@ public struct RunConfig: Equatable, Sendable {
     public var codeVersion: String
     /// Every other setting, in the order it was given: `"lr": 0.1, "batchSize": 128, ...`.
     public var settings: JSONObject
+    /// The study that created the run (config.json's optional `study`), nil for a lone run.
+    public var study: StudyMembership?
 
     public init(name: String, model: String, variant: String, dataDirectory: String, seed: UInt64,
                 threads: Int, epochs: Int, createdAt: Date = Date(), codeVersion: String,
-                settings: JSONObject = [:]) {
+                settings: JSONObject = [:], study: StudyMembership? = nil) {
         self.name = name
         self.model = model
         self.variant = variant
@@ -55,12 +57,13 @@ public struct RunConfig: Equatable, Sendable {
         self.createdAt = createdAt
         self.codeVersion = codeVersion
         self.settings = settings
+        self.study = study
     }
 
     /// The file's JSON (times in whole seconds; a seed above 2^53 is written as a string).
     public var json: JSONValue {
         let seedValue: JSONValue = seed <= 1 << 53 ? .number(Double(seed)) : .string(String(seed))
-        return .object([
+        var object: JSONObject = [
             "schemaVersion": .number(Double(RunConfig.schemaVersion)),
             "name": .string(name),
             "model": .string(model),
@@ -72,7 +75,9 @@ public struct RunConfig: Equatable, Sendable {
             "createdAt": .string(ISOTime.format(createdAt)),
             "codeVersion": .string(codeVersion),
             "settings": .object(settings),
-        ])
+        ]
+        if let study { object["study"] = study.json }
+        return .object(object)
     }
 
     /// Reads the members of a config.json object (`path` names the file in errors).
@@ -98,5 +103,6 @@ public struct RunConfig: Equatable, Sendable {
         case nil, .null?: settings = [:]
         default: throw r.fail("settings", "an object")
         }
+        study = StudyMembership(json: object["study"])
     }
 }
