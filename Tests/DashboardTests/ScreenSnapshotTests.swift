@@ -61,6 +61,29 @@ final class ScreenSnapshotTests: XCTestCase {
         assertSnapshot(state, named: "compare")
     }
 
+    /// The case: a run whose best validation accuracy is 80.10 % after 4 epochs was
+    /// drawn topping out at 76.5 % (a 0.6 EMA over four points). Epoch series are drawn raw
+    /// whatever the smoothing, and the y axis reaches the peak.
+    func testCompareScreenDrawsSparseValidationUnsmoothed() {
+        var state = scripted()
+        _ = state.press(.down, .down, .character(" "))
+        var points: [MetricPoint] = []
+        for (e, accuracy) in [0.62, 0.71, 0.77, 0.801].enumerated() {
+            for s in 1...4 {
+                let x = Double(e) + Double(s) / 4
+                points.append(MetricPoint(x: x, epoch: e + 1, split: .train, isStepLine: s < 4, loss: 1 / (1 + x), accuracy: 0.5 + 0.07 * x))
+            }
+            points.append(MetricPoint(x: Double(e + 1), epoch: e + 1, split: .val, loss: 0.5, accuracy: accuracy))
+        }
+        _ = state.update(.metricsAppended(runID: runID, points: points, restarted: false))
+        _ = state.press(.character("3"))
+        XCTAssertGreaterThan(state.context.charts.effectiveSmoothing, 0, "smoothing is on")
+        assertSnapshot(state, named: "compare-sparse")
+        let text = screenText(state)
+        XCTAssertTrue(text.contains("80.") || text.contains("81."), "the y axis reaches the 80.10 % peak:\n\(text)")
+        XCTAssertFalse(text.contains("76.5%"), text)
+    }
+
     func testKernelsScreen() throws {
         var state = scripted()
         _ = state.press(.down, .down, .enter, .character("4"))
