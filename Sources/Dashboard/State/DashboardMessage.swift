@@ -20,6 +20,9 @@ public enum DashboardMessage: Sendable {
     /// A control action finished; `errors` lists what failed, one line per run.
     case controlFinished(action: RunControlAction, runIDs: [String], errors: [String])
     case launched(runID: String?, error: String?)
+    /// The studies of the runs folder (`runs/.studies/`), with their reports and curves;
+    /// `error` names the study files that could not be read.
+    case studiesListed([StudyOverview], error: String?)
 }
 
 /// The I/O the dashboard asks for; an `EffectRunner` performs it and answers with messages.
@@ -35,5 +38,7 @@ public enum Effect: Equatable, Sendable {
     case control(RunControlAction, runIDs: [String])
     /// Create a run and start its worker (it waits FIFO for a slot when all are busy).
     case launch(TrainingConfiguration, name: String?)
+    /// Read every study with its runs' progress and metrics.
+    case listStudies
     case quit
 }

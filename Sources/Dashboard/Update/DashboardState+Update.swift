@@ -53,7 +53,7 @@ extension DashboardState {
             current = ScreenModel.index(of: RunsScreen.self)
             lastListTime = context.now
             return [.listRuns]
-        case .logLoaded, .kernelsLoaded, .knnLoaded, .neighboursLoaded:
+        case .logLoaded, .kernelsLoaded, .knnLoaded, .neighboursLoaded, .studiesListed:
             // A screen's data: every screen keeps what is its own.
             var effects: [Effect] = []
             for i in screens.indices { effects += withScreen(i) { screen, context in screen.receive(message, &context) } }

@@ -1,4 +1,4 @@
-/// One named line of a chart.
+/// One named line of a chart (an empty name keeps it out of the legend).
 public struct ChartSeries {
     public var name: String
     /// nil: the theme's series colour for this index.
@@ -132,7 +132,7 @@ public struct BrailleLineChart: Widget {
             let (legendRow, rest) = area.splitTop(1)
             plot = rest
             var x = legendRow.x
-            for (i, s) in series.enumerated() {
+            for (i, s) in series.enumerated() where !s.name.isEmpty {
                 let color = s.color ?? theme.seriesColor(i)
                 let style = theme.colorMode == .monochrome ? theme.text : Style(fg: color)
                 x = buffer.write("━ ", x: x, y: legendRow.y, style: style, clip: legendRow)
