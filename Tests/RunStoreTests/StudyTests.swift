@@ -74,7 +74,7 @@ final class StudyTests: XCTestCase {
         record.runs = [StudyRun(cell: record.cells[2], seed: 1, run: "20261201-100000-1a2b")]
         let catalog = StudyCatalog(runsRoot: root)
         try catalog.write(record)
-        XCTAssertEqual(catalog.url(of: "s").path, root.appendingPathComponent(".studies/s.json").path)
+        XCTAssertEqual(catalog.url(of: "s").path, root.appendingPathComponent(".studies/s/study.json").path)
         XCTAssertEqual(try catalog.read("s"), record)
         XCTAssertEqual(catalog.names(), ["s"])
         XCTAssertNil(try catalog.read("other"))
@@ -88,7 +88,7 @@ final class StudyTests: XCTestCase {
         // A newer schema is refused with the file's name.
         try Data(#"{"schemaVersion": 9, "name": "s"}"#.utf8).write(to: catalog.url(of: "s"))
         XCTAssertThrowsError(try catalog.read("s")) { error in
-            XCTAssertTrue("\(error)".contains("s.json") && "\(error)".contains("schemaVersion 9"), "\(error)")
+            XCTAssertTrue("\(error)".contains("s/study.json") && "\(error)".contains("schemaVersion 9"), "\(error)")
         }
     }
 

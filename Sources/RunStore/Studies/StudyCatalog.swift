@@ -1,8 +1,10 @@
 import Foundation
 
-/// The studies of a runs folder: `runs/.studies/NAME.json`, one `StudyRecord` each.
+/// The studies of a runs folder: `runs/.studies/NAME/study.json`, one `StudyRecord` each.
+/// A study's folder also holds what belongs to the study as a whole (a Slurm job array's
+/// output, for one).
 ///
-/// The folder's name starts with a dot, so `RunCatalog` (and with it `simlab runs`, `rm`
+/// The `.studies` folder's name starts with a dot, so `RunCatalog` (and with it `simlab runs`, `rm`
 /// and the dashboard's run list) never takes it for a run.
 public struct StudyCatalog: Sendable {
     public let runsRoot: URL
@@ -11,15 +13,16 @@ public struct StudyCatalog: Sendable {
 
     public var folder: URL { runsRoot.appendingPathComponent(".studies", isDirectory: true) }
 
-    /// `runs/.studies/NAME.json`.
-    public func url(of name: String) -> URL { folder.appendingPathComponent(name + ".json") }
+    /// `runs/.studies/NAME/`.
+    public func directory(of name: String) -> URL { folder.appendingPathComponent(name, isDirectory: true) }
 
-    /// The names of every study, sorted.
+    /// `runs/.studies/NAME/study.json`.
+    public func url(of name: String) -> URL { directory(of: name).appendingPathComponent("study.json") }
+
+    /// The names of every study (a folder with a study.json), sorted.
     public func names() -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return files.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
-            .map { String($0.dropLast(5)) }
-            .filter { StudyGrid.nameProblem($0) == nil }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return entries.filter { StudyGrid.nameProblem($0) == nil && FileManager.default.fileExists(atPath: url(of: $0).path) }
             .sorted()
     }
 
@@ -57,6 +60,7 @@ public struct StudyCatalog: Sendable {
     public func write(_ study: StudyRecord) throws {
         if let problem = StudyGrid.nameProblem(study.name) { throw StudyError(problem) }
         try AtomicFile.createDirectory(folder.path)
+        try AtomicFile.createDirectory(directory(of: study.name).path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let data: Data

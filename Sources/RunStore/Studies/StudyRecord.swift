@@ -1,6 +1,6 @@
 import Foundation
 
-/// `runs/.studies/NAME.json`: a study — a grid of settings × seeds trained as one object.
+/// `runs/.studies/NAME/study.json`: a study — a grid of settings × seeds trained as one object.
 ///
 ///     {"schemaVersion": 1, "name": "alpha", "createdAt": "2026-12-01T10:00:00Z",
 ///      "grid": [{"flag": "knn-alpha", "values": [0, 0.01, 0.1]}],
