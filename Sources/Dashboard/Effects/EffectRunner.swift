@@ -70,6 +70,12 @@ public final class EffectRunner {
             }
         case .listStudies:
             return [listStudies()]
+        case .launchStudy(let study):
+            do {
+                return [.studyLaunched(name: study.name, runIDs: try controller.launchStudy(study), error: nil)]
+            } catch {
+                return [.studyLaunched(name: study.name, runIDs: [], error: "\(error)")]
+            }
         case .quit:
             return []
         }

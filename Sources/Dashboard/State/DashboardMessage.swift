@@ -23,6 +23,8 @@ public enum DashboardMessage: Sendable {
     /// The studies of the runs folder (`runs/.studies/`), with their reports and curves;
     /// `error` names the study files that could not be read.
     case studiesListed([StudyOverview], error: String?)
+    /// A study was created (or continued) from the form: its run ids, or why not.
+    case studyLaunched(name: String, runIDs: [String], error: String?)
 }
 
 /// The I/O the dashboard asks for; an `EffectRunner` performs it and answers with messages.
@@ -40,5 +42,7 @@ public enum Effect: Equatable, Sendable {
     case launch(TrainingConfiguration, name: String?)
     /// Read every study with its runs' progress and metrics.
     case listStudies
+    /// Create (or continue) a study and queue its runs.
+    case launchStudy(StudyRecord)
     case quit
 }
