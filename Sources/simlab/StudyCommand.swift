@@ -25,6 +25,7 @@ struct StudyCreateCommand: ParsableCommand {
             skips finished runs, resumes stopped or failed ones and creates missing ones; a different \
             grid under the same name is refused.
 
+
             """ + TrainingOptions.help)
 
     @Argument(help: "The study's name (letters, digits, '-', '_', '.').") var name: String
