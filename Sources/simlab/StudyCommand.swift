@@ -55,7 +55,13 @@ struct StudyCreateCommand: ParsableCommand {
             let data = DatasetLocation.resolve(explicit: given).directory
             common.append(StudySetting(flag: "data", value: .string(URL(fileURLWithPath: data).standardizedFileURL.path)))
             let base = try StudyGrid.configuration(options: common.filter { $0.flag != "seed" }, cell: StudyCell(settings: []), seed: 0)
-            let axes = try grid.map { try StudyGrid.axis($0, base: base) }
+            let axes = try grid.map { text -> StudyAxis in
+                do { return try StudyGrid.axis(text, base: base) } catch let error as StudyError {
+                    let suggestion = Self.suggestion(forGrid: text)
+                    throw StudyError(suggestion.isEmpty ? error.description
+                                     : error.description.replacingOccurrences(of: " (see `simlab train --help`)", with: ".") + suggestion)
+                }
+            }
             let record = StudyRecord(name: name, grid: axes, seeds: try StudyGrid.seeds(seeds),
                                      baseline: try baseline.map { try StudyGrid.baseline($0, grid: axes, base: base) },
                                      options: common)
@@ -68,6 +74,17 @@ struct StudyCreateCommand: ParsableCommand {
     }
 
     func validate() throws { _ = try study() }
+
+    /// " Did you mean 'kernel'?" for a grid key that is close to an option's flag.
+    static func suggestion(forGrid text: String) -> String {
+        var key = String(text.prefix { $0 != "=" })
+        if key.hasPrefix("--") { key.removeFirst(2) }
+        guard TrainingConfiguration.option(flag: key) == nil,
+              let closest = TrainingConfiguration.options.map(\.flag).min(by: {
+                  EditDistance.between(key, $0) < EditDistance.between(key, $1) }),
+              EditDistance.between(key, closest) <= 2 else { return "" }
+        return " Did you mean '\(closest)'?"
+    }
 
     func run() throws {
         let study = try study()

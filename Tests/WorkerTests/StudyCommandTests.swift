@@ -117,7 +117,7 @@ final class StudyCommandTests: XCTestCase {
     func testBadGridsAreRefusedBeforeAnythingIsCreated() throws {
         let harness = try SimlabHarness(self)
         let cases: [([String], String)] = [
-            (["--grid", "kernal=3,5"], "--grid kernal: not a training option"),
+            (["--grid", "kernal=3,5"], "--grid kernal: not a training option. Did you mean 'kernel'?"),
             (["--grid", "knn-alpha=0,-1"], "--knn-alpha must be ≥ 0, got -1.0"),
             (["--grid", "variant=conv,static-diag", "--model", "small-cnn"], "variant=static-diag: --variant static-diag needs --model nsn-lite"),
             (["--grid", "lr=0.1,0.2", "--baseline", "lr=0.3"], "--baseline lr=0.3: not one of the grid's values"),
