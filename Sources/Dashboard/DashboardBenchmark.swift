@@ -102,5 +102,6 @@ public enum DashboardBenchmark {
         func resume(runDirectory: String) throws { throw Refused() }
         func stop(runDirectory: String) throws { throw Refused() }
         func delete(runDirectory: String) throws { throw Refused() }
+        func launchStudy(_ study: StudyRecord) throws -> [String] { throw Refused() }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import NcursesBackend
 import RunStore
 import TerminalUI
+import Training
 import Worker
 
 /// `simlab` / `simlab dashboard`: the full-screen dashboard over a runs folder.
@@ -67,6 +68,20 @@ struct WorkerRunController: RunController {
     func resume(runDirectory: String) throws { try launcher.resume(run(runDirectory)) }
     func stop(runDirectory: String) throws { try launcher.stop(run(runDirectory)) }
     func delete(runDirectory: String) throws { try launcher.delete(run(runDirectory)) }
+
+    /// `simlab study create` from the form: the data directory resolved now when not given.
+    func launchStudy(_ study: StudyRecord) throws -> [String] {
+        var study = study
+        if !study.options.contains(where: { $0.flag == "data" }) {
+            let data = DatasetLocation.resolve(explicit: nil).directory
+            study.options.append(StudySetting(flag: "data", value: .string(URL(fileURLWithPath: data).standardizedFileURL.path)))
+        }
+        let steps = try StudyLauncher(launcher: launcher).advance(study)
+        if let failed = steps.first(where: { $0.action == .failed }) {
+            throw StudyError("\(failed.cell.label) seed=\(failed.seed): \(failed.message ?? "not started")")
+        }
+        return steps.filter { $0.action == .created || $0.action == .resumed }.compactMap(\.run)
+    }
 
     private func run(_ path: String) -> RunDirectory { RunDirectory(url: URL(fileURLWithPath: path, isDirectory: true)) }
 }

@@ -50,6 +50,51 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertTrue(screenText(state).contains("corrupt"))
     }
 
+    /// A study file and its runs: listed with their report and the mean curves per cell; the
+    /// runs carry their study into the Runs list, where `study:NAME` filters and sorting groups them.
+    func testStudiesAreListedWithReportsAndCurves() throws {
+        var study = StudyRecord(name: "alpha", grid: [try StudyGrid.axis("lr=0.1,0.2")], seeds: [0, 1], options: [])
+        for (c, cell) in study.cells.enumerated() {
+            for seed in study.seeds {
+                let id = "20261122-10000\(c)-000\(seed)"
+                let run = try fixtures.makeRun(id: id, name: "alpha \(cell.label) seed=\(seed)", state: .finished)
+                try fixtures.appendMetrics(run, epochs: 1...2, base: 0.5 + 0.1 * Double(c) + 0.01 * Double(seed))
+                study.runs.append(StudyRun(cell: cell, seed: seed, run: id))
+            }
+        }
+        try StudyCatalog(runsRoot: fixtures.root).write(study)
+        try fixtures.makeRun(id: "20261122-200000-ffff", name: "lone", state: .finished)
+        guard case .studiesListed(let overviews, let error)? = runner.perform(.listStudies).first else { return XCTFail("no studies") }
+        XCTAssertNil(error)
+        XCTAssertEqual(overviews.map(\.name), ["alpha"])
+        let overview = try XCTUnwrap(overviews.first)
+        XCTAssertEqual(overview.finishedCount, 4)
+        XCTAssertEqual(overview.report.groups[1].delta?.meanDifference ?? 0, 0.1, accuracy: 1e-9)
+        // Val accuracy of epoch 2 (base + 0.2) over seeds 0 and 1 of cell lr=0.2: 0.8 and 0.81.
+        let curve = try XCTUnwrap(overview.curves[.valAccuracy]?[1])
+        XCTAssertEqual(curve.map(\.epoch), [1, 2])
+        XCTAssertEqual(curve[1].mean, 0.805, accuracy: 1e-9)
+        XCTAssertEqual(curve[1].count, 2)
+
+        // The runs written by makeRun have no study in config.json; one with a study does.
+        let tagged = fixtures.catalog.directory(for: RunID("20261122-300000-abcd"))
+        try FileManager.default.createDirectory(at: tagged.url, withIntermediateDirectories: true)
+        var config = RunConfig(name: "alpha lr=0.1 seed=2", model: "nsn-lite", variant: "conv", dataDirectory: "/d", seed: 2,
+                               threads: 1, epochs: 2, codeVersion: "t")
+        config.study = StudyMembership(name: "alpha", cell: study.cells[0])
+        try tagged.writeConfig(config)
+        try tagged.writeStatus(RunStatus(state: .finished))
+        var state = DashboardState(width: 110, height: 32, theme: .monochrome)
+        _ = state.update(.runsListed(listed(), error: nil))
+        XCTAssertEqual(state.context.runs.rows.first { $0.id == tagged.id.rawValue }?.study, "alpha")
+        state.context.runs.filter = "study:alpha"
+        XCTAssertEqual(state.context.runs.visible.map(\.id), [tagged.id.rawValue])
+        state.context.runs.filter = ""
+        state.context.runs.sort = .study
+        state.context.runs.sortAscending = true
+        XCTAssertEqual(state.context.runs.visible.first?.id, tagged.id.rawValue, "the study's runs first, then lone runs")
+    }
+
     func testMissingRunsFolderIsAMessageNotAnError() {
         let runner = EffectRunner(runsDirectory: fixtures.root.path + "/nope", controller: controller)
         guard case .runsListed(let rows, let error)? = runner.perform(.listRuns).first else { return XCTFail() }

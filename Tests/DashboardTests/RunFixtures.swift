@@ -138,6 +138,14 @@ final class FakeRunController: RunController {
         return id
     }
 
+    func launchStudy(_ study: StudyRecord) throws -> [String] {
+        try check()
+        calls.append("study \(study.name) \(study.grid.map { StudySetting(flag: $0.flag, value: .array($0.values)).flag }) seeds=\(study.seeds)")
+        return try study.cells.flatMap { cell in
+            try study.seeds.map { seed in try launch(StudyGrid.configuration(options: study.options, cell: cell, seed: seed), name: nil) }
+        }
+    }
+
     func pause(runDirectory: String) throws { try check(); calls.append("pause \(URL(fileURLWithPath: runDirectory).lastPathComponent)") }
     func resume(runDirectory: String) throws { try check(); calls.append("resume \(URL(fileURLWithPath: runDirectory).lastPathComponent)") }
     func stop(runDirectory: String) throws { try check(); calls.append("stop \(URL(fileURLWithPath: runDirectory).lastPathComponent)") }

@@ -61,6 +61,69 @@ final class ScreenSnapshotTests: XCTestCase {
         assertSnapshot(state, named: "compare")
     }
 
+    /// The case: a run whose best validation accuracy is 80.10 % after 4 epochs was
+    /// drawn topping out at 76.5 % (a 0.6 EMA over four points). Epoch series are drawn raw
+    /// whatever the smoothing, and the y axis reaches the peak.
+    func testCompareScreenDrawsSparseValidationUnsmoothed() {
+        var state = scripted()
+        _ = state.press(.down, .down, .character(" "))
+        var points: [MetricPoint] = []
+        for (e, accuracy) in [0.62, 0.71, 0.77, 0.801].enumerated() {
+            for s in 1...4 {
+                let x = Double(e) + Double(s) / 4
+                points.append(MetricPoint(x: x, epoch: e + 1, split: .train, isStepLine: s < 4, loss: 1 / (1 + x), accuracy: 0.5 + 0.07 * x))
+            }
+            points.append(MetricPoint(x: Double(e + 1), epoch: e + 1, split: .val, loss: 0.5, accuracy: accuracy))
+        }
+        _ = state.update(.metricsAppended(runID: runID, points: points, restarted: false))
+        _ = state.press(.character("3"))
+        XCTAssertGreaterThan(state.context.charts.effectiveSmoothing, 0, "smoothing is on")
+        assertSnapshot(state, named: "compare-sparse")
+        let text = screenText(state)
+        XCTAssertTrue(text.contains("80.") || text.contains("81."), "the y axis reaches the 80.10 % peak:\n\(text)")
+        XCTAssertFalse(text.contains("76.5%"), text)
+    }
+
+    /// A 2 × 2 study (knn-alpha × variant, 3 seeds, one run still training) as listed by the effect runner.
+    static func studyOverview() throws -> StudyOverview {
+        var record = StudyRecord(name: "alpha", createdAt: Date(timeIntervalSince1970: 1_800_000_000),
+                                 grid: [try StudyGrid.axis("knn-alpha=0,0.1"), try StudyGrid.axis("variant=conv,static-diag")],
+                                 seeds: [0, 1, 2], options: [try StudyGrid.setting(flag: "epochs", text: "4")])
+        var facts: [String: StudyRunFacts] = [:]
+        var values: [String: [CompareMetric: [Int: Double]]] = [:]
+        for (c, cell) in record.cells.enumerated() {
+            for seed in record.seeds {
+                let id = "20261201-10000\(c)-000\(seed)"
+                record.runs.append(StudyRun(cell: cell, seed: seed, run: id))
+                let running = c == 3 && seed == 2
+                let wobble = [0.0, 0.004, -0.003][Int(seed)]
+                var epochs: [Int: Double] = [:]
+                for e in 1...(running ? 2 : 4) { epochs[e] = 0.6 + 0.05 * Double(e) + 0.01 * Double(c) + wobble * Double(c + 1) }
+                values[id] = [.valAccuracy: epochs, .testAccuracy: epochs.mapValues { $0 - 0.01 }]
+                var metrics = MetricsSummary()
+                metrics.lastTestAccuracy = running ? nil : epochs[4]! - 0.01
+                metrics.testAccuracyAtBestValidation = metrics.lastTestAccuracy
+                facts[id] = StudyRunFacts(state: running ? "running" : "finished", metrics: metrics, secondsPerEpoch: 12,
+                                          parameters: 75_002)
+            }
+        }
+        return StudyOverview(report: StudyReport(study: record, facts: facts), curves: StudyOverview.curves(record, runValues: values))
+    }
+
+    func testStudiesScreen() throws {
+        var state = scripted()
+        let effects = state.press(.character("8"))
+        XCTAssertTrue(state.shows(StudiesScreen.self))
+        XCTAssertEqual(effects, [.listStudies], "the screen reads the studies when shown")
+        _ = state.update(.studiesListed([try Self.studyOverview()], error: nil))
+        _ = state.press(.right)
+        assertSnapshot(state, named: "studies")
+        XCTAssertTrue(screenText(state).contains("11/12"), "progress: 11 of 12 runs finished")
+        _ = state.press(.enter)
+        XCTAssertTrue(state.shows(RunsScreen.self), "Enter lists the cell's runs")
+        XCTAssertEqual(state.context.runs.filter, "study:alpha knn-alpha=0 variant=static-diag seed=")
+    }
+
     func testKernelsScreen() throws {
         var state = scripted()
         _ = state.press(.down, .down, .enter, .character("4"))

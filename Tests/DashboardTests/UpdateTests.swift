@@ -364,6 +364,47 @@ final class LaunchFormTests: XCTestCase {
         XCTAssertEqual(state.press(.ctrl("e")), [], "there is no separate queue action: every launch queues for a slot")
     }
 
+    /// ^G marks a field as a grid; with a study name and seeds, Enter launches the study.
+    func testTheFormLaunchesAStudy() throws {
+        var form = LaunchForm()
+        focus(&form, "knn-alpha")
+        form.toggleGrid()
+        for c in ",0.1" { form.type(c) }
+        XCTAssertTrue(form.isStudy)
+        XCTAssertTrue(form.generalErrors.first?.contains("study name") == true, "a study needs a name: \(form.generalErrors)")
+        focus(&form, "study")
+        for c in "alpha" { form.type(c) }
+        focus(&form, "seeds")
+        for c in "0-2" { form.type(c) }
+        focus(&form, "epochs")
+        form.type("0")   // 150: a common option
+        XCTAssertTrue(form.isValid, "\(form.generalErrors) \(form.fields.compactMap(\.error))")
+        let study = try XCTUnwrap(form.study)
+        XCTAssertEqual(study.name, "alpha")
+        XCTAssertEqual(study.grid, [StudyAxis(flag: "knn-alpha", values: [0, 0.1])])
+        XCTAssertEqual(study.seeds, [0, 1, 2])
+        XCTAssertEqual(study.options, [StudySetting(flag: "epochs", value: 150)])
+
+        var state = DashboardState(width: 100, height: 30, theme: .monochrome)
+        state.modify(LaunchScreen.self) { $0.form = form }
+        _ = state.show(LaunchScreen.self)
+        XCTAssertTrue(screenText(state).contains("Launch a study"))
+        guard case .launchStudy(var launched)? = state.press(.enter).first else { return XCTFail("Enter launches the study") }
+        launched.createdAt = study.createdAt
+        XCTAssertEqual(launched, study)
+        let effects = state.update(.studyLaunched(name: "alpha", runIDs: ["a", "b"], error: nil))
+        XCTAssertTrue(state.shows(StudiesScreen.self), "a launched study is shown on the Studies screen")
+        XCTAssertTrue(effects.contains(.listStudies))
+
+        // A bad grid value is refused beside its field; ^G again keeps the first value.
+        focus(&form, "knn-alpha")
+        for c in ",-1" { form.type(c) }
+        XCTAssertEqual(error(form, "knn-alpha"), "--knn-alpha must be ≥ 0, got -1.0")
+        form.toggleGrid()
+        XCTAssertEqual(form.fields.first { $0.flag == "knn-alpha" }?.text, "0")
+        XCTAssertTrue(form.generalErrors.contains { $0.contains("a study needs a grid") }, "\(form.generalErrors)")
+    }
+
     func testCloneCopiesARunsSettings() {
         var rows = sampleRows()
         rows[1].settings = [("model", "nsn-lite"), ("variant", "static-diag"), ("epochs", "7"), ("learningRate", "0.05"),

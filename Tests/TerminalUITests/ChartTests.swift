@@ -4,8 +4,8 @@ import XCTest
 final class ChartTests: XCTestCase {
     /// A 2×1-cell plot (4×4 dots) with axes and legend off and ranges fixed to 0…3, so each
     /// point (x, y) lands on dot (x, 3 − y).
-    func bare(_ points: [(x: Double, y: Double)], smoothing: Double = 0, fixed: Bool = true) -> BrailleLineChart {
-        BrailleLineChart(series: [ChartSeries(name: "s", color: .red, points: points)],
+    func bare(_ points: [(x: Double, y: Double)], smoothing: Double = 0, fixed: Bool = true, dense: Bool = true) -> BrailleLineChart {
+        BrailleLineChart(series: [ChartSeries(name: "s", color: .red, points: points, isDense: dense)],
                          xRange: fixed ? 0...3 : nil, yRange: fixed ? 0...3 : nil,
                          smoothing: smoothing, showLegend: false, showAxes: false)
     }
@@ -27,10 +27,27 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(s[0], 1)
         XCTAssertTrue(s[1].isNaN)
         XCTAssertEqual(s[2], 2)
-        // Smoothed 0, 1.5, 2.25, 2.625 → dot rows 3, 2 (1.5 rounds up), 1, 0: the diagonal.
+        // Smoothed 0, 1.5, 2.25, 2.625 → dot rows 3, 2 (1.5 rounds up), 1, 0: the diagonal ⡠⠊,
+        // with the raw points (rows 3, 0, 0, 0) as dots on it: 0x40|0x20|0x08 = ⡨, 0x02|0x08|0x01 = ⠋.
         let points: [(x: Double, y: Double)] = [(0, 0), (1, 3), (2, 3), (3, 3)]
-        assertRender(bare(points, smoothing: 0.5), size: (2, 1), ["⡠⠊"], "smoothing 0.5")
+        assertRender(bare(points, smoothing: 0.5), size: (2, 1), ["⡨⠋"], "smoothing 0.5")
         assertRender(bare(points, smoothing: 0), size: (2, 1), ["⡜⠉"], "smoothing off")
+        // A sparse series (one value per epoch) is never smoothed.
+        assertRender(bare(points, smoothing: 0.5, dense: false), size: (2, 1), ["⡜⠉"], "sparse series, smoothing 0.5")
+    }
+
+    /// A sparse validation series peaking at 80.10 % after 4 epochs: with smoothing 0.6 the
+    /// chart still reaches 80.10 % (an EMA of it would stop at about 76 %), and the y range
+    /// covers the raw values even for a smoothed dense series.
+    func testSmoothingNeverHidesAPeak() {
+        let val: [(x: Double, y: Double)] = [(1, 0.70), (2, 0.75), (3, 0.78), (4, 0.801)]
+        let sparse = BrailleLineChart(series: [ChartSeries(name: "val", points: val)], smoothing: 0.6)
+        XCTAssertEqual(sparse.displayedSeries()[0].map(\.y), [0.70, 0.75, 0.78, 0.801])
+        XCTAssertGreaterThanOrEqual(sparse.resolvedRanges().y.upperBound, 0.801)
+        let dense = BrailleLineChart(series: [ChartSeries(name: "val", points: val, isDense: true)], smoothing: 0.6)
+        XCTAssertLessThan(dense.displayedSeries()[0].last!.y, 0.78, "the smoothed line lags")
+        XCTAssertGreaterThanOrEqual(dense.resolvedRanges().y.upperBound, 0.801, "the range still covers the raw peak")
+        XCTAssertLessThanOrEqual(dense.resolvedRanges().y.lowerBound, 0.70)
     }
 
     func testNonFinitePointsAreSkippedAndBreakTheLine() {

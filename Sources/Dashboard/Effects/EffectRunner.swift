@@ -71,9 +71,63 @@ public final class EffectRunner {
             } catch {
                 return [.launched(runID: nil, error: "\(error)")]
             }
+        case .listStudies:
+            return [listStudies()]
+        case .launchStudy(let study):
+            do {
+                return [.studyLaunched(name: study.name, runIDs: try controller.launchStudy(study), error: nil)]
+            } catch {
+                return [.studyLaunched(name: study.name, runIDs: [], error: "\(error)")]
+            }
         case .quit:
             return []
         }
+    }
+
+    // MARK: studies
+
+    /// What a study needs of one run's metrics, read again only when the file grew.
+    private struct StudyRunMetrics {
+        var size: UInt64
+        var summary: MetricsSummary
+        var secondsPerEpoch: Double?
+        var values: [CompareMetric: [Int: Double]]
+    }
+    private var studyMetrics: [String: StudyRunMetrics] = [:]
+
+    func listStudies() -> DashboardMessage {
+        let (studies, problems) = StudyCatalog(runsRoot: catalog.root).studies()
+        let now = clock()
+        var overviews: [StudyOverview] = []
+        for study in studies {
+            var facts: [String: StudyRunFacts] = [:]
+            var values: [String: [CompareMetric: [Int: Double]]] = [:]
+            for run in study.runs where RunID(run.run).hasGeneratedShape {
+                let directory = catalog.directory(for: RunID(run.run))
+                guard FileManager.default.fileExists(atPath: directory.url.path) else {
+                    facts[run.run] = StudyRunFacts(state: "missing")
+                    continue
+                }
+                let size = fileSize(directory.metricsURL.path)
+                var metrics = studyMetrics[run.run]
+                if metrics?.size != size {
+                    let records = (try? MetricsTailReader(url: directory.metricsURL).readNew().records) ?? []
+                    let seconds = records.filter { $0.split == .train && $0.interval == .epoch }.compactMap(\.epochSeconds)
+                    metrics = StudyRunMetrics(size: size, summary: MetricsSummary(records),
+                                              secondsPerEpoch: seconds.isEmpty ? nil : seconds.reduce(0, +) / Double(seconds.count),
+                                              values: StudyOverview.epochValues(records))
+                    studyMetrics[run.run] = metrics
+                }
+                facts[run.run] = StudyRunFacts(state: RunSummary(directory: directory, now: now).condition.label,
+                                               metrics: metrics!.summary, secondsPerEpoch: metrics!.secondsPerEpoch,
+                                               parameters: (try? directory.readModelInfo())?.parameterCount)
+                values[run.run] = metrics!.values
+            }
+            overviews.append(StudyOverview(report: StudyReport(study: study, facts: facts),
+                                           curves: StudyOverview.curves(study, runValues: values)))
+        }
+        let error = problems.isEmpty ? nil : problems.map(\.shortDescription).joined(separator: "; ")
+        return .studiesListed(overviews, error: error)
     }
 
     private func forget(_ id: String) {
@@ -137,7 +191,7 @@ public final class EffectRunner {
             createdAt: created?.timeIntervalSince1970 ?? 0,
             lastError: status?.lastError, problem: problem,
             hasCheckpoint: directory.latestCheckpoint() != nil, queuePosition: queuePosition,
-            settings: settings(id: id, directory: directory))
+            settings: settings(id: id, directory: directory), study: config?.study?.name)
     }
 
     /// The run's headline metrics so far, from the appended metrics only (step lines are

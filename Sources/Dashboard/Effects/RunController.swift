@@ -18,4 +18,7 @@ public protocol RunController {
     func stop(runDirectory: String) throws
     /// Removes the run folder (stopping its worker first if needed).
     func delete(runDirectory: String) throws
+    /// Creates or continues a study (the grid checked first) and queues its runs; returns
+    /// the run ids it created or resumed.
+    func launchStudy(_ study: StudyRecord) throws -> [String]
 }

@@ -16,6 +16,8 @@ public struct LaunchField: Equatable, Sendable {
     public var text: String
     /// Why the value is not accepted (parse error or a configuration problem), nil when fine.
     public var error: String?
+    /// The field holds a study's grid of values (`V1,V2`, or `V1|V2` for values with commas).
+    public var isGrid = false
 
     public init(flag: String, property: String, label: String, kind: Kind, section: String, text: String) {
         self.flag = flag
@@ -29,7 +31,8 @@ public struct LaunchField: Equatable, Sendable {
 
 extension LaunchField {
     /// The run name, then every option of the option table (`TrainingConfiguration.options`)
-    /// in its order and group, defaults filled in from `TrainingConfiguration()`.
+    /// in its order and group, defaults filled in from `TrainingConfiguration()`, then the
+    /// study's name and seeds (empty: a single run).
     static func defaults() -> [LaunchField] {
         let defaults = TrainingConfiguration()
         return [LaunchField(flag: "name", property: "name", label: "Run name", kind: .text, section: "Run", text: "")]
@@ -37,19 +40,39 @@ extension LaunchField {
                 LaunchField(flag: option.flag, property: option.key, label: option.label, kind: option.kind,
                             section: option.group.rawValue, text: option.text(in: defaults))
             }
+            + [
+                // Last, so the single-run form keeps its order: a study is the form's extension.
+                LaunchField(flag: "study", property: "study", label: "Study name", kind: .text, section: "Study", text: ""),
+                LaunchField(flag: "seeds", property: "seeds", label: "Seeds", kind: .text, section: "Study", text: ""),
+            ]
     }
 
     /// Parses `text` into `configuration` with the option's own parser (the one the command
     /// line uses); returns an error message when the text is not a value of the option.
+    /// A grid field applies its first value; its values are checked by `gridAxis`.
     func apply(to configuration: inout TrainingConfiguration) -> String? {
-        if flag == "name" { return nil }
+        if LaunchField.formOnly.contains(flag) { return nil }
         guard let option = TrainingConfiguration.option(flag: flag) else { return "unknown option --\(flag)" }
+        if isGrid {
+            do {
+                let axis = try StudyGrid.axis("\(flag)=\(text)")
+                if let first = axis.values.first { try option.parse(StudySetting(flag: flag, value: first).valueText, into: &configuration) }
+            } catch { return "\(error)" }
+            return nil
+        }
         do { try option.parse(text, into: &configuration) } catch { return "\(error)" }
         return nil
     }
 
-    /// The choices of a choice or flag field.
+    /// The fields that are no training option: the run name, the study name and its seeds.
+    static let formOnly: Set<String> = ["name", "study", "seeds"]
+
+    /// The values of a grid field as a study axis.
+    func gridAxis() throws -> StudyAxis { try StudyGrid.axis("\(flag)=\(text)") }
+
+    /// The choices of a choice or flag field (a grid field is typed, even for a choice).
     var choices: [String]? {
+        if isGrid { return nil }
         switch kind {
         case .choice(let options): return options
         case .flag: return ["yes", "no"]

@@ -24,6 +24,48 @@ public struct LaunchForm: Equatable, Sendable {
         return name.isEmpty ? nil : name
     }
 
+    /// Whether the form launches a study: a field is a grid, or seeds are given.
+    public var isStudy: Bool {
+        fields.contains { $0.isGrid } || !(text(of: "seeds").trimmingCharacters(in: .whitespaces).isEmpty)
+    }
+
+    func text(of flag: String) -> String { fields.first { $0.flag == flag }?.text ?? "" }
+
+    /// The study the form describes (nil for a single run or an invalid form): the grid
+    /// fields as axes in form order, the seeds (else the seed field's value), and every other
+    /// option that differs from its default as a common option.
+    public var study: StudyRecord? {
+        guard isValid, isStudy else { return nil }
+        return try? studyRecord()
+    }
+
+    func studyRecord() throws -> StudyRecord {
+        let name = text(of: "study").trimmingCharacters(in: .whitespaces)
+        if let problem = StudyGrid.nameProblem(name) { throw StudyError("study name: " + problem) }
+        let seedText = text(of: "seeds").trimmingCharacters(in: .whitespaces)
+        let seeds = try StudyGrid.seeds(seedText.isEmpty ? text(of: "seed") : seedText)
+        let grid = try fields.filter(\.isGrid).map { try $0.gridAxis() }
+        guard !grid.isEmpty else { throw StudyError("a study needs a grid: mark a field with ^G and give it values like 0,0.1") }
+        let defaults = LaunchField.defaults()
+        let options = try fields.filter { field in
+            !field.isGrid && !LaunchField.formOnly.contains(field.flag) && field.flag != "seed"
+                && field.text.trimmingCharacters(in: .whitespaces) != defaults.first { $0.flag == field.flag }?.text
+        }.map { try StudyGrid.setting(flag: $0.flag, text: $0.text.trimmingCharacters(in: .whitespaces)) }
+        return StudyRecord(name: name, grid: grid, seeds: seeds, options: options)
+    }
+
+    /// Marks the focused option field as a grid of values, or back as one value (its first).
+    public mutating func toggleGrid() {
+        guard fields.indices.contains(focus), !LaunchField.formOnly.contains(fields[focus].flag) else { return }
+        fields[focus].isGrid.toggle()
+        if !fields[focus].isGrid {
+            let text = fields[focus].text
+            let first = text.split(separator: text.contains("|") ? "|" : ",", omittingEmptySubsequences: false).first
+            fields[focus].text = first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        validate()
+    }
+
     /// The configuration of the fields, when every field parses and the combination is valid.
     public var configuration: TrainingConfiguration? {
         guard isValid else { return nil }
@@ -46,6 +88,14 @@ public struct LaunchForm: Equatable, Sendable {
                 TrainingConfiguration.nsnLiteShapeFlags.contains("--" + fields[i].flag)
                     && fields[i].text.trimmingCharacters(in: .whitespaces) != defaults.first { $0.flag == fields[i].flag }?.text
             }.map { TrainingConfiguration.smallCNNShapeProblem("--" + fields[$0].flag) }
+        }
+        if isStudy, fields.allSatisfy({ $0.error == nil }) {
+            do {
+                let record = try studyRecord()
+                problems += StudyGrid.problems(record).filter { !problems.contains($0) }
+            } catch {
+                generalErrors.append("\(error)")
+            }
         }
         for problem in problems {
             // A field with a parse error keeps that message; others get the first problem that names them.

@@ -43,13 +43,15 @@ public struct RunRow: Equatable, Sendable {
     public var queuePosition: Int?
     /// Every setting as key → printed value, in a stable order (for Run and Compare).
     public var settings: [(key: String, value: String)]
+    /// The study that created the run (config.json's `study`), nil for a lone run.
+    public var study: String?
 
     public init(id: String, path: String, name: String = "", model: String = "?", variant: String = "?",
                 state: DisplayState, epoch: Int = 0, epochs: Int = 0, step: Int = 0, totalSteps: Int = 0,
                 bestValidationAccuracy: Double? = nil, testAccuracy: Double? = nil,
                 imagesPerSecond: Double? = nil, etaSeconds: Double? = nil, createdAt: Double = 0,
                 lastError: String? = nil, problem: String? = nil, hasCheckpoint: Bool = false,
-                queuePosition: Int? = nil, settings: [(key: String, value: String)] = []) {
+                queuePosition: Int? = nil, settings: [(key: String, value: String)] = [], study: String? = nil) {
         self.id = id
         self.path = path
         self.name = name
@@ -70,6 +72,7 @@ public struct RunRow: Equatable, Sendable {
         self.hasCheckpoint = hasCheckpoint
         self.queuePosition = queuePosition
         self.settings = settings
+        self.study = study
     }
 
     /// Fraction of steps done, 0…1 (finished runs are full even without a step count).
@@ -104,6 +107,7 @@ public struct RunRow: Equatable, Sendable {
             && a.testAccuracy == b.testAccuracy && a.imagesPerSecond == b.imagesPerSecond
             && a.etaSeconds == b.etaSeconds && a.createdAt == b.createdAt && a.lastError == b.lastError
             && a.problem == b.problem && a.hasCheckpoint == b.hasCheckpoint && a.queuePosition == b.queuePosition
+            && a.study == b.study
             && a.settings.map(\.key) == b.settings.map(\.key) && a.settings.map(\.value) == b.settings.map(\.value)
     }
 }

@@ -21,7 +21,10 @@ extension CompareScreen {
             case .valLoss: points = data.series(.val) { $0.loss }
             case .trainAccuracy: points = data.series(.train, epochLinesOnly: !context.charts.showStepLines) { $0.accuracy }
             }
-            series.append(ChartSeries(name: Text.truncate(labels[i], to: 24), color: context.theme.seriesColor(i), points: points))
+            // Only the every-N-steps train series are dense enough to smooth; epoch series are drawn raw.
+            let dense = (metric == .trainLoss || metric == .trainAccuracy) && context.charts.showStepLines && data.stepPointCount > 0
+            series.append(ChartSeries(name: Text.truncate(labels[i], to: 24), color: context.theme.seriesColor(i), points: points,
+                                      isDense: dense))
         }
         let xMax = Double(compared.map(\.epochs).max() ?? 1)
         let percent = metric == .valAccuracy || metric == .testAccuracy || metric == .trainAccuracy

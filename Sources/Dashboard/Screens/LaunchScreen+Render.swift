@@ -2,7 +2,7 @@ import TerminalUI
 
 extension LaunchScreen {
     public func render(in area: Rect, buffer: inout CellBuffer, _ context: ScreenContext) {
-        var title = "Launch a run"
+        var title = form.isStudy ? "Launch a study" : "Launch a run"
         if let source = form.clonedFrom { title += " · settings cloned from \(source)" }
         let problems = form.fields.filter { $0.error != nil }.count + form.generalErrors.count
         let footer = problems == 0 ? "ready: Enter launches (queued while every slot is busy)" : "\(problems) problem\(problems == 1 ? "" : "s")"
@@ -35,7 +35,7 @@ extension LaunchScreen {
             // "▸" marks the focused field even without colours.
             var x = buffer.write(Text.fit((focused ? "▸ " : "  ") + field.label, width: labelWidth), x: fieldsArea.x, y: y,
                                  style: focused ? context.theme.titleFocused : context.theme.text, clip: fieldsArea)
-            var shown = field.text
+            var shown = field.isGrid ? "▦ " + field.text : field.text
             if field.choices != nil { shown = "◀ " + shown + " ▶" } else if focused { shown += "▏" }
             let valueStyle = focused ? context.theme.selection : (field.error != nil ? context.theme.error : context.theme.muted.adding(.underline))
             x = buffer.write(Text.fit(shown, width: valueWidth), x: x, y: y, style: valueStyle, clip: fieldsArea) + 1
@@ -45,7 +45,14 @@ extension LaunchScreen {
                 if error.hasPrefix(flag + " ") { error.removeFirst(flag.count + 1) }
                 buffer.write("✗ " + error, x: x, y: y, maxWidth: fieldsArea.maxX - x, style: context.theme.error, clip: fieldsArea)
             } else {
-                buffer.write(field.flag == "name" ? "optional label for the list" : flag, x: x, y: y,
+                let hint: String
+                switch field.flag {
+                case "name": hint = "optional label for the list"
+                case "study": hint = "a study: name it, mark grid fields with ^G"
+                case "seeds": hint = "a study's seeds: 0,1,2 or 0-4"
+                default: hint = field.isGrid ? flag + " (grid)" : flag
+                }
+                buffer.write(hint, x: x, y: y,
                              maxWidth: fieldsArea.maxX - x, style: context.theme.muted, clip: fieldsArea)
             }
         }

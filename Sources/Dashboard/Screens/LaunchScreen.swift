@@ -4,7 +4,7 @@ import TerminalUI
 /// Its fields take typed characters, so the shell's keys (q, digits, …) do not apply here.
 public struct LaunchScreen: DashboardScreen {
     public enum Action: Equatable, Sendable {
-        case launch, focus(Int), choice(Int), reset, back, help
+        case launch, focus(Int), choice(Int), reset, back, help, toggleGrid
     }
 
     public var form = LaunchForm()
@@ -22,6 +22,8 @@ public struct LaunchScreen: DashboardScreen {
         KeyBinding([.up, .backTab], .focus(-1), "prev", "Previous field"),
         KeyBinding([.left], .choice(-1), "choice", "Previous choice of a choice field", footer: false),
         KeyBinding([.right], .choice(1), "choice", "Next choice of a choice field"),
+        KeyBinding([.ctrl("g")], .toggleGrid, "grid",
+                   "Mark the field as a study grid (values 0,0.1 or a|b), or back to one value; with seeds, Enter launches the study"),
         KeyBinding([.ctrl("r")], .reset, "defaults", "Reset every field to its default"),
         KeyBinding([.escape], .back, "back", "Leave the form (it is kept)"),
         KeyBinding([.function(1)], .help, "help", "This help", footer: false),
@@ -46,6 +48,7 @@ public struct LaunchScreen: DashboardScreen {
                 if let first = form.fields.firstIndex(where: { $0.error != nil }) { form.focus = first }
                 return []
             }
+            if form.isStudy, let study = form.study { return [.launchStudy(study)] }
             return [.launch(configuration, name: form.runName)]
         case .focus(let delta):
             form.moveFocus(by: delta)
@@ -57,6 +60,8 @@ public struct LaunchScreen: DashboardScreen {
             context.show(RunsScreen.self)
         case .help:
             context.showHelp()
+        case .toggleGrid:
+            form.toggleGrid()
         }
         return []
     }

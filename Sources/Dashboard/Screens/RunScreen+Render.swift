@@ -57,7 +57,8 @@ extension RunScreen {
     func renderLossChart(_ data: RunMetrics, in area: Rect, xMax: Double, buffer: inout CellBuffer, _ context: ScreenContext) {
         var series: [ChartSeries] = []
         let train = data.series(.train, epochLinesOnly: !context.charts.showStepLines) { $0.loss }
-        if !train.isEmpty { series.append(ChartSeries(name: "train", color: context.theme.seriesColor(0), points: train)) }
+        let dense = context.charts.showStepLines && data.stepPointCount > 0
+        if !train.isEmpty { series.append(ChartSeries(name: "train", color: context.theme.seriesColor(0), points: train, isDense: dense)) }
         let val = data.series(.val) { $0.loss }
         if !val.isEmpty { series.append(ChartSeries(name: "val", color: context.theme.seriesColor(1), points: val)) }
         let test = data.series(.test) { $0.loss }
@@ -67,10 +68,14 @@ extension RunScreen {
 
     func renderAccuracyChart(_ data: RunMetrics, in area: Rect, xMax: Double, buffer: inout CellBuffer, _ context: ScreenContext) {
         var series: [ChartSeries] = []
-        func add(_ name: String, _ index: Int, _ points: [(x: Double, y: Double)]) {
-            if !points.isEmpty { series.append(ChartSeries(name: name, color: context.theme.seriesColor(index), points: points)) }
+        func add(_ name: String, _ index: Int, _ points: [(x: Double, y: Double)], dense: Bool = false) {
+            if !points.isEmpty {
+                series.append(ChartSeries(name: name, color: context.theme.seriesColor(index), points: points, isDense: dense))
+            }
         }
-        add("train", 0, data.series(.train, epochLinesOnly: !context.charts.showStepLines) { $0.accuracy })
+        // Only the every-N-steps train series is dense enough to smooth; epoch series are drawn raw.
+        add("train", 0, data.series(.train, epochLinesOnly: !context.charts.showStepLines) { $0.accuracy },
+            dense: context.charts.showStepLines && data.stepPointCount > 0)
         add("val", 1, data.series(.val) { $0.accuracy })
         add("test", 2, data.series(.test) { $0.accuracy })
         // kNN and blended accuracy come from the final evaluation's test line (one point).

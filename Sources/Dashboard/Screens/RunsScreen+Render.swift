@@ -24,6 +24,7 @@ extension RunsScreen {
         case .bestValidation: return 6
         case .test: return 7
         case .speed: return 8
+        case .study: return 1
         }
     }
 

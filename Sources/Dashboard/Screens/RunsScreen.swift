@@ -23,7 +23,8 @@ public struct RunsScreen: DashboardScreen {
         KeyBinding([.character("a")], .markAll, "mark all", "Mark every shown run, or clear all marks", footer: false),
         KeyBinding([.character("s")], .sort, "sort", "Sort by the next column"),
         KeyBinding([.character("S")], .reverseSort, "reverse", "Reverse the sort order", footer: false),
-        KeyBinding([.character("/")], .filter, "filter", "Filter runs by name, id, model or state (Esc clears)"),
+        KeyBinding([.character("/")], .filter, "filter",
+                   "Filter runs by name, id, model, state or study; study:NAME keeps one study's runs (Esc clears)"),
         KeyBinding([.character("n")], .newRun, "new", "Launch a new run from the form"),
         .clone(.cloneRun),
     ] + KeyBinding.controls(Action.control, delete: true)
@@ -47,7 +48,7 @@ public struct RunsScreen: DashboardScreen {
         case .sort:
             let sort = RunSort(rawValue: (context.runs.sort.rawValue + 1) % RunSort.allCases.count)!
             context.runs.sort = sort
-            context.runs.sortAscending = sort == .name || sort == .state
+            context.runs.sortAscending = sort == .name || sort == .state || sort == .study
         case .reverseSort:
             context.runs.sortAscending.toggle()
         case .filter:

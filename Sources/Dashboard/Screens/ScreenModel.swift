@@ -11,11 +11,12 @@ public enum ScreenModel: Equatable, Sendable {
     case knn(KNNScreen)
     case neighbours(NeighboursScreen)
     case launch(LaunchScreen)
+    case studies(StudiesScreen)
 
     /// Every screen as it starts, in tab order (digits 1–9 and the `0` list number them so).
     public static let all: [ScreenModel] = [
         .runs(RunsScreen()), .run(RunScreen()), .compare(CompareScreen()), .kernels(KernelsScreen()),
-        .knn(KNNScreen()), .neighbours(NeighboursScreen()), .launch(LaunchScreen()),
+        .knn(KNNScreen()), .neighbours(NeighboursScreen()), .launch(LaunchScreen()), .studies(StudiesScreen()),
     ]
 
     /// The screen's model.
@@ -28,6 +29,7 @@ public enum ScreenModel: Equatable, Sendable {
         case .knn(let s): return s
         case .neighbours(let s): return s
         case .launch(let s): return s
+        case .studies(let s): return s
         }
     }
 

@@ -1,6 +1,8 @@
 /// How the Runs table is ordered.
 public enum RunSort: Int, CaseIterable, Equatable, Sendable {
     case created, name, state, progress, bestValidation, test, speed
+    /// By study (runs of one study together, lone runs last), then by name.
+    case study
 
     public var title: String {
         switch self {
@@ -11,6 +13,7 @@ public enum RunSort: Int, CaseIterable, Equatable, Sendable {
         case .bestValidation: return "best val"
         case .test: return "test"
         case .speed: return "speed"
+        case .study: return "study"
         }
     }
 }

@@ -20,6 +20,11 @@ public enum DashboardMessage: Sendable {
     /// A control action finished; `errors` lists what failed, one line per run.
     case controlFinished(action: RunControlAction, runIDs: [String], errors: [String])
     case launched(runID: String?, error: String?)
+    /// The studies of the runs folder (`runs/.studies/`), with their reports and curves;
+    /// `error` names the study files that could not be read.
+    case studiesListed([StudyOverview], error: String?)
+    /// A study was created (or continued) from the form: its run ids, or why not.
+    case studyLaunched(name: String, runIDs: [String], error: String?)
 }
 
 /// The I/O the dashboard asks for; an `EffectRunner` performs it and answers with messages.
@@ -35,5 +40,9 @@ public enum Effect: Equatable, Sendable {
     case control(RunControlAction, runIDs: [String])
     /// Create a run and start its worker (it waits FIFO for a slot when all are busy).
     case launch(TrainingConfiguration, name: String?)
+    /// Read every study with its runs' progress and metrics.
+    case listStudies
+    /// Create (or continue) a study and queue its runs.
+    case launchStudy(StudyRecord)
     case quit
 }

@@ -29,11 +29,19 @@ public struct RunList: Equatable, Sendable {
         if selectedID == nil { selectedID = visible.first?.id }
     }
 
-    /// The runs the table shows: filtered by the filter text, then sorted.
+    /// The runs the table shows: filtered by the filter text, then sorted. `study:NAME`
+    /// keeps the runs of that study only (`study:NAME rest` filters them further by `rest`).
     public var visible: [RunRow] {
-        let needle = filter.lowercased()
-        let shown = needle.isEmpty ? rows : rows.filter { run in
-            [run.id, run.name, run.modelLabel, run.state.rawValue].contains { $0.lowercased().contains(needle) }
+        var needle = filter.lowercased()
+        var study: String?
+        if needle.hasPrefix("study:") {
+            let words = needle.dropFirst(6).split(separator: " ", maxSplits: 1)
+            study = words.first.map(String.init) ?? ""
+            needle = words.count > 1 ? String(words[1]) : ""
+        }
+        let inStudy = study.map { name in rows.filter { $0.study?.lowercased() == name } } ?? rows
+        let shown = needle.isEmpty ? inStudy : inStudy.filter { run in
+            [run.id, run.name, run.modelLabel, run.state.rawValue, run.study ?? ""].contains { $0.lowercased().contains(needle) }
         }
         return shown.sorted { a, b in
             let ordered = RunSorting.compare(a, b, by: sort)
@@ -108,6 +116,10 @@ enum RunSorting {
         case .bestValidation: return optional(a.bestValidationAccuracy, b.bestValidationAccuracy)
         case .test: return optional(a.testAccuracy, b.testAccuracy)
         case .speed: return optional(a.imagesPerSecond, b.imagesPerSecond)
+        case .study:
+            // Ascending: the studies by name, then the lone runs.
+            let x = a.study.map { "0" + $0.lowercased() } ?? "1", y = b.study.map { "0" + $0.lowercased() } ?? "1"
+            return x == y ? cmp(a.name.lowercased(), b.name.lowercased()) : cmp(x, y)
         }
     }
 }

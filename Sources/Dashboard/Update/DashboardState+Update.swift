@@ -53,7 +53,15 @@ extension DashboardState {
             current = ScreenModel.index(of: RunsScreen.self)
             lastListTime = context.now
             return [.listRuns]
-        case .logLoaded, .kernelsLoaded, .knnLoaded, .neighboursLoaded:
+        case .studyLaunched(let name, let runIDs, let error):
+            if let error {
+                context.notify("Study \(name) not launched: \(error)", isError: true)
+                return []
+            }
+            context.notify("Study \(name): \(runIDs.count) run\(runIDs.count == 1 ? "" : "s") queued or resumed", isError: false)
+            lastListTime = context.now
+            return [.listRuns] + show(StudiesScreen.self)
+        case .logLoaded, .kernelsLoaded, .knnLoaded, .neighboursLoaded, .studiesListed:
             // A screen's data: every screen keeps what is its own.
             var effects: [Effect] = []
             for i in screens.indices { effects += withScreen(i) { screen, context in screen.receive(message, &context) } }

@@ -41,10 +41,12 @@ public struct RunConfig: Equatable, Sendable {
     public var settings: JSONObject
     /// Where the run's workers run (`.local` unless chosen otherwise).
     public var executor: ExecutorChoice = .local
+    /// The study that created the run (config.json's optional `study`), nil for a lone run.
+    public var study: StudyMembership?
 
     public init(name: String, model: String, variant: String, dataDirectory: String, seed: UInt64,
                 threads: Int, epochs: Int, createdAt: Date = Date(), codeVersion: String,
-                settings: JSONObject = [:]) {
+                settings: JSONObject = [:], study: StudyMembership? = nil) {
         self.name = name
         self.model = model
         self.variant = variant
@@ -55,6 +57,7 @@ public struct RunConfig: Equatable, Sendable {
         self.createdAt = createdAt
         self.codeVersion = codeVersion
         self.settings = settings
+        self.study = study
     }
 
     /// The file's JSON (times in whole seconds; a seed above 2^53 is written as a string).
@@ -74,6 +77,7 @@ public struct RunConfig: Equatable, Sendable {
             "settings": .object(settings),
         ]
         if executor != .local { object["executor"] = executor.json }
+        if let study { object["study"] = study.json }
         return .object(object)
     }
 
@@ -105,5 +109,6 @@ public struct RunConfig: Equatable, Sendable {
         case nil, .null?: executor = .local
         default: throw r.fail("executor", "an object")
         }
+        study = StudyMembership(json: object["study"])
     }
 }

@@ -27,13 +27,15 @@ extension TrainingConfiguration {
                           createdAt: Date = Date()) -> RunConfig {
         RunConfig(name: name ?? modelLabel, model: model, variant: model == "nsn-lite" ? variant : "conv",
                   dataDirectory: dataDirectory, seed: seed, threads: threads, epochs: epochs,
-                  createdAt: createdAt, codeVersion: codeVersion, settings: settingsObject)
+                  createdAt: createdAt, codeVersion: codeVersion, settings: settingsObject, study: study)
     }
 }
 
 extension RunConfig {
     /// The training settings stored in this config.
     public func trainingConfiguration() throws -> TrainingConfiguration {
-        try TrainingConfiguration(settings: settings)
+        var configuration = try TrainingConfiguration(settings: settings)
+        configuration.study = study
+        return configuration
     }
 }

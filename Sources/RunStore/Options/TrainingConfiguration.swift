@@ -44,6 +44,10 @@ public struct TrainingConfiguration: Equatable, Sendable {
     public var knnMetric: String = "cosine"          // cosine | euclidean
     public var knnEvaluate: Bool = true              // blended evaluation at the end
 
+    /// Not a training option: the study that creates the run, written into its config.json
+    /// (`RunConfig.study`) so listings can group runs by study. nil for a lone run.
+    public var study: StudyMembership? = nil
+
     public init() {}
 
     public static let models = ["nsn-lite", "small-cnn"]

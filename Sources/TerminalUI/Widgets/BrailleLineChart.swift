@@ -1,19 +1,23 @@
-/// One named line of a chart.
+/// One named line of a chart (an empty name keeps it out of the legend).
 public struct ChartSeries {
     public var name: String
     /// nil: the theme's series colour for this index.
     public var color: TerminalColor?
     public var points: [(x: Double, y: Double)]
+    /// A dense series (a value every few steps) may be smoothed; a sparse one (one value per
+    /// epoch) is always drawn as it is, so no smoothing lag hides a peak.
+    public var isDense: Bool
 
-    public init(name: String, color: TerminalColor? = nil, points: [(x: Double, y: Double)]) {
+    public init(name: String, color: TerminalColor? = nil, points: [(x: Double, y: Double)], isDense: Bool = false) {
         self.name = name
         self.color = color
         self.points = points
+        self.isDense = isDense
     }
 
     /// Points at x = 0, 1, 2, … .
-    public init(name: String, color: TerminalColor? = nil, values: [Double]) {
-        self.init(name: name, color: color, points: values.enumerated().map { (Double($0.offset), $0.element) })
+    public init(name: String, color: TerminalColor? = nil, values: [Double], isDense: Bool = false) {
+        self.init(name: name, color: color, points: values.enumerated().map { (Double($0.offset), $0.element) }, isDense: isDense)
     }
 }
 
@@ -30,8 +34,10 @@ public struct BrailleLineChart: Widget {
     /// Fixed ranges; nil = from the data (y with 5 % padding).
     public var xRange: ClosedRange<Double>?
     public var yRange: ClosedRange<Double>?
-    /// Exponential smoothing weight 0 ≤ s < 1 of the displayed values
-    /// (`shown[t] = s·shown[t−1] + (1−s)·y[t]`); 0 = off.
+    /// Exponential smoothing weight 0 ≤ s < 1 of the dense series' displayed line
+    /// (`shown[t] = s·shown[t−1] + (1−s)·y[t]`); 0 = off. Sparse series are never smoothed,
+    /// a smoothed series' raw points stay drawn as dots under its line, and the y range
+    /// always covers the raw values: a chart never shows a peak lower than it was.
     public var smoothing: Double
     public var showLegend: Bool
     public var showAxes: Bool
@@ -74,18 +80,23 @@ public struct BrailleLineChart: Widget {
         smoothedSeries().map { $0.filter { $0.x.isFinite && $0.y.isFinite } }
     }
 
-    /// Every series with smoothing applied; non-finite points kept (they break the line).
+    /// Whether `series` is drawn smoothed (dense, with smoothing on).
+    func isSmoothed(_ series: ChartSeries) -> Bool { smoothing > 0 && series.isDense }
+
+    /// Every series with smoothing applied to the dense ones; non-finite points kept (they
+    /// break the line).
     func smoothedSeries() -> [[(x: Double, y: Double)]] {
         series.map { s in
-            guard smoothing > 0 else { return s.points }
+            guard isSmoothed(s) else { return s.points }
             let ys = BrailleLineChart.smoothed(s.points.map(\.y), factor: smoothing)
             return zip(s.points, ys).map { ($0.0.x, $0.1) }
         }
     }
 
     /// The x and y ranges used for drawing (never empty: equal bounds are widened).
+    /// The y range covers the raw values (a smoothed line lies within them).
     public func resolvedRanges() -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
-        resolvedRanges(smoothedSeries())
+        resolvedRanges(series.map(\.points))
     }
 
     func resolvedRanges(_ shown: [[(x: Double, y: Double)]]) -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
@@ -115,13 +126,13 @@ public struct BrailleLineChart: Widget {
         let clip = area.intersection(buffer.area)
         guard !clip.isEmpty else { return }
         let shown = smoothedSeries()
-        let (xr, yr) = resolvedRanges(shown)
+        let (xr, yr) = resolvedRanges(series.map(\.points))
         var plot = area
         if showLegend && !series.isEmpty && area.height >= 3 {
             let (legendRow, rest) = area.splitTop(1)
             plot = rest
             var x = legendRow.x
-            for (i, s) in series.enumerated() {
+            for (i, s) in series.enumerated() where !s.name.isEmpty {
                 let color = s.color ?? theme.seriesColor(i)
                 let style = theme.colorMode == .monochrome ? theme.text : Style(fg: color)
                 x = buffer.write("━ ", x: x, y: legendRow.y, style: style, clip: legendRow)
@@ -161,6 +172,13 @@ public struct BrailleLineChart: Widget {
         }
         for (i, s) in series.enumerated() {
             let color = theme.colorMode == .monochrome ? .default : (s.color ?? theme.seriesColor(i))
+            if isSmoothed(s) {
+                // The raw values as dots under the smoothed line.
+                for p in s.points where p.x.isFinite && p.y.isFinite {
+                    let d = dot(p)
+                    canvas.set(dotX: d.x, dotY: d.y, color: color)
+                }
+            }
             var previous: (x: Int, y: Int)?
             for p in shown[i] {
                 guard p.x.isFinite && p.y.isFinite else { previous = nil; continue }
