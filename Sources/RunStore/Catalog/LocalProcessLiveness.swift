@@ -8,8 +8,8 @@ public struct LocalProcessLiveness: WorkerLiveness {
     private let startTime: @Sendable (Int32) -> UInt64?
 
     /// `isAlive` and `startTime` default to the real process table (tests pass their own).
-    public init(isAlive: @escaping @Sendable (Int32) -> Bool = ProcessLiveness.isAlive(pid:),
-                startTime: @escaping @Sendable (Int32) -> UInt64? = ProcessLiveness.startTime(pid:)) {
+    public init(isAlive: @escaping @Sendable (Int32) -> Bool = { ProcessLiveness.isAlive(pid: $0) },
+                startTime: @escaping @Sendable (Int32) -> UInt64? = { ProcessLiveness.startTime(pid: $0) }) {
         self.isAlive = isAlive
         self.startTime = startTime
     }
