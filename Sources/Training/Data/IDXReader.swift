@@ -33,6 +33,12 @@ public enum IDXReader {
             let code = errno
             throw DatasetError.unreadable(path: path, reason: code != 0 ? String(cString: strerror(code)) : error.localizedDescription)
         }
+        return try decode(raw, path: path, magic: magic)
+    }
+
+    /// The contents of an IDX file from its bytes as stored, plain or gzip-compressed
+    /// (`path` names the file in errors).
+    public static func decode(_ raw: [UInt8], path: String, magic: UInt32) throws -> IDXFile {
         let bytes = raw.count >= 2 && raw[0] == 0x1F && raw[1] == 0x8B ? try gunzip(raw, path: path) : raw
         return try parse(bytes, path: path, magic: magic)
     }
