@@ -169,7 +169,13 @@ public enum CheckpointFile {
                 throw CheckpointError.badHeader(path: path, reason: "array entry \(i) lacks name/shape/offset/count")
             }
             let shape = shapeValues.compactMap { $0.intValue }
-            guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == count,
+            // The product is checked for overflow: the dimensions are the file's claim.
+            let elements = shape.reduce(Int?(1)) { product, d in
+                guard let product, d >= 0 else { return nil }
+                let (next, overflow) = product.multipliedReportingOverflow(by: d)
+                return overflow ? nil : next
+            }
+            guard shape.count == shapeValues.count, elements == count,
                   offset >= 0, count >= 0, offset % 4 == 0, offset + 4 * count <= payloadBytes else {
                 throw CheckpointError.badHeader(path: path, reason: "array \"\(name)\": shape \(shapeValues), offset \(offset), count \(count) do not fit a payload of \(payloadBytes) bytes")
             }
