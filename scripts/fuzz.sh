@@ -22,13 +22,15 @@ failed=()
 for target in "${targets[@]}"; do
     [ -d "Corpus/$target" ] || { echo "fuzz: no seed corpus Corpus/$target" >&2; exit 2; }
     mkdir -p "work/$target"
+    dictionary=()
+    [ "$target" = idx ] || dictionary=(-dict=json.dict)   # the keys and tokens of the JSON files
     log="work/$target.log"
     echo "fuzz: $target for ${seconds}s"
     # -malloc_limit_mb and -rss_limit_mb are absolute backstops; the per-input limit
     # relative to the input's size is checked by the target itself.
     if SWIFT_BACKTRACE=enable=no SIMLAB_FUZZ_TARGET="$target" "$binary" "work/$target" "Corpus/$target" \
         -max_total_time="$seconds" -timeout=10 -malloc_limit_mb=256 -rss_limit_mb=1024 \
-        -artifact_prefix="artifacts/$target-" -print_final_stats=1 >"$log" 2>&1; then
+        -artifact_prefix="artifacts/$target-" -print_final_stats=1 "${dictionary[@]}" >"$log" 2>&1; then
         grep -E "^stat::number_of_executed_units|^Done [0-9]+ runs" "$log" | tail -n 1 | sed "s/^/fuzz: $target: /"
     else
         tail -n 40 "$log" >&2
