@@ -28,4 +28,26 @@ final class FuzzRegressionTests: XCTestCase {
                                        payload: [0, 0, 0, 0])
         XCTAssertThrowsError(try CheckpointFile.decode(negative, path: "/x.ckpt"))
     }
+
+    /// Array entries that all point at the same payload bytes made a 32 KB checkpoint allocate
+    /// 10 MB (300 copies of a 16 KB payload; a 1 MB file could ask for gigabytes). Seen reading
+    /// the decoder, confirmed by the fuzz target's allocation limit, which that file trips
+    /// (Fuzz/Corpus/checkpoint/crash-overlapping-arrays.ckpt).
+    func testCheckpointArraysMayNotClaimMoreThanThePayload() throws {
+        let payload = [UInt8](repeating: 0, count: 64)
+        func header(_ entries: [(offset: Int, count: Int)]) -> String {
+            let arrays = entries.enumerated().map { i, e in
+                #"{"name":"a\#(i)","shape":[\#(e.count)],"offset":\#(e.offset),"count":\#(e.count)}"#
+            }
+            return #"{"arrays":["# + arrays.joined(separator: ",") + #"],"payloadBytes":64,"metadata":{}}"#
+        }
+        let overlapping = Self.checkpoint(header: header([(0, 16), (0, 16), (0, 16)]), payload: payload)
+        XCTAssertThrowsError(try CheckpointFile.decode(overlapping, path: "/x.ckpt")) { error in
+            guard case .badHeader(_, let reason)? = error as? CheckpointError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("overlap"), reason)
+        }
+        // Arrays side by side that fill the payload still read.
+        let contiguous = Self.checkpoint(header: header([(0, 8), (32, 8)]), payload: payload)
+        XCTAssertEqual(try CheckpointFile.decode(contiguous, path: "/x.ckpt").arrays.map(\.scalars.count), [8, 8])
+    }
 }
