@@ -84,7 +84,8 @@ public enum IDXReader {
             throw DatasetError.corruptGzip(path: path, reason: "zlib initialisation failed")
         }
         defer { inflateEnd(&stream) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
+        // 256 KiB at a time; less for a small file (the output grows past it if need be).
+        var chunk = [UInt8](repeating: 0, count: min(1 << 18, max(1 << 12, gunzipCapacity(input))))
         try input.withUnsafeBufferPointer { inBuffer in
             var consumed = 0
             while true {
