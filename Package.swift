@@ -18,6 +18,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "simlab", targets: ["simlab"]),
+        // For the fuzz package in Fuzz/, which feeds bytes to the readers.
+        .library(name: "RunStore", targets: ["RunStore"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),

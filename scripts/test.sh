@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The one command that runs the tests: installs what is missing, starts the local
 # single-node Slurm the Slurm tests submit to (scripts/slurm-local.sh, which installs
-# slurm-wlm and munge), builds, runs every unit and integration test, then the end-to-end
-# test of the dashboard in tmux. The Slurm it started is stopped at the end, whatever the
-# outcome; one that was already running is left running.
+# slurm-wlm and munge), builds, runs every unit and integration test, a short fuzzing run
+# of every file reader, then the end-to-end test of the dashboard in tmux. The Slurm it
+# started is stopped at the end, whatever the outcome; one that was already running is
+# left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A recording run rewrites snapshots (and then fails): never part of the test command.
@@ -36,6 +37,14 @@ failures=$(echo "$summary" | sed -nE 's/.*[ ,]([0-9]+) failures?.*/\1/p')
 [ -n "$failures" ] || failures=0
 # A crash or an unparsable summary must not read as "0 failed".
 if [ "$unit_status" -ne 0 ] && [ "$failures" -eq 0 ]; then failures=1; fi
+# A short fuzzing run of every reader (scripts/fuzz.sh: ~100 s to build, 8 s per target).
+fuzz_passed=0
+fuzz_failed=0
+if bash scripts/fuzz.sh 8; then
+    fuzz_passed=1
+else
+    fuzz_failed=1
+fi
 end_to_end_passed=0
 end_to_end_failed=0
 if bash Tests/EndToEnd/dashboard.sh .build/debug/simlab; then
@@ -43,5 +52,5 @@ if bash Tests/EndToEnd/dashboard.sh .build/debug/simlab; then
 else
     end_to_end_failed=1
 fi
-echo "tests: $((executed - failures - skipped + end_to_end_passed)) passed, $skipped skipped, $((failures + end_to_end_failed)) failed"
-[ "$unit_status" -eq 0 ] && [ "$end_to_end_failed" -eq 0 ]
+echo "tests: $((executed - failures - skipped + fuzz_passed + end_to_end_passed)) passed, $skipped skipped, $((failures + fuzz_failed + end_to_end_failed)) failed"
+[ "$unit_status" -eq 0 ] && [ "$fuzz_failed" -eq 0 ] && [ "$end_to_end_failed" -eq 0 ]

@@ -162,6 +162,9 @@ public enum CheckpointFile {
         }
 
         var arrays: [NamedArray] = []
+        // Bytes claimed by the arrays so far: together they may not exceed the payload, so
+        // entries that all point at the same bytes cannot multiply the file into gigabytes.
+        var claimed = 0
         for (i, entry) in entries.enumerated() {
             guard let name = entry["name"]?.stringValue,
                   let shapeValues = entry["shape"]?.arrayValue,
@@ -169,9 +172,19 @@ public enum CheckpointFile {
                 throw CheckpointError.badHeader(path: path, reason: "array entry \(i) lacks name/shape/offset/count")
             }
             let shape = shapeValues.compactMap { $0.intValue }
-            guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == count,
+            // The product is checked for overflow: the dimensions are the file's claim.
+            let elements = shape.reduce(Int?(1)) { product, d in
+                guard let product, d >= 0 else { return nil }
+                let (next, overflow) = product.multipliedReportingOverflow(by: d)
+                return overflow ? nil : next
+            }
+            guard shape.count == shapeValues.count, elements == count,
                   offset >= 0, count >= 0, offset % 4 == 0, offset + 4 * count <= payloadBytes else {
                 throw CheckpointError.badHeader(path: path, reason: "array \"\(name)\": shape \(shapeValues), offset \(offset), count \(count) do not fit a payload of \(payloadBytes) bytes")
+            }
+            claimed += 4 * count
+            guard claimed <= payloadBytes else {
+                throw CheckpointError.badHeader(path: path, reason: "the arrays up to \"\(name)\" claim \(claimed) bytes of a payload of \(payloadBytes) (arrays overlap)")
             }
             var scalars = [Float](repeating: 0, count: count)
             let base = payloadStart + offset

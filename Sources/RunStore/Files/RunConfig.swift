@@ -83,6 +83,13 @@ public struct RunConfig: Equatable, Sendable {
 
     /// Reads the members of a config.json object (`path` names the file in errors).
     /// Missing optional members take defaults so older files stay readable.
+    /// Reads the bytes of a config.json file (what `RunDirectory.readConfig` reads; `path` names
+    /// the file in errors): a JSON object of schemaVersion RunConfig.schemaVersion.
+    public init(bytes: [UInt8], path: String) throws {
+        let object = try VersionedJSONFile.object(bytes, path: path, supported: Self.schemaVersion)
+        try self.init(json: object, path: path)
+    }
+
     public init(json object: JSONObject, path: String) throws {
         let r = FieldReader(object: object, path: path)
         model = try r.optionalString("model") ?? "unknown"

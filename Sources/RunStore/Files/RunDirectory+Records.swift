@@ -65,6 +65,13 @@ extension RunDirectory {
     public func readNeighbours() throws -> (data: NeighbourBrowserData, missingImageBytes: Int)? {
         guard let results = try readRecord(NeighbourResults.self, from: neighboursURL) else { return nil }
         let bytes = (try? AtomicFile.read(neighbourImagesURL)) ?? []
+        return Self.neighbours(results, imageFile: bytes)
+    }
+
+    /// The neighbour results with the images split out of the bytes of neighbours-images.bin,
+    /// and how many image bytes the file lacks.
+    public static func neighbours(_ results: NeighbourResults, imageFile bytes: [UInt8])
+        -> (data: NeighbourBrowserData, missingImageBytes: Int) {
         let expected = (results.queries.count + results.trainImageOrder.count) * results.imageBytes
         return (NeighbourBrowserData(results: results, imageFile: bytes), max(0, expected - bytes.count))
     }
@@ -92,9 +99,14 @@ extension RunDirectory {
     /// file and what is wrong) when it is not JSON, not an object or from a newer schema.
     public func readRecord<T: RunRecord>(_ type: T.Type, from source: URL) throws -> T? {
         guard FileManager.default.fileExists(atPath: source.path) else { return nil }
-        let bytes = try AtomicFile.read(source)
+        return try Self.decodeRecord(T.self, from: AtomicFile.read(source), path: source.path)
+    }
+
+    /// Decodes `T` from the bytes of a run file (`path` names it in errors): `.malformed` when
+    /// they are not JSON, not an object or from a newer schema.
+    public static func decodeRecord<T: RunRecord>(_ type: T.Type, from bytes: [UInt8], path: String) throws -> T {
         do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
-            throw RunStoreError.malformed(path: source.path, reason: Self.describe(error))
+            throw RunStoreError.malformed(path: path, reason: describe(error))
         }
     }
 

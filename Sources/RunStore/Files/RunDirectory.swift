@@ -48,8 +48,7 @@ public struct RunDirectory: Hashable, Sendable {
     }
 
     public func readConfig() throws -> RunConfig {
-        let object = try VersionedJSONFile.readObject(configURL, supported: RunConfig.schemaVersion)
-        return try RunConfig(json: object, path: configURL.path)
+        try RunConfig(bytes: AtomicFile.read(configURL), path: configURL.path)
     }
 
     /// Replaces status.json atomically (temp file, fsync, rename, fsync directory). On a
@@ -65,8 +64,7 @@ public struct RunDirectory: Hashable, Sendable {
     }
 
     public func readStatus() throws -> RunStatus {
-        let object = try VersionedJSONFile.readObject(statusURL, supported: RunStatus.schemaVersion)
-        return try RunStatus(json: object, path: statusURL.path)
+        try RunStatus(bytes: AtomicFile.read(statusURL), path: statusURL.path)
     }
 
     // MARK: snapshots

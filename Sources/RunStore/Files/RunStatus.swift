@@ -121,6 +121,13 @@ public struct RunStatus: Equatable, Sendable {
         return .object(object)
     }
 
+    /// Reads the bytes of a status.json file (what `RunDirectory.readStatus` reads; `path` names
+    /// the file in errors): a JSON object of schemaVersion RunStatus.schemaVersion.
+    public init(bytes: [UInt8], path: String) throws {
+        let object = try VersionedJSONFile.object(bytes, path: path, supported: Self.schemaVersion)
+        try self.init(json: object, path: path)
+    }
+
     public init(json object: JSONObject, path: String) throws {
         let r = FieldReader(object: object, path: path)
         let stateText = try r.string("state")

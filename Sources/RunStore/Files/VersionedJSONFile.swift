@@ -2,20 +2,20 @@ import Foundation
 
 /// Reading and writing the small versioned JSON files of a run (config.json, status.json).
 enum VersionedJSONFile {
-    /// Reads `url` as a JSON object whose `schemaVersion` is `supported`.
-    static func readObject(_ url: URL, supported: Int) throws -> JSONObject {
-        let bytes = try AtomicFile.read(url)
+    /// The bytes of such a file as a JSON object whose `schemaVersion` is `supported`
+    /// (`path` names the file in errors).
+    static func object(_ bytes: [UInt8], path: String, supported: Int) throws -> JSONObject {
         let value: JSONValue
         do { value = try JSONValue.parse(bytes) } catch {
             let reason = bytes.isEmpty ? "empty file" : "\(error)"
-            throw RunStoreError.malformed(path: url.path, reason: reason)
+            throw RunStoreError.malformed(path: path, reason: reason)
         }
         guard case .object(let object) = value else {
-            throw RunStoreError.malformed(path: url.path, reason: "expected a JSON object")
+            throw RunStoreError.malformed(path: path, reason: "expected a JSON object")
         }
         let version = object["schemaVersion"]?.intValue
         guard version == supported else {
-            throw RunStoreError.unsupportedSchemaVersion(path: url.path, found: version, supported: supported)
+            throw RunStoreError.unsupportedSchemaVersion(path: path, found: version, supported: supported)
         }
         return object
     }

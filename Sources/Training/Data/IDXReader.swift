@@ -33,6 +33,12 @@ public enum IDXReader {
             let code = errno
             throw DatasetError.unreadable(path: path, reason: code != 0 ? String(cString: strerror(code)) : error.localizedDescription)
         }
+        return try decode(raw, path: path, magic: magic)
+    }
+
+    /// The contents of an IDX file from its bytes as stored, plain or gzip-compressed
+    /// (`path` names the file in errors).
+    public static func decode(_ raw: [UInt8], path: String, magic: UInt32) throws -> IDXFile {
         let bytes = raw.count >= 2 && raw[0] == 0x1F && raw[1] == 0x8B ? try gunzip(raw, path: path) : raw
         return try parse(bytes, path: path, magic: magic)
     }
@@ -79,19 +85,15 @@ public enum IDXReader {
     /// bad data, and non-gzip bytes after the last member are errors.
     public static func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
         var output: [UInt8] = []
-        // The gzip trailer holds the uncompressed size mod 2^32: a good capacity hint.
-        if input.count >= 4 {
-            let n = input.count
-            let hint = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-            output.reserveCapacity(min(hint + 1, 1 << 30))
-        }
+        output.reserveCapacity(gunzipCapacity(input))
         var stream = z_stream()
         // 15 + 32: maximum window, accept a gzip or zlib header.
         guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw DatasetError.corruptGzip(path: path, reason: "zlib initialisation failed")
         }
         defer { inflateEnd(&stream) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
+        // 256 KiB at a time; less for a small file (the output grows past it if need be).
+        var chunk = [UInt8](repeating: 0, count: min(1 << 18, max(1 << 12, gunzipCapacity(input))))
         try input.withUnsafeBufferPointer { inBuffer in
             var consumed = 0
             while true {
@@ -129,6 +131,20 @@ public enum IDXReader {
             }
         }
         return output
+    }
+
+    /// Deflate's best ratio: a 258-byte match costs at least 2 bits, so no stream expands
+    /// more than about 1032 times.
+    static let maximumInflationRatio = 1032
+
+    /// The capacity to reserve for the output of `gunzip(input)`: the gzip trailer's size
+    /// (the uncompressed size mod 2^32), but never more than the input can expand to — the
+    /// trailer is only a claim, and a 50-byte file must not reserve megabytes.
+    static func gunzipCapacity(_ input: [UInt8]) -> Int {
+        let n = input.count
+        guard n >= 4 else { return 0 }
+        let hint = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
+        return min(hint + 1, n * maximumInflationRatio, 1 << 30)
     }
 
     private static func bigEndian(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
