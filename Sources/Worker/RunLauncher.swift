@@ -80,6 +80,43 @@ public struct RunLauncher: Sendable {
         }
     }
 
+    /// Starts the workers of several runs created with the same executor choice (a study)
+    /// at once: on Slurm one job array (`--array=0-N%P`, P = `maxParallel`), its list and
+    /// script files in `directory` under `name`; locally one worker each (the slot queue
+    /// decides how many train). Records each handle the executor knows at once. When the
+    /// submission fails, every run is marked failed with the reason.
+    public func startWorkers(_ runs: [RunDirectory], maxParallel: Int? = nil, name: String,
+                             directory: URL) throws {
+        guard let first = runs.first else { return }
+        do {
+            let choice = (try? first.readConfig())?.executor ?? .local
+            for run in runs.dropFirst() where ((try? run.readConfig())?.executor ?? .local) != choice {
+                throw ControlError("run \(run.id) has another executor choice than run \(first.id); "
+                                   + "the runs started together need the same one")
+            }
+            let handles = try executor(named: choice.name).startAll(runs, choice: choice, maxParallel: maxParallel,
+                                                                    name: name, directory: directory)
+            for (run, handle) in zip(runs, handles) {
+                guard let handle else { continue }
+                try run.withExclusiveLock {
+                    var status = try run.readStatus()
+                    guard !status.state.isTerminal, status.worker == nil else { return }
+                    status.claim(handle)
+                    status.heartbeat = Date()
+                    try run.writeStatus(status)
+                }
+            }
+        } catch {
+            for run in runs {
+                if var status = try? run.readStatus(), status.worker == nil, !status.state.isTerminal {
+                    status.end(as: .failed, error: "could not start a worker: \(error)")
+                    try? run.writeStatus(status)
+                }
+            }
+            throw error
+        }
+    }
+
     /// Creates the run and starts its worker.
     public func launch(_ configuration: TrainingConfiguration, name: String? = nil,
                        executor choice: ExecutorChoice = .local) throws -> RunDirectory {
@@ -168,12 +205,12 @@ public struct RunLauncher: Sendable {
     }
 
     /// Asks the worker to stop (it writes a checkpoint first). A run without a live worker
-    /// is marked stopped directly; a worker still starting then sees it and does not train.
+    /// (or whose worker never got the signal: a cluster job still pending is cancelled) is
+    /// marked stopped directly; a worker still starting then sees it and does not train.
     public func stop(_ run: RunDirectory) throws {
         try run.withExclusiveLock {
             var status = try run.readStatus()
-            if case .alive(let handle) = presence(status) {
-                try deliver(.stop, to: handle)
+            if case .alive(let handle) = presence(status), try deliver(.stop, to: handle) {
                 return
             }
             guard !status.state.isTerminal else { throw ControlError("run \(run.id) is already \(status.state.rawValue)") }
