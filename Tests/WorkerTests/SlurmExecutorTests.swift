@@ -144,6 +144,44 @@ final class SlurmExecutorTests: XCTestCase {
         XCTAssertEqual(local.stopCause, .request)
     }
 
+    /// Listing 300 runs asks squeue once (all of the user's jobs), and scontrol once for a
+    /// job squeue no longer lists; the answers are kept for a few seconds.
+    func testLivenessOf300RunsAsksSqueueOnce() throws {
+        let bin = FileManager.default.temporaryDirectory.appendingPathComponent("simlab-slurm-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: bin) }
+        func fake(_ name: String, _ body: String) throws {
+            let url = bin.appendingPathComponent(name)
+            try "#!/bin/sh\necho \"$@\" >> \"$0.calls\"\n\(body)\n".write(to: url, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+        }
+        try fake("squeue", "i=1; while [ $i -le 300 ]; do echo \"$i|RUNNING|node01|None\"; i=$((i+1)); done; echo '301_0|PENDING||Priority'")
+        try fake("scontrol", "echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1")
+        let cache = SlurmJobCache()
+        let liveness = SlurmLiveness(client: SlurmClient(environment: ["PATH": bin.path]), runsDirectory: runs,
+                                     executable: "/bin/simlab", cache: cache)
+        let status = RunStatus(state: .running)
+        for id in 1...300 {
+            XCTAssertEqual(liveness.check(WorkerHandle(executor: "slurm", host: "node01", id: "\(id)"), in: status), .alive)
+        }
+        XCTAssertEqual(liveness.check(WorkerHandle(executor: "slurm", id: "301_0"), in: status), .waiting)
+        for _ in 0..<3 {
+            XCTAssertEqual(liveness.check(WorkerHandle(executor: "slurm", host: "n", id: "7"), in: status), .alive)
+            XCTAssertEqual(liveness.check(WorkerHandle(executor: "slurm", host: "n", id: "999"), in: status),
+                           .gone(reason: "slurm job 999 is no longer known to Slurm (it ended a while ago)"))
+        }
+        let calls = { (name: String) in
+            ((try? String(contentsOf: bin.appendingPathComponent(name + ".calls"), encoding: .utf8)) ?? "")
+                .split(separator: "\n").map(String.init)
+        }
+        XCTAssertEqual(calls("squeue"), ["--noheader --states=all --array --me --format=%i|%T|%N|%r"])
+        XCTAssertEqual(calls("scontrol"), ["show job -o 999"])
+        XCTAssertEqual(cache.queries, 2)
+        cache.invalidate()
+        _ = liveness.check(WorkerHandle(executor: "slurm", host: "n", id: "7"), in: status)
+        XCTAssertEqual(calls("squeue").count, 2, "asked again once the answers are dropped")
+    }
+
     func testAPausedRunWithoutAWorkerIsPausedNotLost() {
         var status = RunStatus(state: .paused, heartbeat: Date(timeIntervalSinceNow: -3600))
         XCTAssertEqual(RunSummary.condition(of: status, now: Date(), heartbeatTimeout: 120), .recorded(.paused))

@@ -300,9 +300,10 @@ struct SlurmLiveness: WorkerLiveness {
     let client: SlurmClient
     let runsDirectory: URL
     let executable: String
+    var cache = SlurmJobCache.shared
 
     func check(_ handle: WorkerHandle, in status: RunStatus) -> WorkerCheck {
-        guard let job = SlurmJobCache.shared.state(of: handle.id, client: client) else { return .unknown }
+        guard let job = cache.state(of: handle.id, client: client) else { return .unknown }
         return SlurmExecutor.check(job, handle: handle, runsDirectory: runsDirectory, executable: executable)
     }
 }
