@@ -128,7 +128,7 @@ final class FakeRunController: RunController {
         if let message = failNext { failNext = nil; throw NSError(domain: "fake", code: 1, userInfo: [NSLocalizedDescriptionKey: message]) }
     }
 
-    func launch(_ configuration: TrainingConfiguration, name: String?) throws -> String {
+    func launch(_ configuration: TrainingConfiguration, name: String?, executor: ExecutorChoice) throws -> String {
         try check()
         launched += 1
         let id = "20270101-00000\(launched)-beef"

@@ -28,8 +28,26 @@ public struct LaunchField: Equatable, Sendable {
 }
 
 extension LaunchField {
+    /// Where the run's worker runs: the executor and the Slurm options (`simlab train
+    /// --executor --partition --time --sbatch-arg`); not training options.
+    static let executorFlags: Set<String> = ["executor", "partition", "time", "sbatch-arg"]
+
+    /// The executors the form offers (the executable registers them in `Executors.all`).
+    static let executorNames = ["local", "slurm"]
+
+    static func executorFields() -> [LaunchField] {
+        [LaunchField(flag: "executor", property: "executor", label: "Executor", kind: .choice(executorNames),
+                     section: "Executor", text: "local"),
+         LaunchField(flag: "partition", property: "partition", label: "Slurm partition", kind: .text,
+                     section: "Executor", text: ""),
+         LaunchField(flag: "time", property: "time", label: "Slurm time limit", kind: .text, section: "Executor", text: ""),
+         LaunchField(flag: "sbatch-arg", property: "sbatchArgs", label: "More sbatch options", kind: .text,
+                     section: "Executor", text: "")]
+    }
+
     /// The run name, then every option of the option table (`TrainingConfiguration.options`)
-    /// in its order and group, defaults filled in from `TrainingConfiguration()`.
+    /// in its order and group, defaults filled in from `TrainingConfiguration()`, then where
+    /// the worker runs.
     static func defaults() -> [LaunchField] {
         let defaults = TrainingConfiguration()
         return [LaunchField(flag: "name", property: "name", label: "Run name", kind: .text, section: "Run", text: "")]
@@ -37,12 +55,13 @@ extension LaunchField {
                 LaunchField(flag: option.flag, property: option.key, label: option.label, kind: option.kind,
                             section: option.group.rawValue, text: option.text(in: defaults))
             }
+            + executorFields()
     }
 
     /// Parses `text` into `configuration` with the option's own parser (the one the command
     /// line uses); returns an error message when the text is not a value of the option.
     func apply(to configuration: inout TrainingConfiguration) -> String? {
-        if flag == "name" { return nil }
+        if flag == "name" || Self.executorFlags.contains(flag) { return nil }
         guard let option = TrainingConfiguration.option(flag: flag) else { return "unknown option --\(flag)" }
         do { try option.parse(text, into: &configuration) } catch { return "\(error)" }
         return nil

@@ -24,6 +24,20 @@ public struct LaunchForm: Equatable, Sendable {
         return name.isEmpty ? nil : name
     }
 
+    /// Where the run's worker runs, as `simlab train --executor … --partition … --time …
+    /// --sbatch-arg …` would record it (sbatch options separated by spaces).
+    public var executorChoice: ExecutorChoice {
+        func text(_ flag: String) -> String {
+            fields.first { $0.flag == flag }?.text.trimmingCharacters(in: .whitespaces) ?? ""
+        }
+        var options: [String: String] = [:]
+        if !text("partition").isEmpty { options["partition"] = text("partition") }
+        if !text("time").isEmpty { options["time"] = text("time") }
+        let name = text("executor").isEmpty ? ExecutorChoice.local.name : text("executor")
+        return ExecutorChoice(name: name, options: options,
+                              passThrough: text("sbatch-arg").split(separator: " ").map(String.init))
+    }
+
     /// The configuration of the fields, when every field parses and the combination is valid.
     public var configuration: TrainingConfiguration? {
         guard isValid else { return nil }
@@ -38,6 +52,15 @@ public struct LaunchForm: Equatable, Sendable {
         var configuration = TrainingConfiguration()
         for i in fields.indices { fields[i].error = fields[i].apply(to: &configuration) }
         generalErrors = []
+        let choice = executorChoice
+        for i in fields.indices where LaunchField.executorFlags.contains(fields[i].flag) && fields[i].flag != "executor" {
+            let text = fields[i].text.trimmingCharacters(in: .whitespaces)
+            if !text.isEmpty && choice.name == ExecutorChoice.local.name {
+                fields[i].error = "--\(fields[i].flag): only for a cluster executor (e.g. slurm)"
+            } else if fields[i].flag == "sbatch-arg", let bad = choice.passThrough.first(where: { !$0.hasPrefix("-") }) {
+                fields[i].error = "sbatch option \(bad.debugDescription) is not an option (write it as --name=value)"
+            }
+        }
         var problems = configuration.problems()
         if configuration.model == "small-cnn" {
             // Shape fields changed from their defaults would be ignored: say so beside them.

@@ -46,7 +46,7 @@ public struct LaunchScreen: DashboardScreen {
                 if let first = form.fields.firstIndex(where: { $0.error != nil }) { form.focus = first }
                 return []
             }
-            return [.launch(configuration, name: form.runName)]
+            return [.launch(configuration, name: form.runName, executor: form.executorChoice)]
         case .focus(let delta):
             form.moveFocus(by: delta)
         case .choice(let delta):
