@@ -167,6 +167,16 @@ final class SlurmExecutorClusterTests: XCTestCase {
         assertEveryEpochOnce(run, epochs: epochs)
     }
 
+    /// `rm` of a run training in a job: the worker is stopped through Slurm, the job ends, the
+    /// directory goes.
+    func testRemovingARunEndsItsJob() throws {
+        let run = try submit(epochs: 20, seed: 4)
+        let job = try waitTraining(run)
+        _ = try simlab(["rm", run.id.rawValue, "--yes"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.url.path))
+        XCTAssertFalse(try waitJobEnded(job.id).phase.isActive)
+    }
+
     /// `--time 00:01:00`: the job is warned before its limit, checkpoints, submits the job
     /// that continues the run, and the run finishes with every epoch exactly once.
     ///
