@@ -264,7 +264,8 @@ final class SlurmExecutorClusterTests: XCTestCase {
     }
 
     /// Clear errors: no sbatch on PATH (nothing created), a submission Slurm rejects (its
-    /// message; the run is marked failed).
+    /// message; the run is marked failed), a job whose node cannot write where it is told
+    /// (as when the runs directory is not on a filesystem the node sees: what to check).
     func testErrorsSayWhatWentWrong() throws {
         let noSlurm = try harness.run(["train", "--data", harness.data.path, "--runs", harness.runs.path,
                                        "--executor", "slurm"], environment: ["PATH": "/nonexistent"])
@@ -280,6 +281,13 @@ final class SlurmExecutorClusterTests: XCTestCase {
                       rejected.stderr)
         let listing = try simlab(["runs"])
         XCTAssertTrue(listing.contains("failed"), listing)
+
+        // The job's output cannot be opened on the node: the job fails before its worker starts.
+        let blind = try submit(epochs: 1, slurm: ["--sbatch-arg", "--output=/nonexistent/simlab-test/out.log"])
+        try harness.waitUntil("the blind job's run to show failed", run: blind) {
+            (try? self.harness.run(["show", blind.id.rawValue, "--runs", self.harness.runs.path]).stdout)?
+                .contains("its worker never started: check that the compute node sees the runs directory \(self.harness.runs.path)") ?? false
+        }
 
         let local = try harness.run(["train", "--data", harness.data.path, "--runs", harness.runs.path, "--time", "00:10:00"])
         XCTAssertEqual(local.status, 64, local.stderr)
