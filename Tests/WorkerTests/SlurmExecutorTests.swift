@@ -180,6 +180,14 @@ final class SlurmExecutorTests: XCTestCase {
         cache.invalidate()
         _ = liveness.check(WorkerHandle(executor: "slurm", host: "n", id: "7"), in: status)
         XCTAssertEqual(calls("squeue").count, 2, "asked again once the answers are dropped")
+
+        // Slurm does not answer: the heartbeat decides, and Slurm is not asked again at once.
+        try fake("squeue", "echo 'slurm_load_jobs error: Unable to contact slurm controller' >&2; exit 1")
+        cache.invalidate()
+        for id in 1...300 {
+            XCTAssertEqual(liveness.check(WorkerHandle(executor: "slurm", host: "n", id: "\(id)"), in: status), .unknown)
+        }
+        XCTAssertEqual(calls("squeue").count, 3, "one failed query for 300 runs")
     }
 
     func testAPausedRunWithoutAWorkerIsPausedNotLost() {

@@ -318,6 +318,9 @@ public final class SlurmJobCache: @unchecked Sendable {
     private let lock = NSLock()
     private var listed: (time: Date, jobs: [String: SlurmJobState])?
     private var shown: [String: (time: Date, job: SlurmJobState)] = [:]
+    /// When Slurm last failed to answer: not asked again for `ttl` seconds, so a listing
+    /// does not wait for an unreachable slurmctld once per run.
+    private var failed: Date?
     /// How many commands it ran (tests).
     public private(set) var queries = 0
 
@@ -325,15 +328,23 @@ public final class SlurmJobCache: @unchecked Sendable {
     public func state(of jobID: String, client: SlurmClient, now: Date = Date()) -> SlurmJobState? {
         lock.lock()
         defer { lock.unlock() }
+        if let failed, now.timeIntervalSince(failed) <= ttl { return nil }
         if listed == nil || now.timeIntervalSince(listed!.time) > ttl {
             queries += 1
-            guard let jobs = try? client.queueOfCurrentUser() else { listed = nil; return nil }
+            guard let jobs = try? client.queueOfCurrentUser() else {
+                listed = nil
+                failed = now
+                return nil
+            }
             listed = (now, Dictionary(jobs.map { ($0.jobID, $0) }, uniquingKeysWith: { first, _ in first }))
         }
         if let job = listed?.jobs[jobID] { return job }
         if let cached = shown[jobID], now.timeIntervalSince(cached.time) <= ttl { return cached.job }
         queries += 1
-        guard let jobs = try? client.show(jobID: jobID) else { return nil }
+        guard let jobs = try? client.show(jobID: jobID) else {
+            failed = now
+            return nil
+        }
         let job = jobs.first { $0.jobID == jobID } ?? jobs.first ?? .unknownToSlurm(jobID)
         shown[jobID] = (now, job)
         return job
@@ -344,6 +355,7 @@ public final class SlurmJobCache: @unchecked Sendable {
         lock.lock()
         listed = nil
         shown = [:]
+        failed = nil
         lock.unlock()
     }
 }
