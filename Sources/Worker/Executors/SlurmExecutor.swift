@@ -238,7 +238,7 @@ public struct SlurmExecutor: Executor {
                         log("error: \(status.lastError ?? "")")
                         break
                     }
-                    let choice = try run.readConfig().executor ?? ExecutorChoice(name: name)
+                    let choice = try run.readConfig().executor
                     let executor = SlurmExecutor(runsDirectory: run.url.deletingLastPathComponent(),
                                                  executable: DetachedProcess.currentExecutable)
                     do {
