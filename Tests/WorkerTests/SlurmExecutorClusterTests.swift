@@ -181,9 +181,14 @@ final class SlurmExecutorClusterTests: XCTestCase {
     /// that continues the run, and the run finishes with every epoch exactly once.
     ///
     /// The first job trains until 15 s before its end (about 45 s): the run must take longer
-    /// than that, so it has 60 epochs (about 1–1.5 s each in a debug build on two cores).
+    /// than that, but not much (the test waits for it). A short local run first measures how
+    /// long an epoch takes on this machine now; the run gets about 85 s of epochs.
     func testATimeLimitedJobContinuesInANewJobWithEveryEpochOnce() throws {
-        let epochs = 60
+        let probe = try harness.launch(epochs: 4, seed: 5)
+        let probeStart = Date()
+        XCTAssertEqual(try harness.waitForState(probe, [.finished, .failed]).state, .finished)
+        let secondsPerEpoch = Date().timeIntervalSince(probeStart) / 4
+        let epochs = max(20, Int((85 / secondsPerEpoch).rounded(.up)))
         let run = try submit(epochs: epochs, seed: 5, slurm: ["--time", "00:01:00"])
         let first = try waitTraining(run)
         XCTAssertTrue(try String(contentsOf: run.batchScriptURL, encoding: .utf8).contains("#SBATCH --signal=B:URG@30\n"))
@@ -192,7 +197,7 @@ final class SlurmExecutorClusterTests: XCTestCase {
             return status.worker.map { $0.id != first.id } ?? false || status.state == .finished
         }
         XCTAssertNotEqual(try run.readStatus().state, .finished,
-                          "the run finished within its first job (this machine trains faster than the test assumes: raise its epochs)")
+                          "the run (\(epochs) epochs, \(secondsPerEpoch) s each measured) finished within its first job")
         let firstEnd = try waitJobEnded(first.id)
         XCTAssertEqual(firstEnd.phase, .completed, "the warned job ended on its own, before its limit: \(firstEnd)")
         // (The worker writes `stopped` for a moment before it records the continuation job.)
