@@ -144,8 +144,10 @@ public struct RunLauncher: Sendable {
         try executor(named: handle.executor).deliver(signal, to: handle)
     }
 
-    /// Pauses a training worker at its next step. A queued run is refused: paused while
-    /// waiting, it would hold a slot without training once its turn came.
+    /// Pauses a training worker at its next step (a cluster job instead checkpoints and gives
+    /// its allocation back: the run is then paused without a worker, and `resume` starts a
+    /// new one). A queued run is refused: paused while waiting, it would hold a slot without
+    /// training once its turn came.
     public func pause(_ run: RunDirectory) throws {
         let status = try run.readStatus()
         guard case .alive(let handle) = presence(status) else { throw ControlError("run \(run.id) has no live worker to pause") }
@@ -155,8 +157,9 @@ public struct RunLauncher: Sendable {
         try deliver(.pause, to: handle)
     }
 
-    /// Resumes a paused worker, or restarts a stopped, failed or crashed run from its last
-    /// checkpoint (it queues for a slot like a new run).
+    /// Resumes a paused worker, or restarts a paused-without-worker, stopped, failed or
+    /// crashed run from its last checkpoint (it queues for a slot like a new run, or is
+    /// submitted as a new job).
     public func resume(_ run: RunDirectory) throws {
         let signalled = try run.withExclusiveLock { () throws -> Bool in
             let status = try run.readStatus()

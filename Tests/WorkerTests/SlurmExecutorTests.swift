@@ -115,6 +115,11 @@ final class SlurmExecutorTests: XCTestCase {
                        WorkerHandle(executor: "slurm", host: "n1", id: "43_2"), "an array task is <array>_<task>, as squeue names it")
         XCTAssertNil(SlurmExecutor.handle(environment: ["SLURM_JOB_ID": "45", "SIMLAB_SLURM_JOB": "44"]),
                      "a marker inherited from another job does not count")
+        XCTAssertEqual(SlurmExecutor.submitterEnvironment(["SLURM_JOB_ID": "45", "SLURM_MEM_PER_NODE": "4000", "SLURMD_NODENAME": "n1",
+                                                           "SIMLAB_SLURM_JOB": "45", "SLURM_CONF": "/etc/slurm/slurm.conf",
+                                                           "PATH": "/usr/bin", "SIMLAB_DATA": "/data"]),
+                       ["SLURM_CONF": "/etc/slurm/slurm.conf", "PATH": "/usr/bin", "SIMLAB_DATA": "/data"],
+                       "a continuation job is submitted without this job's Slurm settings")
     }
 
     func testAClusterWorkerReadsPauseAsReleaseAndTellsTheWarningApart() {

@@ -240,7 +240,8 @@ public struct SlurmExecutor: Executor {
                     }
                     let choice = try run.readConfig().executor
                     let executor = SlurmExecutor(runsDirectory: run.url.deletingLastPathComponent(),
-                                                 executable: DetachedProcess.currentExecutable)
+                                                 executable: DetachedProcess.currentExecutable,
+                                                 client: SlurmClient(environment: submitterEnvironment()))
                     do {
                         guard let next = try executor.start(run, choice: choice, resume: true) else { return }
                         status.state = .queued
@@ -256,6 +257,16 @@ public struct SlurmExecutor: Executor {
             }
         } catch {
             log("warning: could not settle the run after the stop: \(error)")
+        }
+    }
+
+    /// This job's environment without what Slurm set for it (`SLURM_*` but `SLURM_CONF`, the
+    /// node name, simlab's marker): the continuation job is submitted as from the login
+    /// node, not as a job inside this allocation (whose memory and CPU settings sbatch and
+    /// srun would otherwise pick up).
+    static func submitterEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        environment.filter { key, _ in
+            key == "SLURM_CONF" || !(key.hasPrefix("SLURM_") || key.hasPrefix("SLURMD_") || key == jobMarker)
         }
     }
 
