@@ -97,7 +97,7 @@ public enum DashboardBenchmark {
     /// A controller that refuses everything (benchmarks only read).
     struct NoController: RunController {
         struct Refused: Error {}
-        func launch(_ configuration: TrainingConfiguration, name: String?) throws -> String { throw Refused() }
+        func launch(_ configuration: TrainingConfiguration, name: String?, executor: ExecutorChoice) throws -> String { throw Refused() }
         func pause(runDirectory: String) throws { throw Refused() }
         func resume(runDirectory: String) throws { throw Refused() }
         func stop(runDirectory: String) throws { throw Refused() }

@@ -80,6 +80,43 @@ public struct RunLauncher: Sendable {
         }
     }
 
+    /// Starts the workers of several runs created with the same executor choice (a study)
+    /// at once: on Slurm one job array (`--array=0-N%P`, P = `maxParallel`), its list and
+    /// script files in `directory` under `name`; locally one worker each (the slot queue
+    /// decides how many train). Records each handle the executor knows at once. When the
+    /// submission fails, every run is marked failed with the reason.
+    public func startWorkers(_ runs: [RunDirectory], maxParallel: Int? = nil, name: String,
+                             directory: URL) throws {
+        guard let first = runs.first else { return }
+        do {
+            let choice = (try? first.readConfig())?.executor ?? .local
+            for run in runs.dropFirst() where ((try? run.readConfig())?.executor ?? .local) != choice {
+                throw ControlError("run \(run.id) has another executor choice than run \(first.id); "
+                                   + "the runs started together need the same one")
+            }
+            let handles = try executor(named: choice.name).startAll(runs, choice: choice, maxParallel: maxParallel,
+                                                                    name: name, directory: directory)
+            for (run, handle) in zip(runs, handles) {
+                guard let handle else { continue }
+                try run.withExclusiveLock {
+                    var status = try run.readStatus()
+                    guard !status.state.isTerminal, status.worker == nil else { return }
+                    status.claim(handle)
+                    status.heartbeat = Date()
+                    try run.writeStatus(status)
+                }
+            }
+        } catch {
+            for run in runs {
+                if var status = try? run.readStatus(), status.worker == nil, !status.state.isTerminal {
+                    status.end(as: .failed, error: "could not start a worker: \(error)")
+                    try? run.writeStatus(status)
+                }
+            }
+            throw error
+        }
+    }
+
     /// Creates the run and starts its worker.
     public func launch(_ configuration: TrainingConfiguration, name: String? = nil,
                        executor choice: ExecutorChoice = .local) throws -> RunDirectory {
@@ -122,8 +159,10 @@ public struct RunLauncher: Sendable {
         return false
     }
 
-    /// Pauses a training worker at its next step. A queued run is refused: paused while
-    /// waiting, it would hold a slot without training once its turn came.
+    /// Pauses a training worker at its next step (a cluster job instead checkpoints and gives
+    /// its allocation back: the run is then paused without a worker, and `resume` starts a
+    /// new one). A queued run is refused: paused while waiting, it would hold a slot without
+    /// training once its turn came.
     public func pause(_ run: RunDirectory) throws {
         let status = try run.readStatus()
         guard case .alive(let handle) = presence(status) else { throw ControlError("run \(run.id) has no live worker to pause") }
@@ -133,8 +172,9 @@ public struct RunLauncher: Sendable {
         try deliver(.pause, to: handle)
     }
 
-    /// Resumes a paused worker, or restarts a stopped, failed or crashed run from its last
-    /// checkpoint (it queues for a slot like a new run).
+    /// Resumes a paused worker, or restarts a paused-without-worker, stopped, failed or
+    /// crashed run from its last checkpoint (it queues for a slot like a new run, or is
+    /// submitted as a new job).
     public func resume(_ run: RunDirectory) throws {
         let signalled = try run.withExclusiveLock { () throws -> Bool in
             let status = try run.readStatus()
@@ -183,12 +223,12 @@ public struct RunLauncher: Sendable {
     }
 
     /// Asks the worker to stop (it writes a checkpoint first). A run without a live worker
-    /// is marked stopped directly; a worker still starting then sees it and does not train.
+    /// (or whose worker never got the signal: a cluster job still pending is cancelled) is
+    /// marked stopped directly; a worker still starting then sees it and does not train.
     public func stop(_ run: RunDirectory) throws {
         try run.withExclusiveLock {
             var status = try run.readStatus()
-            if case .alive(let handle) = presence(status) {
-                try deliver(.stop, to: handle)
+            if case .alive(let handle) = presence(status), try deliver(.stop, to: handle) {
                 return
             }
             guard !status.state.isTerminal else { throw ControlError("run \(run.id) is already \(status.state.rawValue)") }

@@ -60,8 +60,8 @@ struct WorkerRunController: RunController {
 
     /// Creates the run (status `queued`) and starts its detached worker, which waits FIFO
     /// for a free slot when all are busy.
-    func launch(_ configuration: TrainingConfiguration, name: String?) throws -> String {
-        try launcher.launch(configuration, name: name).id.rawValue
+    func launch(_ configuration: TrainingConfiguration, name: String?, executor: ExecutorChoice) throws -> String {
+        try launcher.launch(configuration, name: name, executor: executor).id.rawValue
     }
 
     func pause(runDirectory: String) throws { try launcher.pause(run(runDirectory)) }

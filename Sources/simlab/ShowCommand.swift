@@ -20,11 +20,18 @@ struct ShowCommand: ParsableCommand {
             print("name      \(config.printableName)")
             print("created   \(ISOTime.format(config.createdAt))  \(config.codeVersion)")
             print("data      \(config.dataDirectory.printable)")
+            let choice = config.executor
+            if choice.name != WorkerHandle.localExecutor {
+                let options = choice.options.keys.sorted().map { "--\($0) \(choice.options[$0]!)" }
+                    + choice.passThrough.map { "--sbatch-arg \($0)" }
+                print("executor  " + (["--executor \(choice.name)"] + options).joined(separator: " "))
+            }
             print("settings  " + typedSettings(config.settings))
         }
         if let status = summary.status {
             print(String(format: "progress  epoch %d, step %d/%d (%.0f%%)", status.epoch, status.step, status.totalSteps,
                          status.progress * 100))
+            if let worker = status.worker, worker.executor != WorkerHandle.localExecutor { print("worker    \(worker)") }
             if let error = status.lastError { print("error     \(error.printable)") }
         }
         let records = readMetrics(of: directory)

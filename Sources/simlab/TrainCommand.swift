@@ -21,11 +21,33 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where the worker runs: \(Executors.names.joined(separator: ", ")) (another executor than local implies --detach).",
                                valueName: "executor"))
     var executor = LocalExecutor.name
+    @Option(help: ArgumentHelp("Slurm: the partition to submit to (default: the cluster's).", valueName: "partition"))
+    var partition: String?
+    @Option(help: ArgumentHelp("Slurm: the job's time limit (HH:MM:SS, D-HH:MM, …; rounded up to whole minutes). "
+                               + "Near it the run checkpoints and continues in a new job.", valueName: "time"))
+    var time: String?
+    @Option(parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("Slurm: one more sbatch option, as --name=value (repeatable; e.g. --sbatch-arg --account=lab). "
+                               + "--cpus-per-task follows --threads.", valueName: "arg"))
+    var sbatchArg: [String] = []
+
+    /// The executor and its options, as config.json records them.
+    var executorChoice: ExecutorChoice {
+        var options: [String: String] = [:]
+        if let partition { options[SlurmExecutor.Option.partition] = partition }
+        if let time { options[SlurmExecutor.Option.time] = time }
+        return ExecutorChoice(name: executor, options: options, passThrough: sbatchArg)
+    }
 
     func validate() throws {
         _ = try options.configuration()
         if let name, let problem = RunConfig.problem(withName: name) { throw ValidationError(problem) }
         do { _ = try Executors.named(executor) } catch { throw ValidationError("--executor: \(error)") }
+        if executor == LocalExecutor.name {
+            do { try LocalExecutor(runsDirectory: runs.url, executable: "").validate(executorChoice) } catch {
+                throw ValidationError("\(error)")
+            }
+        }
     }
 
     func run() throws {
@@ -33,12 +55,15 @@ struct TrainCommand: ParsableCommand {
         let launcher = RunLauncher(runsDirectory: runs.url)
         let run: RunDirectory
         do {
-            run = try launcher.create(configuration, name: name, executor: ExecutorChoice(name: executor))
+            run = try launcher.create(configuration, name: name, executor: executorChoice)
         } catch {
             throw CommandFailure(describing: error)
         }
         if detach || executor != LocalExecutor.name {
-            try launcher.startWorker(run)
+            do { try launcher.startWorker(run) } catch { throw CommandFailure(describing: error) }
+            if let worker = try? run.readStatus().worker, worker.executor != LocalExecutor.name {
+                StandardError.write("run \(run.id): \(worker)\n")
+            }
             print(run.id.rawValue)
             return
         }

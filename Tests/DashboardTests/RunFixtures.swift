@@ -128,7 +128,7 @@ final class FakeRunController: RunController {
         if let message = failNext { failNext = nil; throw NSError(domain: "fake", code: 1, userInfo: [NSLocalizedDescriptionKey: message]) }
     }
 
-    func launch(_ configuration: TrainingConfiguration, name: String?) throws -> String {
+    func launch(_ configuration: TrainingConfiguration, name: String?, executor: ExecutorChoice) throws -> String {
         try check()
         launched += 1
         let id = "20270101-00000\(launched)-beef"
@@ -142,7 +142,7 @@ final class FakeRunController: RunController {
         try check()
         calls.append("study \(study.name) \(study.grid.map { StudySetting(flag: $0.flag, value: .array($0.values)).flag }) seeds=\(study.seeds)")
         return try study.cells.flatMap { cell in
-            try study.seeds.map { seed in try launch(StudyGrid.configuration(options: study.options, cell: cell, seed: seed), name: nil) }
+            try study.seeds.map { seed in try launch(StudyGrid.configuration(options: study.options, cell: cell, seed: seed), name: nil, executor: .local) }
         }
     }
 

@@ -350,6 +350,29 @@ final class LaunchFormTests: XCTestCase {
         XCTAssertTrue(screenText(state).contains("needs --model nsn-lite"))
     }
 
+    func testTheExecutorFieldsGiveTheExecutorChoice() {
+        var form = LaunchForm()
+        XCTAssertEqual(form.executorChoice, .local)
+        focus(&form, "partition")
+        for c in "debug" { form.type(c) }
+        XCTAssertEqual(error(form, "partition"), "--partition: only for a cluster executor (e.g. slurm)")
+        XCTAssertNil(form.configuration, "not launched with a setting the local executor would ignore")
+        focus(&form, "executor")
+        form.cycleChoice(by: 1)
+        XCTAssertNil(error(form, "partition"))
+        focus(&form, "time")
+        for c in "00:30:00" { form.type(c) }
+        focus(&form, "sbatch-arg")
+        for c in "--qos=short account" { form.type(c) }
+        XCTAssertEqual(error(form, "sbatch-arg"), "sbatch option \"account\" is not an option (write it as --name=value)")
+        for _ in "account" { form.backspace() }
+        for c in "--account=lab" { form.type(c) }
+        XCTAssertTrue(form.isValid, "\(form.fields.compactMap(\.error))")
+        XCTAssertEqual(form.executorChoice, ExecutorChoice(name: "slurm", options: ["partition": "debug", "time": "00:30:00"],
+                                                           passThrough: ["--qos=short", "--account=lab"]))
+        XCTAssertEqual(form.configuration, TrainingConfiguration(), "the executor fields are not training options")
+    }
+
     func testLaunchCarriesTheConfigurationAndName() {
         var state = DashboardState(width: 100, height: 30, theme: .monochrome)
         _ = state.press(.character("n"))

@@ -18,13 +18,14 @@ final class SlurmBatchScriptTests: XCTestCase {
             #SBATCH --cpus-per-task=2
             #SBATCH --partition=cpu
             #SBATCH --time=01:00:00
-            #SBATCH --signal=B:USR1@90
+            #SBATCH --signal=B:URG@90
             #SBATCH --requeue
             #SBATCH --account=lab
             #SBATCH --mem=4G
             # Written by simlab: the worker of one run. Slurm's output and the worker's log share the log file;
             # a requeued job (SLURM_RESTART_COUNT > 0) resumes from the run's checkpoint.
             set -eu
+            export SIMLAB_SLURM_JOB="${SLURM_JOB_ID:-}"
             run_directory=/cluster/runs/20260101-120000-abcd
             if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then
                 exec /opt/simlab/bin/simlab worker "$run_directory" --resume
@@ -51,6 +52,7 @@ final class SlurmBatchScriptTests: XCTestCase {
             # Written by simlab: the worker of one run. Slurm's output and the worker's log share the log file;
             # a requeued job (SLURM_RESTART_COUNT > 0) resumes from the run's checkpoint.
             set -eu
+            export SIMLAB_SLURM_JOB="${SLURM_JOB_ID:-}"
             run_directory='/home/o'\\''neil/my runs/r1'
             exec '/home/o'\\''neil/bin dir/simlab' worker "$run_directory" --resume
 
@@ -73,11 +75,12 @@ final class SlurmBatchScriptTests: XCTestCase {
             #SBATCH --ntasks=1
             #SBATCH --cpus-per-task=4
             #SBATCH --time=2-00:00:00
-            #SBATCH --signal=B:USR1@90
+            #SBATCH --signal=B:URG@90
             #SBATCH --requeue
             # Written by simlab: a job array, one task per run of the 4 in the list file. Slurm's output and the worker's log share the log file;
             # a requeued job (SLURM_RESTART_COUNT > 0) resumes from the run's checkpoint.
             set -eu
+            export SIMLAB_SLURM_JOB="${SLURM_JOB_ID:-}"
             run_list=/cluster/runs/studies/lr-grid/runs.txt
             run_directory=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$run_list")
             if [ -z "$run_directory" ]; then

@@ -64,9 +64,9 @@ public final class EffectRunner {
                 }
             }
             return [.controlFinished(action: action, runIDs: ids, errors: errors)]
-        case .launch(let configuration, let name):
+        case .launch(let configuration, let name, let executor):
             do {
-                let id = try controller.launch(configuration, name: name)
+                let id = try controller.launch(configuration, name: name, executor: executor)
                 return [.launched(runID: id, error: nil)]
             } catch {
                 return [.launched(runID: nil, error: "\(error)")]

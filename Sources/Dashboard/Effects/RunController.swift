@@ -10,7 +10,8 @@ public protocol RunController {
     ///
     /// There is no separate "add to queue": every launched run takes the same path, and
     /// the slot count alone decides whether it waits.
-    func launch(_ configuration: TrainingConfiguration, name: String?) throws -> String
+    /// `executor`: where the worker runs (config.json's executor choice).
+    func launch(_ configuration: TrainingConfiguration, name: String?, executor: ExecutorChoice) throws -> String
     func pause(runDirectory: String) throws
     /// Resumes a paused run, or restarts a stopped/failed run from its latest checkpoint.
     func resume(runDirectory: String) throws

@@ -30,9 +30,26 @@ public struct LaunchField: Equatable, Sendable {
 }
 
 extension LaunchField {
+    /// Where the run's worker runs: the executor and the Slurm options (`simlab train
+    /// --executor --partition --time --sbatch-arg`); not training options.
+    static let executorFlags: Set<String> = ["executor", "partition", "time", "sbatch-arg"]
+
+    /// The executors the form offers (the executable registers them in `Executors.all`).
+    static let executorNames = ["local", "slurm"]
+
+    static func executorFields() -> [LaunchField] {
+        [LaunchField(flag: "executor", property: "executor", label: "Executor", kind: .choice(executorNames),
+                     section: "Executor", text: "local"),
+         LaunchField(flag: "partition", property: "partition", label: "Slurm partition", kind: .text,
+                     section: "Executor", text: ""),
+         LaunchField(flag: "time", property: "time", label: "Slurm time limit", kind: .text, section: "Executor", text: ""),
+         LaunchField(flag: "sbatch-arg", property: "sbatchArgs", label: "More sbatch options", kind: .text,
+                     section: "Executor", text: "")]
+    }
+
     /// The run name, then every option of the option table (`TrainingConfiguration.options`)
-    /// in its order and group, defaults filled in from `TrainingConfiguration()`, then the
-    /// study's name and seeds (empty: a single run).
+    /// in its order and group, defaults filled in from `TrainingConfiguration()`, then where
+    /// the worker runs, then the study's name and seeds (empty: a single run).
     static func defaults() -> [LaunchField] {
         let defaults = TrainingConfiguration()
         return [LaunchField(flag: "name", property: "name", label: "Run name", kind: .text, section: "Run", text: "")]
@@ -40,6 +57,7 @@ extension LaunchField {
                 LaunchField(flag: option.flag, property: option.key, label: option.label, kind: option.kind,
                             section: option.group.rawValue, text: option.text(in: defaults))
             }
+            + executorFields()
             + [
                 // Last, so the single-run form keeps its order: a study is the form's extension.
                 LaunchField(flag: "study", property: "study", label: "Study name", kind: .text, section: "Study", text: ""),
@@ -51,7 +69,7 @@ extension LaunchField {
     /// line uses); returns an error message when the text is not a value of the option.
     /// A grid field applies its first value; its values are checked by `gridAxis`.
     func apply(to configuration: inout TrainingConfiguration) -> String? {
-        if LaunchField.formOnly.contains(flag) { return nil }
+        if LaunchField.formOnly.contains(flag) || Self.executorFlags.contains(flag) { return nil }
         guard let option = TrainingConfiguration.option(flag: flag) else { return "unknown option --\(flag)" }
         if isGrid {
             do {

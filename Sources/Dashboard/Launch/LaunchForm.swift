@@ -48,7 +48,8 @@ public struct LaunchForm: Equatable, Sendable {
         guard !grid.isEmpty else { throw StudyError("a study needs a grid: mark a field with ^G and give it values like 0,0.1") }
         let defaults = LaunchField.defaults()
         let options = try fields.filter { field in
-            !field.isGrid && !LaunchField.formOnly.contains(field.flag) && field.flag != "seed"
+            !field.isGrid && !LaunchField.formOnly.contains(field.flag) && !LaunchField.executorFlags.contains(field.flag)
+                && field.flag != "seed"
                 && field.text.trimmingCharacters(in: .whitespaces) != defaults.first { $0.flag == field.flag }?.text
         }.map { try StudyGrid.setting(flag: $0.flag, text: $0.text.trimmingCharacters(in: .whitespaces)) }
         return StudyRecord(name: name, grid: grid, seeds: seeds, options: options)
@@ -56,7 +57,8 @@ public struct LaunchForm: Equatable, Sendable {
 
     /// Marks the focused option field as a grid of values, or back as one value (its first).
     public mutating func toggleGrid() {
-        guard fields.indices.contains(focus), !LaunchField.formOnly.contains(fields[focus].flag) else { return }
+        guard fields.indices.contains(focus), !LaunchField.formOnly.contains(fields[focus].flag),
+              !LaunchField.executorFlags.contains(fields[focus].flag) else { return }
         fields[focus].isGrid.toggle()
         if !fields[focus].isGrid {
             let text = fields[focus].text
@@ -64,6 +66,20 @@ public struct LaunchForm: Equatable, Sendable {
             fields[focus].text = first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
         }
         validate()
+    }
+
+    /// Where the run's worker runs, as `simlab train --executor … --partition … --time …
+    /// --sbatch-arg …` would record it (sbatch options separated by spaces).
+    public var executorChoice: ExecutorChoice {
+        func text(_ flag: String) -> String {
+            fields.first { $0.flag == flag }?.text.trimmingCharacters(in: .whitespaces) ?? ""
+        }
+        var options: [String: String] = [:]
+        if !text("partition").isEmpty { options["partition"] = text("partition") }
+        if !text("time").isEmpty { options["time"] = text("time") }
+        let name = text("executor").isEmpty ? ExecutorChoice.local.name : text("executor")
+        return ExecutorChoice(name: name, options: options,
+                              passThrough: text("sbatch-arg").split(separator: " ").map(String.init))
     }
 
     /// The configuration of the fields, when every field parses and the combination is valid.
@@ -80,6 +96,15 @@ public struct LaunchForm: Equatable, Sendable {
         var configuration = TrainingConfiguration()
         for i in fields.indices { fields[i].error = fields[i].apply(to: &configuration) }
         generalErrors = []
+        let choice = executorChoice
+        for i in fields.indices where LaunchField.executorFlags.contains(fields[i].flag) && fields[i].flag != "executor" {
+            let text = fields[i].text.trimmingCharacters(in: .whitespaces)
+            if !text.isEmpty && choice.name == ExecutorChoice.local.name {
+                fields[i].error = "--\(fields[i].flag): only for a cluster executor (e.g. slurm)"
+            } else if fields[i].flag == "sbatch-arg", let bad = choice.passThrough.first(where: { !$0.hasPrefix("-") }) {
+                fields[i].error = "sbatch option \(bad.debugDescription) is not an option (write it as --name=value)"
+            }
+        }
         var problems = configuration.problems()
         if configuration.model == "small-cnn" {
             // Shape fields changed from their defaults would be ignored: say so beside them.

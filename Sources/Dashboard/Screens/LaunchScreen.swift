@@ -49,7 +49,7 @@ public struct LaunchScreen: DashboardScreen {
                 return []
             }
             if form.isStudy, let study = form.study { return [.launchStudy(study)] }
-            return [.launch(configuration, name: form.runName)]
+            return [.launch(configuration, name: form.runName, executor: form.executorChoice)]
         case .focus(let delta):
             form.moveFocus(by: delta)
         case .choice(let delta):

@@ -38,8 +38,9 @@ public enum Effect: Equatable, Sendable {
     case loadKNN(runID: String)
     case loadNeighbours(runID: String)
     case control(RunControlAction, runIDs: [String])
-    /// Create a run and start its worker (it waits FIFO for a slot when all are busy).
-    case launch(TrainingConfiguration, name: String?)
+    /// Create a run and start its worker through `executor` (a local one waits FIFO for a
+    /// slot when all are busy; a Slurm one is submitted as a job).
+    case launch(TrainingConfiguration, name: String?, executor: ExecutorChoice = .local)
     /// Read every study with its runs' progress and metrics.
     case listStudies
     /// Create (or continue) a study and queue its runs.

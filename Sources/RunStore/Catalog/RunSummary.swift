@@ -74,6 +74,9 @@ public struct RunSummary: Sendable {
                                  liveness: any WorkerLiveness = LivenessByExecutor.localOnly) -> RunCondition {
         let silence = now.timeIntervalSince(status.heartbeat)
         guard status.state == .queued || status.state.isActive else { return .recorded(status.state) }
+        // Paused without a worker: a cluster job that checkpointed and gave its allocation
+        // back; `resume` starts a new one.
+        if status.state == .paused && status.worker == nil { return .recorded(.paused) }
         if let worker = status.worker {
             switch liveness.check(worker, in: status) {
             case .gone(let reason):

@@ -22,6 +22,8 @@ public struct RunDirectory: Hashable, Sendable {
     public var statusURL: URL { url.appendingPathComponent("status.json") }
     public var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
     public var workerLogURL: URL { url.appendingPathComponent("worker.log") }
+    /// The batch script a cluster executor submits for the run (Slurm: `slurm-job.sh`).
+    public var batchScriptURL: URL { url.appendingPathComponent("slurm-job.sh") }
     public var checkpointsURL: URL { url.appendingPathComponent("checkpoints", isDirectory: true) }
     public var kernelsURL: URL { url.appendingPathComponent("kernels", isDirectory: true) }
     public var knnURL: URL { url.appendingPathComponent("knn", isDirectory: true) }

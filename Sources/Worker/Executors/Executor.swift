@@ -40,4 +40,38 @@ public protocol Executor: Sendable {
     /// The handle of this process when it runs as one of this executor's workers (nil when
     /// it does not: e.g. no cluster job in the environment).
     static func currentWorkerHandle() -> WorkerHandle?
+
+    /// Starts the workers of several runs at once, all with the same `choice` (a study):
+    /// at most `maxParallel` train at the same time where the executor schedules them itself
+    /// (a cluster's job array); `name` and `directory` are the group's (the array's job name,
+    /// where its list and output files go). Returns each run's handle, in order, as `start`
+    /// does. Default: `start` for each run (the local slot queue limits how many train).
+    func startAll(_ runs: [RunDirectory], choice: ExecutorChoice, maxParallel: Int?, name: String,
+                  directory: URL) throws -> [WorkerHandle?]
+
+    // MARK: the worker side (in the process of `simlab worker`)
+
+    /// How this executor's workers read control signals (`ControlSignalReceiver.Mode`).
+    static var signalMode: ControlSignalReceiver.Mode { get }
+
+    /// Called in the worker once it may train, before training starts (e.g. to watch for a
+    /// cluster's time limit).
+    static func workerWillTrain(_ run: RunDirectory, control: ControlSignalReceiver)
+
+    /// Called in the worker after training ended `stopped` with a checkpoint, for `cause`;
+    /// `stepAtStart` is the step status.json recorded before this worker trained. The
+    /// executor may turn the stop into something else (a cluster job: paused with the
+    /// allocation given back, or continued in a new job).
+    static func workerStopped(_ run: RunDirectory, cause: ControlSignalReceiver.StopCause, stepAtStart: Int)
+}
+
+extension Executor {
+    public func startAll(_ runs: [RunDirectory], choice: ExecutorChoice, maxParallel: Int?, name: String,
+                         directory: URL) throws -> [WorkerHandle?] {
+        try runs.map { try start($0, choice: choice, resume: false) }
+    }
+
+    public static var signalMode: ControlSignalReceiver.Mode { .local }
+    public static func workerWillTrain(_ run: RunDirectory, control: ControlSignalReceiver) {}
+    public static func workerStopped(_ run: RunDirectory, cause: ControlSignalReceiver.StopCause, stepAtStart: Int) {}
 }

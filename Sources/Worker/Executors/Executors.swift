@@ -5,10 +5,10 @@ import RunStore
 public enum Executors {
     /// Every executor, by precedence: a worker process takes the handle of the first whose
     /// `currentWorkerHandle` answers, so the local executor, which always answers, is last.
-    public static let all: [any Executor.Type] = [LocalExecutor.self]
+    public static let all: [any Executor.Type] = [SlurmExecutor.self, LocalExecutor.self]
 
     /// The names users can choose, for help texts and messages.
-    public static var names: [String] { all.map { $0.name } }
+    public static var names: [String] { all.map { $0.name }.sorted() }
 
     /// The executor registered as `name`; a clear error naming the choices when there is none.
     public static func named(_ name: String) throws -> any Executor.Type {

@@ -27,9 +27,10 @@ public struct SlurmBatchScript: Sendable, Equatable {
             self.signal = signal
             self.secondsBeforeEnd = secondsBeforeEnd
         }
-        /// USR1, 90 s before the end. Slurm checks its time limits about every 30–60 s, so the
-        /// signal comes somewhat earlier than asked, never later.
-        public static let standard = Warning(signal: "USR1", secondsBeforeEnd: 90)
+        /// URG (`ControlSignalReceiver.timeLimitWarningSignal`: USR1 and USR2 are simlab's
+        /// pause and resume), 90 s before the end. Slurm checks its time limits about every
+        /// 30–60 s, so the signal comes somewhat earlier than asked, never later.
+        public static let standard = Warning(signal: "URG", secondsBeforeEnd: 90)
     }
 
     public var work: Work
@@ -129,6 +130,8 @@ public struct SlurmBatchScript: Sendable, Equatable {
         lines.append("# Written by simlab: \(workDescription). Slurm's output and the worker's log share the log file;")
         lines.append("# a requeued job (SLURM_RESTART_COUNT > 0) resumes from the run's checkpoint.")
         lines.append("set -eu")
+        // Tells the worker it is this job's (SlurmExecutor.currentWorkerHandle).
+        lines.append("export SIMLAB_SLURM_JOB=\"${SLURM_JOB_ID:-}\"")
         switch work {
         case .run(let directory):
             lines.append("run_directory=\(Self.shellQuoted(directory.path))")
@@ -198,6 +201,28 @@ public struct SlurmBatchScript: Sendable, Equatable {
                 throw SlurmError.invalidScript("--max-parallel must be at least 1, not \(maxParallel)")
             }
         }
+    }
+
+    /// A time limit in seconds, rounded up to whole minutes as Slurm does; nil when it is not
+    /// one of Slurm's forms.
+    public static func seconds(ofTimeLimit text: String) -> Int? {
+        guard isTimeLimit(text) else { return nil }
+        let parts = text.split(separator: "-")
+        let days = parts.count == 2 ? Int(parts[0]) ?? 0 : 0
+        let clock = parts.last!.split(separator: ":").map { Int($0) ?? 0 }
+        var seconds: Int
+        if parts.count == 2 {
+            // D-HH, D-HH:MM, D-HH:MM:SS
+            seconds = clock[0] * 3600 + (clock.count > 1 ? clock[1] * 60 : 0) + (clock.count > 2 ? clock[2] : 0)
+        } else {
+            switch clock.count {
+            case 1: seconds = clock[0] * 60                                  // MM
+            case 2: seconds = clock[0] * 60 + clock[1]                       // MM:SS
+            default: seconds = clock[0] * 3600 + clock[1] * 60 + clock[2]    // HH:MM:SS
+            }
+        }
+        seconds += days * 86_400
+        return (seconds + 59) / 60 * 60
     }
 
     /// Slurm's time limit forms: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.

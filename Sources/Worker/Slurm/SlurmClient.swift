@@ -56,6 +56,30 @@ public struct SlurmClient: Sendable {
         return SlurmOutput.squeue(result.stdout)
     }
 
+    /// Every job of the user running this (`squeue --me`), array tasks one a line
+    /// (`--array`), ended jobs Slurm still remembers included: what a listing of many runs
+    /// asks once instead of once a run.
+    public func queueOfCurrentUser() throws -> [SlurmJobState] {
+        let result = try run("squeue", ["--noheader", "--states=all", "--array", "--me",
+                                        "--format=\(SlurmOutput.squeueFormat)"])
+        guard result.status == 0 else {
+            throw SlurmError.failed(command: "squeue", status: result.status, message: Self.message(result))
+        }
+        return SlurmOutput.squeue(result.stdout)
+    }
+
+    /// When the job will be ended by its time limit (`EndTime` of `scontrol show job`, in
+    /// this machine's time zone); nil when Slurm gives none (pending, no limit).
+    public func endTime(jobID: String) throws -> Date? {
+        let result = try run("scontrol", ["show", "job", "-o", jobID])
+        guard result.status == 0 else {
+            throw SlurmError.failed(command: "scontrol show job", status: result.status, message: Self.message(result))
+        }
+        guard let line = result.stdout.split(whereSeparator: \.isNewline).first,
+              let text = SlurmOutput.keyValues(String(line))["EndTime"] else { return nil }
+        return SlurmOutput.date(text)
+    }
+
     /// `scontrol show job -o ID`: the job's state with its reason, nodes and exit code; for
     /// an array id, its tasks. A job Slurm no longer knows gives one `.unknownToSlurm` state.
     public func show(jobID: String) throws -> [SlurmJobState] {

@@ -78,6 +78,19 @@ public enum SlurmOutput {
         return text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" || $0 == "/" }
     }
 
+    /// A time as scontrol prints it ("2024-05-01T12:30:00", local time); nil for "Unknown",
+    /// "None" and the like.
+    public static func date(_ text: String, timeZone: TimeZone = .current) -> Date? {
+        let parts = text.split(whereSeparator: { "-T:".contains($0) }).compactMap { Int($0) }
+        guard parts.count == 6 else { return nil }
+        var components = DateComponents()
+        (components.year, components.month, components.day) = (parts[0], parts[1], parts[2])
+        (components.hour, components.minute, components.second) = (parts[3], parts[4], parts[5])
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.date(from: components)
+    }
+
     /// Slurm prints "None", "(null)", "n/a" or nothing for an empty field.
     private static func meaningful(_ value: String) -> String? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
