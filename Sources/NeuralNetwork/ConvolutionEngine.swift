@@ -132,10 +132,6 @@ enum ConvolutionEngine {
                      "convolution backward expects gradient [\(batch), \(outputChannels), \(g.outputHeight), \(g.outputWidth)], got \(outputGradient.shape)")
         precondition(mixing == nil || mixingGradient != nil, "a mixed convolution needs a mixing gradient buffer")
         if batch == 0 || positions == 0 { return Tensor(shape: input.shape) }
-        // dx by a transposed convolution where it applies (stride 1, no mixing): its own
-        // column matrix and weight, built once per call.
-        let transposed = mixing == nil && computesInputGradient ? transposedGeometry(g, outputChannels: outputChannels) : nil
-        let flipped = transposed.map { _ in flippedWeight(weight, outputChannels: outputChannels, geometry: g) }
         let chunks = max(1, min(Parallel.threadCount, batch))
         // Per-chunk partial dW (first chunk writes straight into weightGradient).
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(0, chunks - 1) * outputChannels * rows + 1)
@@ -148,7 +144,6 @@ enum ConvolutionEngine {
                     weightGradient.withUnsafeMutableBufferPointer { dwBuffer in
                         biasPartials.withUnsafeMutableBufferPointer { dbBuffer in
                             Tensor(shape: input.shape) { dxBuffer in
-                              (flipped ?? []).withUnsafeBufferPointer { flippedBuffer in
                                 let x = xBuffer.baseAddress!, dy = dyBuffer.baseAddress!, w = wBuffer.baseAddress!
                                 let dx = dxBuffer.baseAddress!, dbAll = dbBuffer.baseAddress!
                                 let dwMain = dwBuffer.baseAddress!
@@ -166,16 +161,7 @@ enum ConvolutionEngine {
                                         columns.deallocate(); columnsGradient.deallocate(); gathered?.deallocate()
                                         mixed?.deallocate(); mixedGradient?.deallocate()
                                     }
-                                    // The transposed path writes every element of dx; col2im adds into zeros.
-                                    let transposedColumns = transposed.map {
-                                        UnsafeMutablePointer<Float>.allocate(capacity: $0.patchLength * group * $0.positions)
-                                    }
-                                    let transposedProduct = transposed != nil && group > 1
-                                        ? UnsafeMutablePointer<Float>.allocate(capacity: group * g.imageSize) : nil
-                                    defer { transposedColumns?.deallocate(); transposedProduct?.deallocate() }
-                                    if transposed == nil {
-                                        (dx + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
-                                    }
+                                    (dx + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
                                     for first in stride(from: images.lowerBound, to: images.upperBound, by: group) {
                                         let count = min(group, images.upperBound - first)
                                         let dyFirst = dy + first * outputChannels * positions
@@ -215,31 +201,6 @@ enum ConvolutionEngine {
                                             }
                                         }
                                         if !computesInputGradient && mixing == nil { continue }
-                                        if let transposed, let transposedColumns {
-                                            // forward: y[o] = Σ_c W[o, c] ⋆ x[c] (stride 1, padding p)  →
-                                            // dx[c] = Σ_o W'[c, o] ⋆ dy[o], W' flipped, padding k − 1 − p
-                                            let plane = transposed.positions                        // H·W
-                                            let tWidth = group * plane
-                                            for b in 0..<count {
-                                                Im2col.columns(of: dyFirst + b * outputChannels * positions, geometry: transposed,
-                                                               into: transposedColumns + b * plane, rowStride: tWidth)
-                                            }
-                                            let dxFirst = dx + first * g.imageSize
-                                            // dX'[C, B·H·W] = W'[C, O·K] · im2col(dy)[O·K, B·H·W]   (B = 1: straight into dx)
-                                            GEMM.multiply(m: g.channels, n: count * plane, k: transposed.patchLength,
-                                                          a: flippedBuffer.baseAddress!, lda: transposed.patchLength,
-                                                          b: transposedColumns, ldb: tWidth,
-                                                          c: transposedProduct ?? dxFirst, ldc: tWidth, threads: threads)
-                                            if let transposedProduct {
-                                                for b in 0..<count {
-                                                    for c in 0..<g.channels {
-                                                        (dxFirst + (b * g.channels + c) * plane)
-                                                            .update(from: transposedProduct + c * tWidth + b * plane, count: plane)
-                                                    }
-                                                }
-                                            }
-                                            continue
-                                        }
                                         let dPatches = mixedGradient ?? columnsGradient
                                         GEMM.multiply(transposeA: true, m: rows, n: count * positions, k: outputChannels,
                                                       a: w, lda: rows, b: dYGroup, ldb: width,
@@ -268,49 +229,12 @@ enum ConvolutionEngine {
                                         for o in 0..<outputChannels { biasGradient[o] += dbAll[chunk * outputChannels + o] }
                                     }
                                 }
-                              }
                             }
                         }
                     }
                 }
             }
         }
-    }
-
-    /// Computes dx as a transposed convolution (`transposedGeometry`) when it applies; false
-    /// forces the twin everywhere (dP = Wᵀ·dY, then col2im's scatter-adds), for tests.
-    nonisolated(unsafe) static var usesTransposedInputGradient = true
-
-    /// The geometry of dx as a convolution of dy [O, H_out, W_out] with the flipped kernel:
-    /// stride 1 and padding k − 1 − p give back H×W. nil where that does not apply (stride > 1,
-    /// p > k − 1) or when switched off; there dx = col2im(Wᵀ·dY).
-    /// Why: for 16–64 channels dP = Wᵀ·dY is a GEMM only O deep, and col2im scatter-adds
-    /// every one of the C·K·L column entries; the transposed convolution is O·K deep and
-    /// gathers instead.
-    static func transposedGeometry(_ g: ConvolutionGeometry, outputChannels: Int) -> ConvolutionGeometry? {
-        guard usesTransposedInputGradient, g.stride == 1, g.padding <= g.kernel - 1 else { return nil }
-        let transposed = ConvolutionGeometry(channels: outputChannels, height: g.outputHeight, width: g.outputWidth,
-                                             kernel: g.kernel, stride: 1, padding: g.kernel - 1 - g.padding)
-        precondition(transposed.outputHeight == g.height && transposed.outputWidth == g.width,
-                     "transposed convolution of \(g) gives \(transposed.outputHeight)×\(transposed.outputWidth)")
-        return transposed
-    }
-
-    /// W'[c, o·K + t] = W[o, c, K − 1 − t]: the kernel flipped in both directions, input and
-    /// output channels swapped. weight [O, C·K] → [C, O·K].
-    static func flippedWeight(_ weight: Tensor, outputChannels: Int, geometry g: ConvolutionGeometry) -> [Float] {
-        let taps = g.taps, channels = g.channels
-        var flipped = [Float](repeating: 0, count: outputChannels * channels * taps)
-        weight.withUnsafeBufferPointer { w in
-            for o in 0..<outputChannels {
-                for c in 0..<channels {
-                    for t in 0..<taps {
-                        flipped[(c * outputChannels + o) * taps + t] = w[(o * channels + c) * taps + taps - 1 - t]
-                    }
-                }
-            }
-        }
-        return flipped
     }
 
     static func mixingSize(_ mixing: Mixing, _ g: ConvolutionGeometry) -> Int {
