@@ -3,7 +3,7 @@ import TensorCore
 /// The meta-network g of a dynamic similarity convolution: for every sample and output
 /// position, the entries of that position's mixing M − I.
 ///
-///     PatchNormConv(C → h, k×k, the main conv's stride and padding) → BN → ReLU
+///     PatchNormConv(C → h, k×k, the main conv's stride and padding) → BN → ReLU (one layer)
 ///     → Conv2D(h → G, 3×3, stride 1, padding 1, no bias) → BN (γ initialised to `initialScale`)
 ///
 /// The first convolution uses the main convolution's k, stride and padding, so it sees
@@ -31,12 +31,12 @@ public final class MetaNetwork: Layer {
         patchNormConv = PatchNormConv(inputChannels: inputChannels, outputChannels: hiddenChannels,
                                       kernelSize: kernelSize, stride: stride, padding: padding,
                                       name: "\(name).patchNormConv", generator: &generator)
-        hiddenNorm = BatchNorm2D(channels: hiddenChannels, name: "\(name).hiddenNorm")
+        hiddenNorm = BatchNorm2D(channels: hiddenChannels, name: "\(name).hiddenNorm", rectifiesOutput: true)
         projection = Conv2D(inputChannels: hiddenChannels, outputChannels: outputChannels, kernelSize: 3,
                             stride: 1, padding: 1, bias: false, name: "\(name).projection", generator: &generator)
         outputNorm = BatchNorm2D(channels: outputChannels, name: "\(name).outputNorm")
         outputNorm.gamma.value = Tensor(shape: [outputChannels], repeating: initialScale)
-        body = Sequential([patchNormConv, hiddenNorm, ReLU(), projection, outputNorm])
+        body = Sequential([patchNormConv, hiddenNorm, projection, outputNorm])   // hiddenNorm: BN-ReLU
     }
 
     public var parameters: [Parameter] { body.parameters }

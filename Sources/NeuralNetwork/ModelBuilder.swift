@@ -27,8 +27,7 @@ public enum ModelBuilder {
         stem.computesInputGradient = false          // the image's gradient is never used
         var layers: [Layer] = [
             stem,
-            BatchNorm2D(channels: options.stemWidth, name: "stem.bn"),
-            ReLU(),
+            BatchNorm2D(channels: options.stemWidth, name: "stem.bn", rectifiesOutput: true),   // BN-ReLU, one pass
         ]
         var channels = options.stemWidth
         var height = imageHeight, width = imageWidth
@@ -39,9 +38,10 @@ public enum ModelBuilder {
                                                kernelSize: options.kernelSize, variant: options.variant, bias: false,
                                                metaHiddenChannels: options.metaHidden,
                                                name: "\(name).similarity", generator: &generator))
-                layers.append(BatchNorm2D(channels: stageWidth, name: "\(name).bn"))
-                // The stage's last ReLU runs inside its max pooling (same values, one pass).
-                if block + 1 < options.blocksPerStage { layers.append(ReLU()) }
+                // The ReLU runs inside the BatchNorm, or for the stage's last block inside its max
+                // pooling (same values, one pass each).
+                layers.append(BatchNorm2D(channels: stageWidth, name: "\(name).bn",
+                                          rectifiesOutput: block + 1 < options.blocksPerStage))
                 channels = stageWidth
             }
             precondition(height >= 2 && width >= 2,

@@ -120,7 +120,7 @@ public final class SimilarityConv2D: Layer {
             return ConvolutionEngine.forward(input: input, weight: effective, bias: bias?.value,
                                              outputChannels: outputChannels, geometry: g, mixing: nil)
         }
-        var mixingEntries = metaNetwork.forward(input, mode: mode)
+        var mixingEntries = SectionTimer.measure("meta-network.forward") { metaNetwork.forward(input, mode: mode) }
         let entries = mixingEntriesPerPosition
         precondition(mixingEntries.shape == [input.shape[0], entries, g.outputHeight, g.outputWidth],
                      "meta-network output \(mixingEntries.shape) does not match [N, \(entries), \(g.outputHeight), \(g.outputWidth)] for \(g)")
@@ -239,7 +239,7 @@ public final class SimilarityConv2D: Layer {
             }
         }
         // forward: g = meta(x)  →  dx += meta.backward(dg)
-        let metaInputGradient = metaNetwork.backward(mixingGradient)
+        let metaInputGradient = SectionTimer.measure("meta-network.backward") { metaNetwork.backward(mixingGradient) }
         inputGradient.withUnsafeMutableBufferPointer { dx in
             metaInputGradient.withUnsafeBufferPointer { dxMeta in
                 for i in 0..<dx.count { dx[i] += dxMeta[i] }

@@ -2,6 +2,7 @@ import ArgumentParser
 import NeuralNetwork
 import RunStore
 import TensorCore
+import Training
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,6 +31,8 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(name: .long, help: "Untimed warm-up steps.") var warmup = 3
     @Option(name: .long, help: "Random seed.") var seed: UInt64 = 1
     @Flag(name: .long, help: "One JSON object per line instead of a table.") var json = false
+    @Flag(name: .long, help: "Time forward and backward per layer, the loss, the optimizer, the data pipeline and evaluation (a table per model).")
+    var profile = false
 
     /// One parsed `--model` value.
     struct ModelChoice {
@@ -70,6 +73,10 @@ struct BenchTrainCommand: ParsableCommand {
     func run() throws {
         Parallel.threadCount = threads
         AllocatorTuning.keepFreedBlocks()
+        if profile {
+            for name in model { printProfile(ModelChoice(name)!) }
+            return
+        }
         if !json {
             print("model                    batch  threads      images/s   images/CPU-s   peak RSS MiB   vs conv")
         }
@@ -150,16 +157,16 @@ struct BenchTrainCommand: ParsableCommand {
         return 0
     }
 
-    private func now() -> Double {
+    func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
-    private func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+    func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }
 
     /// Right-aligns `text` in `width` columns (left-aligns for a negative width).
-    private func pad(_ text: String, _ width: Int) -> String {
+    func pad(_ text: String, _ width: Int) -> String {
         let fill = String(repeating: " ", count: max(0, abs(width) - text.count))
         return width < 0 ? text + fill : fill + text
     }

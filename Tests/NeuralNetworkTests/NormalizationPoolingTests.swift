@@ -47,6 +47,42 @@ final class NormalizationPoolingTests: XCTestCase {
         assertGradientsMatch(bn, input: flat, label: "BatchNorm2D [5,3]", epsilon: 1e-2)
     }
 
+    func testRectifyingBatchNormMatchesBatchNormThenReLU() {
+        // BN-ReLU in one layer against the two layers: values, dx, dγ, dβ, in both modes.
+        for (shape, threads) in [([3, 2, 4, 5], 1), ([4, 3, 7, 7], 2), ([6, 4], 2)] {
+            var generator = SeededGenerator(seed: UInt64(shape.reduce(0, +)))
+            let fused = BatchNorm2D(channels: shape[1], rectifiesOutput: true)
+            let plain = BatchNorm2D(channels: shape[1])
+            let relu = ReLU()
+            let gamma = Tensor.randomUniform(shape: [shape[1]], low: 0.5, high: 1.5, generator: &generator)
+            let beta = Tensor.randomNormal(shape: [shape[1]], generator: &generator)
+            for bn in [fused, plain] { bn.gamma.value = gamma; bn.beta.value = beta }
+            let input = Tensor.randomNormal(shape: shape, generator: &generator)
+            let outputGradient = Tensor.randomNormal(shape: shape, generator: &generator)
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            Parallel.threadCount = threads
+            let label = "\(shape) threads=\(threads)"
+            let fusedOutput = fused.forward(input, mode: .training)
+            let plainOutput = relu.forward(plain.forward(input, mode: .training), mode: .training)
+            XCTAssertEqual(fusedOutput.scalars, plainOutput.scalars, "\(label): training output")
+            XCTAssertTrue(fusedOutput.scalars.contains(0), "\(label): nothing was rectified, the case tests nothing")
+            let fusedGradient = fused.backward(outputGradient)
+            let plainGradient = plain.backward(relu.backward(outputGradient))
+            assertClose(fusedGradient, plainGradient, tolerance: 1e-5, "\(label): input gradient")
+            assertClose(fused.gamma.gradient, plain.gamma.gradient, tolerance: 1e-5, "\(label): γ gradient")
+            assertClose(fused.beta.gradient, plain.beta.gradient, tolerance: 1e-5, "\(label): β gradient")
+            XCTAssertEqual(fused.forward(input, mode: .inference).scalars,
+                           relu.forward(plain.forward(input, mode: .inference), mode: .inference).scalars,
+                           "\(label): inference output")
+        }
+        var generator = SeededGenerator(seed: 12)
+        let bn = BatchNorm2D(channels: 3, rectifiesOutput: true)
+        bn.beta.value = .randomNormal(shape: [3], generator: &generator)
+        assertGradientsMatch(bn, input: .randomNormal(shape: [2, 3, 4, 5], generator: &generator),
+                             label: "rectifying BatchNorm2D [2,3,4,5]", epsilon: 1e-3)
+    }
+
     func testMaxPoolFloorsAndPicksMaxima() {
         let pool = MaxPool2D()
         let input = Tensor(shape: [1, 1, 7, 7], scalars: (0..<49).map { Float(($0 * 17) % 49) })

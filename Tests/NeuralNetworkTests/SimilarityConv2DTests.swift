@@ -174,7 +174,11 @@ final class SimilarityConv2DTests: XCTestCase {
         for _ in 0..<50 {
             let input = Tensor.randomNormal(shape: shape, generator: &generator)
             guard let meta = layer.metaNetwork else { return input }
-            let hidden = meta.hiddenNorm.forward(meta.patchNormConv.forward(input, mode: .training), mode: .training)
+            // hiddenNorm rectifies its output: the ReLU's input is that of a plain BatchNorm.
+            let norm = BatchNorm2D(channels: meta.hiddenNorm.channels)
+            norm.gamma.value = meta.hiddenNorm.gamma.value
+            norm.beta.value = meta.hiddenNorm.beta.value
+            let hidden = norm.forward(meta.patchNormConv.forward(input, mode: .training), mode: .training)
             if hidden.scalars.allSatisfy({ abs($0) > 0.02 }) { return input }
         }
         XCTFail("no input away from the ReLU kinks for \(layer.variant.rawValue) \(shape)")
