@@ -39,10 +39,10 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertEqual(rows["20261122-100000-aaaa"]?.bestValidationAccuracy ?? 0, 0.7, accuracy: 1e-9, "best of 0.6, 0.7")
         XCTAssertEqual(rows["20261122-100000-aaaa"]?.testAccuracy ?? 0, 0.69, accuracy: 1e-9)
         XCTAssertEqual(rows["20261122-110000-bbbb"]?.state, .failed, "dead pid is failed")
-        XCTAssertNotNil(rows["20261122-110000-bbbb"]?.problem)
+        XCTAssertEqual(rows["20261122-110000-bbbb"]?.problem, "worker process 999999 is gone")
         XCTAssertEqual(rows["20261122-120000-cccc"]?.state, .corrupt)
         XCTAssertTrue(rows["20261122-120000-cccc"]?.problem?.contains("status.json") == true, rows["20261122-120000-cccc"]?.problem ?? "")
-        XCTAssertNotNil(rows["20261122-130000-dddd"]?.problem, "missing config is reported")
+        XCTAssertEqual(rows["20261122-130000-dddd"]?.problem, "missing config.json", "missing config is reported")
         XCTAssertEqual(rows["20261122-140000-eeee"]?.state, .corrupt)
         // And they render.
         var state = DashboardState(width: 140, height: 30, theme: .monochrome)
@@ -270,7 +270,7 @@ final class EffectRunnerTests: XCTestCase {
         guard case .neighboursLoaded(_, let partial?, let warning)? = runner.perform(.loadNeighbours(runID: run.id.rawValue)).first
         else { return XCTFail() }
         XCTAssertEqual(partial.trainImages.count, 1)
-        XCTAssertNotNil(warning)
+        XCTAssertEqual(warning, "neighbours-images.bin is 8624 bytes short: some images are missing")
     }
 
     func testControlGoesThroughTheControllerAndFailuresComeBackAsMessages() throws {

@@ -195,9 +195,17 @@ final class ScreenSnapshotTests: XCTestCase {
             for (w, h) in [(0, 0), (1, 1), (70, 20), (71, 21), (250, 80)] {
                 var sized = state
                 _ = sized.update(.resized(width: w, height: h))
-                var buffer = CellBuffer(width: w, height: h)
+                XCTAssertEqual(sized.width, w, "\(screen): the state follows the resize")
+                XCTAssertEqual(sized.height, h, "\(screen): the state follows the resize")
+                // Pre-filled with a scalar no screen draws: every cell must be painted over.
+                var buffer = CellBuffer(width: w, height: h, filling: Cell("¤"))
                 sized.render(into: &buffer)
-                XCTAssertEqual(buffer.width, w, "\(screen) at \(w)×\(h)")
+                let unpainted = buffer.cells.filter { $0.scalar == "¤" }.count
+                XCTAssertEqual(unpainted, 0, "\(screen) at \(w)×\(h) leaves cells unpainted")
+                if w >= 70 && h >= 20 {
+                    XCTAssertTrue(buffer.lines().joined(separator: "\n").contains(screen),
+                                  "\(screen) at \(w)×\(h) shows its title")
+                }
             }
         }
     }

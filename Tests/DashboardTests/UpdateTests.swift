@@ -308,7 +308,7 @@ final class LaunchFormTests: XCTestCase {
         var form = LaunchForm()
         focus(&form, "epochs")
         form.backspace(); form.backspace()
-        XCTAssertNotNil(error(form, "epochs"), "empty epochs is not a number")
+        XCTAssertEqual(error(form, "epochs"), "--epochs needs a whole number, got ''", "empty epochs is not a number")
         form.type("x")
         XCTAssertTrue(error(form, "epochs")?.contains("whole number") == true, error(form, "epochs") ?? "")
         form.backspace()

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end test of the dashboard: drives the real binary in tmux against real workers.
 #   bash Tests/EndToEnd/dashboard.sh path/to/simlab
-# On a tiny generated dataset: launches a short static-diag run with kNN reweighting from
-# the form, waits for its metrics, pauses and resumes it (status checked on screen), sees a
-# run started from the command line appear and stops it while it waits in the queue, waits
-# for the end of training, checks the Kernels, kNN and Neighbours screens show the trainer's
-# files, resizes, quits, and checks the terminal was given back.
+# On a tiny generated dataset: launches from the form a static-diag run with kNN
+# reweighting and 500 epochs ("hold": it trains until the test stops it, so every check
+# below that needs a run training holds however fast the machine is), waits for its
+# metrics, pauses and resumes it (status checked on screen), sees runs started from the
+# command line appear and wait in the queue, stops one while it waits, stops "hold" so the
+# queued 3-epoch run "e2e" trains to the end, checks the Kernels, kNN and Neighbours
+# screens show the trainer's files, resizes, quits, and checks the terminal was given back.
 # Every wait polls the screen with a timeout (no fixed sleeps). On failure: exit 1 with the
 # last screen and the workers' logs. Needs tmux and python3.
 set -euo pipefail
@@ -124,15 +126,15 @@ tm new-session -d -s "$SESSION" -x 160 -y 48 \
 wait_for "Runs" 30
 wait_for_re "No runs yet|no run folder at .* yet" 30
 
-# Launch from the form: a tiny static-diag network, kNN reweighting on.
+# Launch from the form: a tiny static-diag network, kNN reweighting on, trained until stopped.
 keys n
 wait_for "Launch a run"
-set_field "Run name" "e2e"
+set_field "Run name" "hold"
 set_choice "Similarity variant" "static-diag"
 set_field "Stem width" "4"
 set_field "Stage widths" "4,8"
 set_field "Layers per stage" "1"
-set_field "Epochs" "3"
+set_field "Epochs" "500"
 set_field "Batch size" "32"
 set_field "Data directory" "$WORK/data"
 set_field "Validation images" "50"
@@ -142,26 +144,27 @@ set_field "kNN loss α" "0.5"
 wait_for "ready: Enter launches"
 keys Enter
 wait_for "Launched" 30
-wait_for "e2e"
+wait_for "hold"
 
 # Open it and see metrics appear.
 keys Enter
 wait_for "worker.log"
-wait_for_re "e2e [0-9]{8}-[0-9]{6}-[0-9a-f]+ +running"
+wait_for_re "hold [0-9]{8}-[0-9]{6}-[0-9a-f]+ +running"
 wait_for "━ train"
 wait_for "━ val"
 
 # Pause and resume; the header shows the worker's recorded state.
 keys p
-wait_for_re "e2e [0-9]{8}-[0-9]{6}-[0-9a-f]+ +paused"
+wait_for_re "hold [0-9]{8}-[0-9]{6}-[0-9a-f]+ +paused"
 keys r
-wait_for_re "e2e [0-9]{8}-[0-9]{6}-[0-9a-f]+ +running"
+wait_for_re "hold [0-9]{8}-[0-9]{6}-[0-9a-f]+ +running"
 
-# A run started outside the dashboard appears; with the slot busy it waits in the queue.
+# Runs started outside the dashboard appear; with the slot held they wait in the queue.
 "$SIMLAB" train --detach --runs "$RUNS" --name outside --data "$WORK/data" --widths 4,8 --stem-width 4 \
     --blocks 1 --batch-size 32 --validation 50 --epochs 1 --threads 1 >/dev/null
 keys 1
 wait_for_re "outside +queued" 10
+wait_for_re "hold +running" 10
 # Stop it from the list (newest first: g selects it), confirming with Enter (default yes).
 keys g
 wait_for_re "outside +queued"
@@ -169,12 +172,32 @@ keys x
 wait_for "Stop run"
 keys Enter
 wait_for_re "outside +stopped" 30
+wait_for_re "hold +running" 10
 
-# Back to the first run until training and the final kNN evaluation are over.
+# The 3-epoch run whose files the screens below show waits behind "hold".
+"$SIMLAB" train --detach --runs "$RUNS" --name e2e --data "$WORK/data" --variant static-diag --widths 4,8 \
+    --stem-width 4 --blocks 1 --batch-size 32 --validation 50 --epochs 3 --threads 1 --log-every 2 \
+    --knn-alpha 0.5 >/dev/null
+wait_for_re "e2e +queued" 10
+wait_for_re "hold +running" 10
+# Stop "hold" from the list (filtered to it), confirming with Enter.
 keys /
+keys -l "hold"
+keys Enter
+wait_for_re "hold +running"
+keys x
+wait_for "Stop run"
+keys Enter
+wait_for_re "hold +stopped" 60
+
+# Then "e2e" takes the slot: open it until training and the final kNN evaluation are over.
+keys /
+keys BSpace BSpace BSpace BSpace
 keys -l "e2e"
 keys Enter
+wait_for_re "e2e +(queued|running|finished)"
 keys Enter
+wait_for_re "e2e [0-9]{8}-[0-9]{6}-[0-9a-f]+ +(queued|running|finished)"
 wait_for_re "e2e [0-9]{8}-[0-9]{6}-[0-9a-f]+ +finished"
 wait_for "final test: net"
 

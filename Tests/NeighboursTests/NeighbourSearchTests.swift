@@ -31,8 +31,9 @@ final class NeighbourSearchTests: XCTestCase {
                     let search = NeighbourSearch(queryBlockRows: testCase.queryBlock,
                                                  bankBlockRows: testCase.bankBlock, threads: threads)
                     let fast = search.search(queries, in: bank, k: testCase.k)
-                    let naive = NeighbourSearch.naive(queries, in: bank, k: testCase.k)
-                    assertMatchesNaive(fast, naive, bank: bank, queries: queries, excluding: nil,
+                    let oracle = RawOracle(features, of: bank)
+                    let naive = oracle.search(queries, k: testCase.k)
+                    assertMatchesNaive(fast, naive, oracle: oracle, queries: queries, excluding: nil,
                                        "\(metric) \(testCase.label) threads=\(threads)")
                 }
             }
@@ -50,14 +51,15 @@ final class NeighbourSearchTests: XCTestCase {
             let excluding = (0..<testCase.n).map { i in i % 3 == 0 ? -1 : (i * 37) % testCase.bank }
             let search = NeighbourSearch(queryBlockRows: testCase.queryBlock, bankBlockRows: testCase.bankBlock)
             let fast = search.search(queries, in: bank, k: testCase.k, excluding: excluding)
-            let naive = NeighbourSearch.naive(queries, in: bank, k: testCase.k, excluding: excluding)
-            assertMatchesNaive(fast, naive, bank: bank, queries: queries, excluding: excluding,
+            let oracle = RawOracle(features, of: bank)
+            let naive = oracle.search(queries, k: testCase.k, excluding: excluding)
+            assertMatchesNaive(fast, naive, oracle: oracle, queries: queries, excluding: excluding,
                                "excluding \(metric) \(testCase.label)")
         }
     }
 
     /// Small-integer euclidean data: every score is exact, so ties are exact and the order
-    /// among them (lower bank index first) must match the naive twin's stable sort exactly.
+    /// among them (lower bank index first) must match the oracle's order exactly.
     func testExactTiesKeepLowerIndexFirst() {
         for (n, bankCount, d, k, bb) in [(30, 250, 3, 25, 16), (11, 97, 2, 40, 10), (4, 40, 1, 40, 7)] {
             let features = randomRows(bankCount, d, seed: UInt64(bankCount), integers: true)
@@ -67,8 +69,9 @@ final class NeighbourSearchTests: XCTestCase {
             for threads in [1, 2] {
                 let fast = NeighbourSearch(queryBlockRows: 4, bankBlockRows: bb, threads: threads)
                     .search(queries, in: bank, k: k)
-                let naive = NeighbourSearch.naive(queries, in: bank, k: k)
-                assertMatchesNaive(fast, naive, bank: bank, queries: queries, excluding: nil, exact: true,
+                let oracle = RawOracle(features, of: bank)
+                let naive = oracle.search(queries, k: k)
+                assertMatchesNaive(fast, naive, oracle: oracle, queries: queries, excluding: nil, exact: true,
                                    "integer ties n=\(n) N=\(bankCount) D=\(d) k=\(k) Bb=\(bb) threads=\(threads)")
             }
         }
@@ -111,12 +114,13 @@ final class NeighbourSearchTests: XCTestCase {
                     XCTAssertFalse(result.neighbours(of: i).contains(Int32(row)), "\(metric): row \(row) returned itself")
                     XCTAssertEqual(result.counts[i], 10, "\(metric): row \(row) count")
                 }
-                if metric == .euclidean {
-                    // Raw rows are the bank's rows here, so the naive twin can check the lot.
+                do {
+                    // The queries are the raw bank rows, so the oracle can check the lot.
                     let queries = rows.flatMap { Array(features[($0 * d)..<(($0 + 1) * d)]) }
-                    let naive = NeighbourSearch.naive(queries, in: bank, k: 10, excluding: rows)
-                    assertMatchesNaive(result, naive, bank: bank, queries: queries, excluding: rows,
-                                       "bank rows euclidean threads=\(threads)")
+                    let oracle = RawOracle(features, of: bank)
+                    let naive = oracle.search(queries, k: 10, excluding: rows)
+                    assertMatchesNaive(result, naive, oracle: oracle, queries: queries, excluding: rows,
+                                       "bank rows \(metric) threads=\(threads)")
                 }
             }
         }
@@ -142,20 +146,24 @@ final class NeighbourSearchTests: XCTestCase {
         }
     }
 
-    func testDefaultBlocksSpanningSeveralBlocksMatchSmallBlocks() {
+    func testDefaultBlocksSpanningSeveralBlocksMatchTheOracle() {
         // More queries and bank rows than one default block (Qb = 4096, Bb = 768) and one
-        // score chunk, ragged ends.
+        // score chunk, ragged ends: the production configuration against the raw Double oracle.
         let n = 4100, bankCount = 1600, d = 5
-        let bank = FeatureBank(features: randomRows(bankCount, d, seed: 35), count: bankCount, dimension: d,
-                               labels: randomLabels(bankCount, classCount: 4, seed: 36), classCount: 4)
+        let features = randomRows(bankCount, d, seed: 35)
         let queries = randomRows(n, d, seed: 37)
-        let small = NeighbourSearch(queryBlockRows: 7, bankBlockRows: 300, threads: 1).search(queries, in: bank, k: 9)
-        for threads in [1, 2] {
-            let defaults = NeighbourSearch(threads: threads)
-            XCTAssertEqual(defaults.queryBlockRows * defaults.bankBlockRows, 4096 * 768,
-                           "default block sizes changed: update this test's sizes")
-            XCTAssertEqual(defaults.search(queries, in: bank, k: 9), small,
-                           "default blocks n=\(n) N=\(bankCount) threads=\(threads)")
+        for metric in SimilarityMetric.allCases {
+            let bank = FeatureBank(features: features, count: bankCount, dimension: d,
+                                   labels: randomLabels(bankCount, classCount: 4, seed: 36), classCount: 4, metric: metric)
+            let oracle = RawOracle(features, of: bank)
+            let naive = oracle.search(queries, k: 9)
+            for threads in [1, 2] {
+                let defaults = NeighbourSearch(threads: threads)
+                XCTAssertEqual(defaults.queryBlockRows * defaults.bankBlockRows, 4096 * 768,
+                               "default block sizes changed: update this test's sizes")
+                assertMatchesNaive(defaults.search(queries, in: bank, k: 9), naive, oracle: oracle, queries: queries,
+                                   excluding: nil, "default blocks \(metric) n=\(n) N=\(bankCount) threads=\(threads)")
+            }
         }
     }
 
@@ -175,8 +183,9 @@ final class NeighbourSearchTests: XCTestCase {
             }
             let search = NeighbourSearch(queryBlockRows: 5, bankBlockRows: 32)
             let fromPixels = search.search(pixels: queryPixels, in: pixelBank, k: 8)
-            let naive = NeighbourSearch.naive(queryPixels.map { Float($0) / 255 }, in: floatBank, k: 8)
-            assertMatchesNaive(fromPixels, naive, bank: floatBank, queries: queryPixels.map { Float($0) / 255 },
+            let oracle = RawOracle(bankPixels.map { Float($0) / 255 }, of: floatBank)
+            let naive = oracle.search(queryPixels.map { Float($0) / 255 }, k: 8)
+            assertMatchesNaive(fromPixels, naive, oracle: oracle, queries: queryPixels.map { Float($0) / 255 },
                                excluding: nil, tolerance: 1e-4, "pixels \(metric)")
         }
     }
@@ -198,10 +207,11 @@ final class NeighbourSearchTests: XCTestCase {
                                    classCount: 4, metric: metric)
             XCTAssertNotNil(bank.pixelRows, "\(metric): a pixel bank keeps its pixels")
             let floatQueries = queryPixels.map { Float($0) / 255 }
-            let naive = NeighbourSearch.naive(floatQueries, in: bank, k: 12)
+            let oracle = RawOracle(bankPixels.map { Float($0) / 255 }, of: bank)
+            let naive = oracle.search(floatQueries, k: 12)
             for (qb, bb, chunk, threads) in [(7, 64, 6, 2), (50, 300, 96, 1), (13, 41, 12, 2)] {
                 let search = NeighbourSearch(queryBlockRows: qb, bankBlockRows: bb, chunkRows: chunk, threads: threads)
-                assertMatchesNaive(search.search(pixels: queryPixels, in: bank, k: 12), naive, bank: bank,
+                assertMatchesNaive(search.search(pixels: queryPixels, in: bank, k: 12), naive, oracle: oracle,
                                    queries: floatQueries, excluding: nil, tolerance: 1e-4,
                                    "\(metric) Qb=\(qb) Bb=\(bb) chunk=\(chunk) threads=\(threads)")
             }

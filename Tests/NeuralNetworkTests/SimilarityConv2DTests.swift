@@ -5,10 +5,10 @@ import TensorCore
 final class SimilarityConv2DTests: XCTestCase {
     private func makeLayer(_ variant: SimilarityVariant, inC: Int = 2, outC: Int = 3, kernel: Int = 3,
                            stride: Int = 1, padding: Int? = nil, hidden: Int = 4, seed: UInt64 = 1,
-                           metaScale: Float = 1e-3) -> SimilarityConv2D {
+                           metaScale: Float = 1e-3, bias: Bool = true) -> SimilarityConv2D {
         var generator = SeededGenerator(seed: seed)
         let layer = SimilarityConv2D(inputChannels: inC, outputChannels: outC, kernelSize: kernel, stride: stride,
-                                     padding: padding, variant: variant, metaHiddenChannels: hidden,
+                                     padding: padding, variant: variant, bias: bias, metaHiddenChannels: hidden,
                                      metaInitialScale: metaScale, name: "sim", generator: &generator)
         layer.bias?.value = .randomNormal(shape: [outC], generator: &generator)
         return layer
@@ -123,6 +123,152 @@ final class SimilarityConv2DTests: XCTestCase {
         }
     }
 
+    /// The dynamic layer against a Double computation from its raw parameters alone — the
+    /// meta-network included, so the mixing M fed to the layer is never reused:
+    ///
+    ///     a = PatchNormConv: Σ w·x over the patch / √(Σ patch² + ε)     (k, stride, padding of the layer)
+    ///     h = ReLU(BN(a)),  g = BN(Conv3×3(h)),  M = I + g   (diag: the K entries of the diagonal)
+    ///     y[o,l] = b[o] + Σ_c Σ_t Σ_q W[o,c,t]·M[t,q,l]·P[c,q,l]
+    ///
+    /// BN uses the batch mean and biased variance in training, random running statistics
+    /// (set here) in inference.
+    func testDynamicForwardMatchesAnIndependentDoubleComputation() {
+        var generator = SeededGenerator(seed: 25)
+        for variant in [SimilarityVariant.dynamicDiag, .dynamicFull] {
+            for (kernel, stride, padding, bias) in [(3, 1, 1, true), (3, 2, 1, false), (5, 1, 2, false), (3, 1, 0, true)] {
+                do {
+                    let label = "\(variant.rawValue) k=\(kernel) s=\(stride) p=\(padding) bias=\(bias)"
+                    var layerGenerator = SeededGenerator(seed: 7)
+                    let layer = SimilarityConv2D(inputChannels: 2, outputChannels: 3, kernelSize: kernel, stride: stride,
+                                                 padding: padding, variant: variant, bias: bias, metaHiddenChannels: 3,
+                                                 metaInitialScale: 0.5, name: "sim", generator: &layerGenerator)
+                    layer.bias?.value = .randomNormal(shape: [3], generator: &generator)
+                    let meta = layer.metaNetwork!
+                    for norm in [meta.hiddenNorm, meta.outputNorm] {
+                        norm.beta.value = .randomNormal(shape: norm.beta.value.shape, generator: &generator)
+                    }
+                    let input = Tensor.randomNormal(shape: [2, 2, 6, 5], generator: &generator)
+                    for mode in [ForwardMode.training, .inference] {
+                        if mode == .inference {
+                            for norm in [meta.hiddenNorm, meta.outputNorm] {
+                                norm.runningMean.value = .randomNormal(shape: norm.runningMean.value.shape, generator: &generator)
+                                norm.runningVariance.value = Tensor(shape: norm.runningVariance.value.shape,
+                                    scalars: (0..<norm.channels).map { _ in 0.5 + generator.nextFloat() })
+                            }
+                        }
+                        let expected = dynamicOracle(layer, input: input, mode: mode)
+                        assertClose(layer.forward(input, mode: mode), expected, tolerance: 1e-4, "\(label) \(mode)")
+                    }
+                }
+            }
+        }
+    }
+
+    private func dynamicOracle(_ layer: SimilarityConv2D, input: Tensor, mode: ForwardMode) -> Tensor {
+        let meta = layer.metaNetwork!
+        let (batch, inC, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let k = layer.kernelSize, s = layer.stride, pad = layer.padding, taps = k * k
+        let outH = (height + 2 * pad - k) / s + 1, outW = (width + 2 * pad - k) / s + 1
+        func x(_ n: Int, _ c: Int, _ i: Int, _ j: Int) -> Double {
+            i < 0 || j < 0 || i >= height || j >= width ? 0 : Double(input[n, c, i, j])
+        }
+        /// P[n][c][t][i][j]: the input under tap t of output position (i, j).
+        func patch(_ n: Int, _ c: Int, _ t: Int, _ i: Int, _ j: Int) -> Double {
+            x(n, c, i * s + t / k - pad, j * s + t % k - pad)
+        }
+        func batchNorm(_ values: inout [[[[Double]]]], _ norm: BatchNorm2D) {
+            let channels = values[0].count
+            for c in 0..<channels {
+                let all = values.flatMap { $0[c].flatMap { $0 } }
+                let mean: Double, variance: Double
+                if mode == .training {
+                    mean = all.reduce(0, +) / Double(all.count)
+                    variance = all.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(all.count)
+                } else {
+                    mean = Double(norm.runningMean.value.scalars[c])
+                    variance = Double(norm.runningVariance.value.scalars[c])
+                }
+                let gamma = Double(norm.gamma.value.scalars[c]), beta = Double(norm.beta.value.scalars[c])
+                for n in values.indices {
+                    for i in values[n][c].indices {
+                        for j in values[n][c][i].indices {
+                            values[n][c][i][j] = gamma * (values[n][c][i][j] - mean) / (variance + Double(norm.epsilon)).squareRoot() + beta
+                        }
+                    }
+                }
+            }
+        }
+        let hidden = meta.hiddenChannels, entries = meta.outputChannels
+        let pnWeight = meta.patchNormConv.weight.value, projection = meta.projection.weight.value
+        var a = [[[[Double]]]](repeating: [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: 0, count: outW),
+                               count: outH), count: hidden), count: batch)
+        for n in 0..<batch {
+            for i in 0..<outH {
+                for j in 0..<outW {
+                    var norm2 = 0.0
+                    for c in 0..<inC { for t in 0..<taps { norm2 += patch(n, c, t, i, j) * patch(n, c, t, i, j) } }
+                    for o in 0..<hidden {
+                        var u = 0.0
+                        for c in 0..<inC {
+                            for t in 0..<taps { u += Double(pnWeight[o, c, t / k, t % k]) * patch(n, c, t, i, j) }
+                        }
+                        a[n][o][i][j] = u / (norm2 + Double(meta.patchNormConv.epsilon)).squareRoot()
+                    }
+                }
+            }
+        }
+        batchNorm(&a, meta.hiddenNorm)
+        let h = a.map { $0.map { $0.map { $0.map { max(0, $0) } } } }
+        var g = [[[[Double]]]](repeating: [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: 0, count: outW),
+                               count: outH), count: entries), count: batch)
+        for n in 0..<batch {
+            for e in 0..<entries {
+                for i in 0..<outH {
+                    for j in 0..<outW {
+                        var sum = 0.0
+                        for c in 0..<hidden {
+                            for di in 0..<3 {
+                                for dj in 0..<3 {
+                                    let ii = i + di - 1, jj = j + dj - 1
+                                    if ii >= 0, jj >= 0, ii < outH, jj < outW {
+                                        sum += Double(projection[e, c, di, dj]) * h[n][c][ii][jj]
+                                    }
+                                }
+                            }
+                        }
+                        g[n][e][i][j] = sum
+                    }
+                }
+            }
+        }
+        batchNorm(&g, meta.outputNorm)
+        let diagonal = layer.variant.isDiagonal
+        func m(_ n: Int, _ t: Int, _ q: Int, _ i: Int, _ j: Int) -> Double {
+            if diagonal { return t == q ? 1 + g[n][t][i][j] : 0 }
+            return (t == q ? 1 : 0) + g[n][t * taps + q][i][j]
+        }
+        let weight = layer.weight.value
+        var output = Tensor(shape: [batch, layer.outputChannels, outH, outW])
+        for n in 0..<batch {
+            for o in 0..<layer.outputChannels {
+                for i in 0..<outH {
+                    for j in 0..<outW {
+                        var y = layer.bias.map { Double($0.value.scalars[o]) } ?? 0
+                        for c in 0..<inC {
+                            for t in 0..<taps {
+                                for q in 0..<taps where !diagonal || q == t {
+                                    y += Double(weight[o, c, t / k, t % k]) * m(n, t, q, i, j) * patch(n, c, q, i, j)
+                                }
+                            }
+                        }
+                        output[n, o, i, j] = Float(y)
+                    }
+                }
+            }
+        }
+        return output
+    }
+
     private func entries(_ variant: SimilarityVariant, _ kernel: Int) -> Int {
         variant.isDiagonal ? kernel * kernel : kernel * kernel * kernel * kernel
     }
@@ -149,13 +295,17 @@ final class SimilarityConv2DTests: XCTestCase {
         }
     }
 
+    /// With and without bias: nsn-lite builds its similarity layers with `bias: false`
+    /// (a BatchNorm follows), a separate backward path.
     func testGradientsOfEveryVariant() {
         for variant in SimilarityVariant.allCases {
+          for bias in [true, false] {
             for (kernel, stride, padding, height, width) in [(3, 1, 1, 5, 5), (3, 2, 1, 6, 5), (5, 1, 2, 5, 4)] {
-                let label = "\(variant.rawValue) k=\(kernel) s=\(stride) p=\(padding)"
+                let label = "\(variant.rawValue) k=\(kernel) s=\(stride) p=\(padding) bias=\(bias)"
                 var generator = SeededGenerator(seed: UInt64(kernel * 7 + stride))
                 let layer = makeLayer(variant, kernel: kernel, stride: stride, padding: padding, hidden: 3,
-                                      seed: 30, metaScale: 0.5)
+                                      seed: 30, metaScale: 0.5, bias: bias)
+                XCTAssertEqual(layer.bias == nil, !bias, label)
                 if let mixing = layer.mixing {
                     // Away from the identity so every term of dM and dW matters.
                     mixing.value = .randomNormal(shape: mixing.value.shape, generator: &generator)
@@ -164,6 +314,7 @@ final class SimilarityConv2DTests: XCTestCase {
                 assertGradientsMatch(layer, input: input, label: label, epsilon: variant.isDynamic ? 1e-3 : 1e-2,
                                      tolerance: 1e-2, samplesPerTensor: 30)
             }
+          }
         }
     }
 

@@ -59,55 +59,61 @@ final class TapMixingTests: XCTestCase {
     }
 
     /// `mix` and `mixBackward` (blocked columns 0..<8, row loops for the rest) against the
-    /// definition, element by element in Double, into outputs filled with NaN.
+    /// definition, element by element in Double, into outputs filled with NaN, for full and
+    /// diagonal mixing with K = 9 and K = 4 taps:
+    ///
+    ///     out[c,t,l] = Σ_q M[t,q,l]·P[c,q,l]     (diagonal: M[t,q,l] = 0 for q ≠ t)
+    ///     dP[c,q,l]  = Σ_t M[t,q,l]·U[c,t,l]
+    ///     dM[t,q,l]  = Σ_c U[c,t,l]·P[c,q,l]      (diagonal: only the entries t = q)
     func testRowLoopsFollowTheDefinition() {
         var generator = SeededGenerator(seed: 78)
-        let channels = 2, taps = 9, positions = 11, rows = channels * taps
-        let patches = random(rows * positions, &generator), mixing = random(taps * taps * positions, &generator)
-        let upstream = random(rows * positions, &generator)
-        var mixed = [Float](repeating: .nan, count: rows * positions)
-        var inputGradient = mixed, mixingGradient = [Float](repeating: .nan, count: taps * taps * positions)
-        ConvolutionEngine.mix(patches, mixing: mixing, diagonal: false, into: &mixed,
-                              channels: channels, taps: taps, positions: positions)
-        ConvolutionEngine.mixBackward(patches, mixing: mixing, diagonal: false, outputGradient: upstream,
-                                      inputGradient: &inputGradient, mixingGradient: &mixingGradient,
-                                      channels: channels, taps: taps, positions: positions)
-        var expectedMixed = [Float](), expectedInput = [Float](), expectedMixing = [Float]()
-        for c in 0..<channels {
-            for t in 0..<taps {
-                for l in 0..<positions {
-                    var sum = 0.0
-                    for q in 0..<taps {
-                        sum += Double(mixing[(t * taps + q) * positions + l]) * Double(patches[(c * taps + q) * positions + l])
+        for diagonal in [false, true] {
+            for taps in [9, 4] {
+                for positions in [3, 11] {
+                    let label = "\(diagonal ? "diag" : "full") K=\(taps) L=\(positions)"
+                    let channels = 2, rows = channels * taps, entries = diagonal ? taps : taps * taps
+                    let patches = random(rows * positions, &generator), mixing = random(entries * positions, &generator)
+                    let upstream = random(rows * positions, &generator)
+                    var mixed = [Float](repeating: .nan, count: rows * positions)
+                    var inputGradient = mixed, mixingGradient = [Float](repeating: .nan, count: entries * positions)
+                    ConvolutionEngine.mix(patches, mixing: mixing, diagonal: diagonal, into: &mixed,
+                                          channels: channels, taps: taps, positions: positions)
+                    ConvolutionEngine.mixBackward(patches, mixing: mixing, diagonal: diagonal, outputGradient: upstream,
+                                                  inputGradient: &inputGradient, mixingGradient: &mixingGradient,
+                                                  channels: channels, taps: taps, positions: positions)
+                    func m(_ t: Int, _ q: Int, _ l: Int) -> Double {
+                        if diagonal { return t == q ? Double(mixing[t * positions + l]) : 0 }
+                        return Double(mixing[(t * taps + q) * positions + l])
                     }
-                    expectedMixed.append(Float(sum))
-                }
-            }
-        }
-        for c in 0..<channels {
-            for q in 0..<taps {
-                for l in 0..<positions {
-                    var sum = 0.0
-                    for t in 0..<taps {
-                        sum += Double(mixing[(t * taps + q) * positions + l]) * Double(upstream[(c * taps + t) * positions + l])
-                    }
-                    expectedInput.append(Float(sum))
-                }
-            }
-        }
-        for t in 0..<taps {
-            for q in 0..<taps {
-                for l in 0..<positions {
-                    var sum = 0.0
+                    func p(_ c: Int, _ q: Int, _ l: Int) -> Double { Double(patches[(c * taps + q) * positions + l]) }
+                    func u(_ c: Int, _ t: Int, _ l: Int) -> Double { Double(upstream[(c * taps + t) * positions + l]) }
+                    var expectedMixed = [Float](), expectedInput = [Float](), expectedMixing = [Float]()
                     for c in 0..<channels {
-                        sum += Double(upstream[(c * taps + t) * positions + l]) * Double(patches[(c * taps + q) * positions + l])
+                        for t in 0..<taps {
+                            for l in 0..<positions {
+                                expectedMixed.append(Float((0..<taps).reduce(0.0) { $0 + m(t, $1, l) * p(c, $1, l) }))
+                            }
+                        }
                     }
-                    expectedMixing.append(Float(sum))
+                    for c in 0..<channels {
+                        for q in 0..<taps {
+                            for l in 0..<positions {
+                                expectedInput.append(Float((0..<taps).reduce(0.0) { $0 + m($1, q, l) * u(c, $1, l) }))
+                            }
+                        }
+                    }
+                    for t in 0..<taps {
+                        for q in 0..<taps where !diagonal || q == t {
+                            for l in 0..<positions {
+                                expectedMixing.append(Float((0..<channels).reduce(0.0) { $0 + u($1, t, l) * p($1, q, l) }))
+                            }
+                        }
+                    }
+                    assertClose(mixed, expectedMixed, "\(label) forward")
+                    assertClose(inputGradient, expectedInput, "\(label) dP")
+                    assertClose(mixingGradient, expectedMixing, "\(label) dM")
                 }
             }
         }
-        assertClose(mixed, expectedMixed, "forward")
-        assertClose(inputGradient, expectedInput, "dP")
-        assertClose(mixingGradient, expectedMixing, "dM")
     }
 }

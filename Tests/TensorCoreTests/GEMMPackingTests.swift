@@ -29,6 +29,41 @@ final class GEMMPackingTests: XCTestCase {
         }
     }
 
+    func testPackedBMatchesItsDefinitionBothStorages() {
+        // packed[panel·kb·16 + p·16 + c] = op(B)[p0 + p, j0 + panel·16 + c], columns past nb zero;
+        // the expected panels are written from the definition, not by another packing.
+        var generator = SeededGenerator(seed: 7)
+        for depth in [1, 7, 8, 9, 16, 23, 40] {
+            for columns in [1, 8, 15, 16, 17, 40] {
+                for padding in [0, 3] {
+                    let (p0, j0) = (2, 1)
+                    let k = p0 + depth, n = j0 + columns
+                    let plain = (0..<(k * (n + padding))).map { _ in generator.nextFloat() * 2 - 1 }   // op(B) K×N
+                    var stored = [Float](repeating: 0, count: n * (k + padding))                       // B stored N×K
+                    for p in 0..<k { for j in 0..<n { stored[j * (k + padding) + p] = plain[p * (n + padding) + j] } }
+                    let panels = (columns + GEMM.microColumns - 1) / GEMM.microColumns
+                    let size = panels * depth * GEMM.microColumns
+                    var expected = [Float](repeating: 0, count: size)
+                    for panel in 0..<panels {
+                        for p in 0..<depth {
+                            for c in 0..<GEMM.microColumns where panel * GEMM.microColumns + c < columns {
+                                expected[(panel * depth + p) * GEMM.microColumns + c] =
+                                    plain[(p0 + p) * (n + padding) + j0 + panel * GEMM.microColumns + c]
+                            }
+                        }
+                    }
+                    for transposed in [false, true] {
+                        let packed = packedB(transposed: transposed, transposed ? stored : plain,
+                                             ldb: transposed ? k + padding : n + padding, p0: p0, depth: depth,
+                                             j0: j0, columns: columns, size: size)
+                        XCTAssertEqual(packed, expected,
+                                       "depth=\(depth) columns=\(columns) padding=\(padding) transposed=\(transposed)")
+                    }
+                }
+            }
+        }
+    }
+
     func testPackedAMatchesItsDefinitionBothStorages() {
         // packed[panel·kb·6 + p·6 + r] = op(A)[i0 + panel·6 + r, p0 + p], rows past mb zero.
         var generator = SeededGenerator(seed: 6)

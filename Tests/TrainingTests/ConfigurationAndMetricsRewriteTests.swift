@@ -1,5 +1,6 @@
 import Foundation
 import RunStore
+@testable import Training
 import XCTest
 
 final class TrainingConfigurationProblemsTests: XCTestCase {
@@ -88,6 +89,18 @@ final class MetricsRewriterTests: XCTestCase {
         "{\"time\":\"2026-11-22T12:00:00.250Z\",\"epoch\":\(epoch),\"step\":\(step),\"split\":\"\(split)\",\"loss\":0.5,\"interval\":\"\(interval)\"}\n"
     }
 
+    private func progress(completedEpochs: Int, globalStep: Int) -> TrainingProgress {
+        var progress = TrainingProgress()
+        progress.completedEpochs = completedEpochs
+        progress.globalStep = globalStep
+        return progress
+    }
+
+    /// The rewrite with the very predicate a resume uses, not a copy of it.
+    private func keepWhatResumeKeeps(in url: URL, at progress: TrainingProgress) throws {
+        try MetricsRewriter.keepRecords(in: url) { TrainingSession.resumeKeeps($0, at: progress) }
+    }
+
     func testKeepsAcceptedRecordsDropsTheRestAndCorruptLines() throws {
         let url = try temporaryFile()
         // Epoch 1 complete (steps 1...8), epoch 2 interrupted at step 13; a corrupt line and
@@ -101,7 +114,7 @@ final class MetricsRewriterTests: XCTestCase {
         try text.write(to: url, atomically: true, encoding: .utf8)
 
         // Resume from the epoch-1 checkpoint: global step 8, one epoch completed.
-        try MetricsRewriter.keepRecords(in: url) { $0.step <= 8 && ($0.interval == .steps || $0.epoch <= 1) }
+        try keepWhatResumeKeeps(in: url, at: progress(completedEpochs: 1, globalStep: 8))
         let kept = try String(contentsOf: url, encoding: .utf8)
         let expected = [2, 4, 6].map { line(epoch: 1, step: $0, split: "train", interval: "steps") }.joined()
             + ["train", "val", "test"].map { line(epoch: 1, step: 8, split: $0, interval: "epoch") }.joined()
@@ -116,7 +129,7 @@ final class MetricsRewriterTests: XCTestCase {
         for step in [10, 12, 14] { text += line(epoch: 2, step: step, split: "train", interval: "steps") }
         try text.write(to: url, atomically: true, encoding: .utf8)
         // A stop checkpoint at global step 12 in epoch 2 (one completed epoch).
-        try MetricsRewriter.keepRecords(in: url) { $0.step <= 12 && ($0.interval == .steps || $0.epoch <= 1) }
+        try keepWhatResumeKeeps(in: url, at: progress(completedEpochs: 1, globalStep: 12))
         let steps = try MetricsTailReader(url: url).readNew().records.map(\.step)
         XCTAssertEqual(steps, [2, 4, 6, 8, 8, 8, 10, 12])
     }

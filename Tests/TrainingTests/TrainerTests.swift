@@ -1,6 +1,7 @@
 import Foundation
 import NeuralNetwork
 import RunStore
+import TensorCore
 @testable import Training
 import XCTest
 
@@ -114,5 +115,70 @@ final class TrainerTests: XCTestCase {
             XCTAssertTrue(text.contains(missing), "names the directory: \(text)")
             XCTAssertTrue(text.contains("dataset-fashion-mnist"), "names the apt package: \(text)")
         }
+    }
+}
+
+/// `--knn-alpha`: the loss the trainer optimises is the kNN-weighted cross-entropy
+/// L = (1/N) Σ w_i·CE_i with w_i = 1 + α·ℓ_i, ℓ_i = −log p_knn(true class of i).
+final class KNNWeightedTrainingTests: XCTestCase {
+    func testTheTrainerStepsDownTheKNNWeightedLossComputedInDouble() throws {
+        let data = try writeTextureDataset(self)
+        var configuration = tinyConfiguration(dataDirectory: data, epochs: 1)
+        configuration.knnAlpha = 0.5
+        configuration.batchSize = 250          // one step sees every training example
+        configuration.augment = false
+        configuration.momentum = 0
+        configuration.weightDecay = 0
+        configuration.labelSmoothing = 0
+        configuration.similarityPenalty = 0
+        configuration.schedule = "constant"
+        let trainer = try makeTrainer(configuration)
+        let train = trainer.data.train
+        XCTAssertEqual(train.count, 250)
+        let miner = HardExampleMiner(configuration: configuration, data: trainer.data)
+        let knn = miner.knnProbabilities(model: trainer.model)
+        let weights = miner.lossWeights(knnProbabilities: knn)
+        // w = 1 + α·ℓ, in Double from the vote.
+        for i in 0..<train.count {
+            let p = Double(knn[i * train.classCount + train.labels[i]])
+            XCTAssertEqual(Double(weights[i]), 1 + 0.5 * -max(log(min(max(p, 0), 1)), -100), accuracy: 1e-4, "weight \(i)")
+        }
+        XCTAssertGreaterThan(weights.max()! - weights.min()!, 0.5, "the weights differ between examples")
+        trainer.exampleWeights = weights
+
+        let parameters = trainer.model.parameters
+        let before = parameters.map(\.value.scalars)
+        let report = trainer.step()
+        let rate = Double(report.learningRate)
+        XCTAssertGreaterThan(rate, 0)
+        // The gradient the trainer applied: g = (θ0 − θ1)/lr.
+        let gradient = zip(before, parameters).map { zip($0, $1.value.scalars).map { (Double($0) - Double($1)) / rate } }
+        let norm = gradient.joined().reduce(0) { $0 + $1 * $1 }.squareRoot()
+        XCTAssertGreaterThan(norm, 1e-3)
+
+        let batch = train.batch(Array(0..<train.count))
+        func loss(at offset: Double, weighted: Bool) -> Double {
+            for (parameter, (start, g)) in zip(parameters, zip(before, gradient)) {
+                parameter.value = Tensor(shape: parameter.value.shape,
+                                         scalars: zip(start, g).map { Float(Double($0) + offset * $1 / norm) })
+            }
+            let logits = trainer.model.forward(batch.images, mode: .training)
+            let classes = train.classCount
+            var total = 0.0
+            for n in 0..<train.count {
+                let row = (0..<classes).map { Double(logits.scalars[n * classes + $0]) }
+                let top = row.max()!
+                let logSum = top + log(row.reduce(0) { $0 + exp($1 - top) })
+                total += (weighted ? Double(weights[n]) : 1) * (logSum - row[batch.labels[n]])
+            }
+            return total / Double(train.count)
+        }
+        // Along g/‖g‖ the weighted loss must fall at the rate ‖g‖ (central differences);
+        // the unweighted loss falls at another rate, so this tells the two apart.
+        let epsilon = 1e-2
+        let weightedSlope = (loss(at: epsilon, weighted: true) - loss(at: -epsilon, weighted: true)) / (2 * epsilon)
+        let plainSlope = (loss(at: epsilon, weighted: false) - loss(at: -epsilon, weighted: false)) / (2 * epsilon)
+        XCTAssertEqual(weightedSlope, norm, accuracy: 3e-2 * norm, "the step follows the gradient of Σ w·CE / N")
+        XCTAssertGreaterThan(abs(plainSlope - norm), 0.1 * norm, "the unweighted loss would give another slope")
     }
 }

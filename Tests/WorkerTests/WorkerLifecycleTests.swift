@@ -191,12 +191,28 @@ final class WorkerLifecycleTests: XCTestCase {
         let reference = try referenceHistory()
         let harness = try SimlabHarness(self)
         let run = try harness.launch(epochs: Self.epochs)
-        try harness.waitUntil("a step line of epoch \(killEpoch)", run: run) {
-            SimlabHarness.records(run).contains { $0.epoch == killEpoch && $0.interval == .steps }
-        }
-        let before = try run.readStatus()
-        let pid = try XCTUnwrap(before.pid, "running worker pid")
+        try harness.waitUntil("the worker to train", run: run) { (try? run.readStatus())?.pid != nil }
+        let pid = try XCTUnwrap(try run.readStatus().pid, "running worker pid")
         XCTAssertTrue(SimlabHarness.isSimlabWorker(pid, runDirectory: run), "pid \(pid) is the run's worker")
+        // Freeze the worker (SIGSTOP) as soon as epoch `killEpoch` has a step line, then
+        // check it really is inside that epoch — no checkpoint of it on disk, no epoch line
+        // of it in the metrics — before killing it, so a fast machine cannot pass the test
+        // with a kill after the checkpoint.
+        let deadline = Date().addingTimeInterval(60)
+        while !SimlabHarness.records(run).contains(where: { $0.epoch == killEpoch && $0.interval == .steps }) {
+            guard Date() < deadline else { return XCTFail("no step line of epoch \(killEpoch) within 60 s", file: file, line: line) }
+            usleep(5_000)
+        }
+        XCTAssertEqual(kill(pid, SIGSTOP), 0, "SIGSTOP the worker")
+        let checkpoints = ((try? FileManager.default.contentsOfDirectory(atPath: run.checkpointsURL.path)) ?? [])
+            .filter { $0.hasPrefix("epoch-") }.sorted()
+        XCTAssertEqual(checkpoints, (1..<killEpoch).map { run.checkpointURL(epoch: $0).lastPathComponent },
+                       "at kill time only the checkpoints of the epochs before \(killEpoch) exist", file: file, line: line)
+        XCTAssertFalse(SimlabHarness.records(run).contains { $0.epoch == killEpoch && $0.interval == .epoch },
+                       "at kill time epoch \(killEpoch) has not ended", file: file, line: line)
+        if killEpoch == 1 {
+            XCTAssertNil(run.latestCheckpoint(), "no checkpoint at all when killed in the first epoch", file: file, line: line)
+        }
         XCTAssertEqual(kill(pid, SIGKILL), 0, "SIGKILL the worker")
         try harness.waitUntil("the worker process to disappear", run: run) {
             SimlabHarness.isGone(pid)

@@ -12,43 +12,64 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         let harness = try SimlabHarness(self)
         let slots = try harness.run(["queue", "--slots", "1", "--runs", harness.runs.path])
         XCTAssertEqual(slots.status, 0, "queue --slots 1: \(slots.stderr)")
-        let first = try harness.launch(epochs: 6)   // long enough to watch the second wait, even on an idle machine
+        // Trains until stopped below, so it holds the slot however fast the machine is.
+        let first = try harness.launch(epochs: 500)
         try harness.waitUntil("the first run to train", run: first) {
             (try? first.readStatus().state) == .running && SimlabHarness.metricsLineCount(first) >= 1
         }
         let second = try harness.launch(epochs: 2)
         // While the first trains, the second has a live worker that waits in the queue.
         try harness.waitUntil("the second worker to join the queue", run: second) {
-            (try? second.readStatus().pid) != nil
+            (try? second.readStatus()).map { $0.state == .queued && $0.pid != nil } ?? false
         }
-        var sawBothWhileFirstRan = false
-        while (try? first.readStatus().state) == .running {
+        // Each intermediate state, checked while the first still holds the slot: the first
+        // keeps training (its metrics grow), the second stays queued with a live worker.
+        let linesBefore = SimlabHarness.metricsLineCount(first)
+        for _ in 0..<3 {
             let status = try second.readStatus()
             XCTAssertEqual(status.state, .queued, "second run while the first is running")
             XCTAssertEqual(SimlabHarness.metricsLineCount(second), 0, "second run wrote metrics while queued")
-            if let pid = status.pid, !SimlabHarness.isGone(pid) { sawBothWhileFirstRan = true }
+            let pid = try XCTUnwrap(status.pid, "the queued run's worker pid")
+            XCTAssertFalse(SimlabHarness.isGone(pid), "the second run's worker is alive while queued")
             let queue = try harness.run(["queue", "--runs", harness.runs.path])
-            if (try? first.readStatus().state) == .running {
-                XCTAssertTrue(queue.stdout.contains("1 of 1 busy") && queue.stdout.contains("queued: \(second.id)"),
-                              "`simlab queue` while the first runs:\n\(queue.stdout)")
-            }
+            XCTAssertTrue(queue.stdout.contains("1 of 1 busy") && queue.stdout.contains("queued: \(second.id)"),
+                          "`simlab queue` while the first runs:\n\(queue.stdout)")
+            XCTAssertEqual(try first.readStatus().state, .running, "the first run holds the slot")
             usleep(200_000)
         }
-        XCTAssertTrue(sawBothWhileFirstRan, "the second run's worker was alive and queued while the first trained")
+        try harness.waitUntil("the first run to keep training", run: first) {
+            SimlabHarness.metricsLineCount(first) > linesBefore
+        }
+        XCTAssertEqual(try second.readStatus().state, .queued, "still queued after the first wrote more metrics")
+        let stoppedAt = Date()
+        XCTAssertEqual(try harness.run(["stop", first.id.rawValue, "--runs", harness.runs.path]).status, 0)
         let firstStatus = try harness.waitForState(first, [.finished, .failed, .stopped])
-        XCTAssertEqual(firstStatus.state, .finished)
+        XCTAssertEqual(firstStatus.state, .stopped)
         let secondStatus = try harness.waitForState(second, [.finished, .failed, .stopped], timeout: 120)
         XCTAssertEqual(secondStatus.state, .finished, "second run after the slot freed")
-        let firstEnd = try XCTUnwrap(firstStatus.finishedAt), secondStart = try XCTUnwrap(secondStatus.startedAt)
-        XCTAssertGreaterThanOrEqual(secondStart, firstEnd, "the second run started only after the first finished")
+        XCTAssertEqual(SimlabHarness.records(second).filter { $0.interval == .epoch }.map(\.epoch), [1, 1, 1, 2, 2, 2])
+        let secondStart = try XCTUnwrap(secondStatus.startedAt)
+        XCTAssertGreaterThanOrEqual(secondStart, stoppedAt, "the second run started only after the first was stopped")
     }
 
     func testQueuedRunsStartInTheOrderTheyWereQueued() throws {
         let harness = try SimlabHarness(self)
-        let first = try harness.launch(epochs: 1)
-        try harness.waitUntil("the first run to train", run: first) { (try? first.readStatus().state) == .running }
+        // Trains until stopped below, so the three runs queue behind it however fast the machine is.
+        let holder = try harness.launch(epochs: 500)
+        try harness.waitUntil("the first run to train", run: holder) { (try? holder.readStatus().state) == .running }
         // Queued back to back (usually within the same second of the clock).
         let queued = try (0..<3).map { _ in try harness.launch(epochs: 1) }
+        for run in queued {
+            try harness.waitUntil("\(run.id) to wait in the queue", run: run) {
+                (try? run.readStatus()).map { $0.state == .queued && $0.pid != nil } ?? false
+            }
+        }
+        for run in queued {
+            XCTAssertEqual(try run.readStatus().state, .queued, "\(run.id) is queued while the slot is held")
+            XCTAssertEqual(SimlabHarness.metricsLineCount(run), 0, "\(run.id) wrote metrics while queued")
+        }
+        XCTAssertEqual(try harness.run(["stop", holder.id.rawValue, "--runs", harness.runs.path]).status, 0)
+        XCTAssertEqual(try harness.waitForState(holder, [.finished, .failed, .stopped]).state, .stopped)
         var starts: [Date] = []
         for run in queued {
             let status = try harness.waitForState(run, [.finished, .failed, .stopped], timeout: 120)

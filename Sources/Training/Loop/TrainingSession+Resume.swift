@@ -33,10 +33,14 @@ extension TrainingSession {
     /// partial epoch a crash interrupted) and later snapshots are dropped, so nothing is
     /// counted twice.
     private func discardRecordsAfter(_ progress: TrainingProgress) throws {
-        try MetricsRewriter.keepRecords(in: run.metricsURL) { record in
-            record.step <= progress.globalStep
-                && (record.interval == .steps || record.epoch <= progress.completedEpochs)
-        }
+        try MetricsRewriter.keepRecords(in: run.metricsURL) { Self.resumeKeeps($0, at: progress) }
         run.removeSnapshots(after: progress.completedEpochs)
+    }
+
+    /// Whether a metrics record written before a crash survives a resume at `progress`:
+    /// step lines up to its global step, epoch lines of its completed epochs.
+    static func resumeKeeps(_ record: MetricRecord, at progress: TrainingProgress) -> Bool {
+        record.step <= progress.globalStep
+            && (record.interval == .steps || record.epoch <= progress.completedEpochs)
     }
 }
