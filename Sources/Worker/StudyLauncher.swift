@@ -30,7 +30,11 @@ public struct StudyLauncher: Sendable {
     /// seed of every cell trains first and a partial study can already be compared.
     /// Refused, with nothing created, when the grid or the options do not apply or differ
     /// from those recorded under the name.
-    public func advance(_ study: StudyRecord) throws -> [Step] {
+    ///
+    /// New runs are created for `executor`; a local executor starts a worker per run (they
+    /// queue for the slots), one that schedules its own workers (a cluster) gets them all as
+    /// one submission — a Slurm job array of at most `maxParallel` at once.
+    public func advance(_ study: StudyRecord, executor: ExecutorChoice = .local, maxParallel: Int? = nil) throws -> [Step] {
         if let problem = StudyGrid.nameProblem(study.name) { throw StudyError(problem) }
         let problems = StudyGrid.problems(study)
         guard problems.isEmpty else { throw StudyError(problems.joined(separator: "\n")) }
@@ -52,16 +56,36 @@ public struct StudyLauncher: Sendable {
             }
             try catalog.write(record)
             var steps: [Step] = []
+            var created: [RunDirectory] = []
             for seed in record.seeds {
                 for cell in record.cells {
-                    steps.append(try advance(&record, cell: cell, seed: seed))
+                    steps.append(try advance(&record, cell: cell, seed: seed, executor: executor, created: &created))
+                }
+            }
+            guard !created.isEmpty else { return steps }
+            let startEach = try Executors.named(executor.name).usesLocalSlots
+            do {
+                if startEach {
+                    for run in created { try launcher.startWorker(run) }
+                } else {
+                    try launcher.startWorkers(created, maxParallel: maxParallel, name: "study-\(record.name)",
+                                              directory: catalog.directory(of: record.name))
+                }
+            } catch {
+                let ids = Set(created.map(\.id.rawValue))
+                for i in steps.indices where steps[i].run.map(ids.contains) == true && steps[i].action == .created {
+                    steps[i].action = .failed
+                    steps[i].message = "could not start a worker: \(error)"
                 }
             }
             return steps
         }
     }
 
-    private func advance(_ record: inout StudyRecord, cell: StudyCell, seed: UInt64) throws -> Step {
+    /// One cell × seed: a new run is created (not started: `advance` starts the new runs
+    /// together) and appended to `created`.
+    private func advance(_ record: inout StudyRecord, cell: StudyCell, seed: UInt64, executor: ExecutorChoice,
+                         created: inout [RunDirectory]) throws -> Step {
         let runs = RunCatalog(root: launcher.runsDirectory)
         if let recorded = record.run(cell: cell, seed: seed), RunID(recorded.run).hasGeneratedShape,
            FileManager.default.fileExists(atPath: runs.directory(for: RunID(recorded.run)).url.path) {
@@ -83,14 +107,10 @@ public struct StudyLauncher: Sendable {
         }
         var configuration = try StudyGrid.configuration(options: record.options, cell: cell, seed: seed)
         configuration.study = StudyMembership(name: record.name, cell: cell)
-        let run = try launcher.create(configuration, name: "\(record.name) \(cell.label) seed=\(seed)")
+        let run = try launcher.create(configuration, name: "\(record.name) \(cell.label) seed=\(seed)", executor: executor)
         record.runs.append(StudyRun(cell: cell, seed: seed, run: run.id.rawValue))
         try catalog.write(record)
-        do {
-            try launcher.startWorker(run)
-        } catch {
-            return Step(cell: cell, seed: seed, run: run.id.rawValue, action: .failed, message: "could not start a worker: \(error)")
-        }
+        created.append(run)
         return Step(cell: cell, seed: seed, run: run.id.rawValue, action: .created)
     }
 

@@ -38,6 +38,10 @@ struct StudyCreateCommand: ParsableCommand {
     var baseline: String?
     @OptionGroup var options: TrainingOptions
     @OptionGroup var runs: RunsLocation
+    @OptionGroup var placement: ExecutorOptions
+    @Option(help: ArgumentHelp("A cluster executor: how many of the study's runs may train at once (the job array's %P).",
+                               valueName: "n"))
+    var maxParallel: Int?
 
     /// The study as given (before it meets a recorded one of the same name).
     func study() throws -> StudyRecord {
@@ -87,10 +91,16 @@ struct StudyCreateCommand: ParsableCommand {
     }
 
     func run() throws {
+        try placement.check(runs: runs.url)
+        if let maxParallel, !(1...10_000).contains(maxParallel) {
+            throw ValidationError("--max-parallel must be in 1...10000, got \(maxParallel)")
+        }
         let study = try study()
         let launcher = StudyLauncher(launcher: RunLauncher(runsDirectory: runs.url))
         let steps: [StudyLauncher.Step]
-        do { steps = try launcher.advance(study) } catch { throw CommandFailure(describing: error) }
+        do { steps = try launcher.advance(study, executor: placement.choice, maxParallel: maxParallel) } catch {
+            throw CommandFailure(describing: error)
+        }
         try StudyOutput.printSteps(steps, study: study.name)
     }
 }

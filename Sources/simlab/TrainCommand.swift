@@ -18,36 +18,14 @@ struct TrainCommand: ParsableCommand {
     var name: String?
     @Flag(help: "Run as a background worker and print the run id.")
     var detach = false
-    @Option(help: ArgumentHelp("Where the worker runs: \(Executors.names.joined(separator: ", ")) (another executor than local implies --detach).",
-                               valueName: "executor"))
-    var executor = LocalExecutor.name
-    @Option(help: ArgumentHelp("Slurm: the partition to submit to (default: the cluster's).", valueName: "partition"))
-    var partition: String?
-    @Option(help: ArgumentHelp("Slurm: the job's time limit (HH:MM:SS, D-HH:MM, …; rounded up to whole minutes). "
-                               + "Near it the run checkpoints and continues in a new job.", valueName: "time"))
-    var time: String?
-    @Option(parsing: .unconditionalSingleValue,
-            help: ArgumentHelp("Slurm: one more sbatch option, as --name=value (repeatable; e.g. --sbatch-arg --account=lab). "
-                               + "--cpus-per-task follows --threads.", valueName: "arg"))
-    var sbatchArg: [String] = []
-
-    /// The executor and its options, as config.json records them.
-    var executorChoice: ExecutorChoice {
-        var options: [String: String] = [:]
-        if let partition { options[SlurmExecutor.Option.partition] = partition }
-        if let time { options[SlurmExecutor.Option.time] = time }
-        return ExecutorChoice(name: executor, options: options, passThrough: sbatchArg)
-    }
+    @OptionGroup var placement: ExecutorOptions
+    var executor: String { placement.executor }
+    var executorChoice: ExecutorChoice { placement.choice }
 
     func validate() throws {
         _ = try options.configuration()
         if let name, let problem = RunConfig.problem(withName: name) { throw ValidationError(problem) }
-        do { _ = try Executors.named(executor) } catch { throw ValidationError("--executor: \(error)") }
-        if executor == LocalExecutor.name {
-            do { try LocalExecutor(runsDirectory: runs.url, executable: "").validate(executorChoice) } catch {
-                throw ValidationError("\(error)")
-            }
-        }
+        try placement.check(runs: runs.url)
     }
 
     func run() throws {

@@ -268,6 +268,32 @@ final class SlurmExecutorClusterTests: XCTestCase {
         XCTAssertEqual(tasks.map(\.phase), Array(repeating: .completed, count: 4), "\(tasks)")
     }
 
+    /// `simlab study create … --executor slurm --max-parallel 2`: a 2×2 study is one job
+    /// array, and its report reads the four finished runs.
+    func testATwoByTwoStudyRunsAsOneJobArray() throws {
+        let output = try harness.run(["study", "create", "grid", "--grid", "momentum=0.8,0.9", "--seeds", "1,2"]
+                                     + SimlabHarness.tinyModel
+                                     + ["--epochs", "2", "--data", harness.data.path, "--no-knn-eval",
+                                        "--executor", "slurm", "--max-parallel", "2", "--runs", harness.runs.path])
+        guard output.status == 0 else { return XCTFail("study create: \(output.stderr)") }
+        let runs = RunCatalog(root: harness.runs).runDirectories()
+        XCTAssertEqual(runs.count, 4, output.stdout)
+        let handles = try runs.map { try XCTUnwrap($0.readStatus().worker, "a job recorded at submission") }
+        let arrays = Set(handles.map { String($0.id.split(separator: "_")[0]) })
+        XCTAssertEqual(arrays.count, 1, "one job array: \(handles)")
+        extraJobs += arrays
+        let script = harness.runs.appendingPathComponent(".studies/grid/slurm-study-grid.sh")
+        XCTAssertTrue(try String(contentsOf: script, encoding: .utf8).contains("#SBATCH --array=0-3%2\n"))
+        try harness.waitUntil("the study's four runs to end", timeout: 240) {
+            runs.compactMap { try? $0.readStatus().state }.filter(\.isTerminal).count == 4
+        }
+        let report = try harness.run(["study", "report", "grid", "--json", "--runs", harness.runs.path])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let groups = try XCTUnwrap(object["groups"] as? [[String: Any]])
+        XCTAssertEqual(groups.map { $0["finished"] as? Int }, [2, 2], report.stdout)
+    }
+
     /// Clear errors: no sbatch on PATH (nothing created), a submission Slurm rejects (its
     /// message; the run is marked failed), a job whose node cannot write where it is told
     /// (as when the runs directory is not on a filesystem the node sees: what to check).
