@@ -187,7 +187,10 @@ final class ScreenSnapshotTests: XCTestCase {
         let (json, images) = RunFixtures.neighbourFiles(queries: 2, k: 3)
         for (i, model) in ScreenModel.all.enumerated() {
             let screen = model.title
+            // The Launch form takes typed digits: Esc leaves it (kept) so the digit switches.
+            if state.shows(LaunchScreen.self) { _ = state.update(.key(.escape)) }
             _ = state.update(.key(.character(Character(String(i + 1)))))
+            XCTAssertEqual(state.current, i, "digit \(i + 1) shows \(screen)")
             if state.shows(NeighboursScreen.self) {
                 let results = try JSONDecoder().decode(NeighbourResults.self, from: Data(json.utf8))
                 _ = state.update(.neighboursLoaded(runID: runID, data: NeighbourBrowserData(results: results, imageFile: images), error: nil))

@@ -6,8 +6,11 @@ extension StudiesScreen {
         guard let study = selected else {
             let message = !loaded ? "Reading studies…"
                 : error ?? "No studies yet: simlab study create NAME --grid KEY=V1,V2 --seeds 0,1,2 [train options]"
+            let block = Block(title: Self.title, focused: true, theme: context.theme)
+            block.render(in: area, buffer: &buffer)
+            let inner = block.inner(area)
             Paragraph(message, style: context.theme.muted, alignment: .center)
-                .render(in: area.inset(top: area.height / 2), buffer: &buffer)
+                .render(in: inner.inset(top: inner.height / 2), buffer: &buffer)
             return
         }
         let listHeight = min(studies.count + 3, max(4, area.height / 4))
