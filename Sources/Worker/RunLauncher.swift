@@ -11,9 +11,14 @@ public struct RunLauncher: Sendable {
     /// The simlab binary that workers run (`simlab worker RUN_DIR`).
     public let executable: String
 
+    /// Liveness of every executor's workers, for judging what a status records (built once:
+    /// control commands consult it on every poll while they wait for a transition).
+    public let liveness: LivenessByExecutor
+
     public init(runsDirectory: URL, executable: String = DetachedProcess.currentExecutable) {
         self.runsDirectory = runsDirectory.standardizedFileURL
         self.executable = executable
+        liveness = Executors.liveness(runsDirectory: self.runsDirectory, executable: executable)
     }
 
     public struct ControlError: Error, CustomStringConvertible {
@@ -21,8 +26,6 @@ public struct RunLauncher: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// Liveness of every executor's workers, for judging what a status records.
-    public var liveness: LivenessByExecutor { Executors.liveness(runsDirectory: runsDirectory, executable: executable) }
 
     /// The runs directory with every executor's liveness.
     public var catalog: RunCatalog { RunCatalog(root: runsDirectory, liveness: liveness) }

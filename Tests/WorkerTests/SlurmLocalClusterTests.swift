@@ -12,25 +12,7 @@ final class SlurmLocalClusterTests: XCTestCase {
     private let client = SlurmClient(timeout: 30)
 
     override func setUpWithError() throws {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let script = repository.appendingPathComponent("scripts/slurm-local.sh")
-        do {
-            _ = try client.locate("sbatch")
-        } catch {
-            throw XCTSkip("no local Slurm: \(error); `bash scripts/slurm-local.sh start` installs and starts one")
-        }
-        let status = Process()
-        status.executableURL = URL(fileURLWithPath: "/bin/bash")
-        status.arguments = [script.path, "status"]
-        status.standardOutput = FileHandle.nullDevice
-        status.standardError = FileHandle.nullDevice
-        try status.run()
-        status.waitUntilExit()
-        guard status.terminationStatus == 0 else {
-            throw XCTSkip("the local Slurm is not running (`bash scripts/slurm-local.sh status` said so); "
-                          + "`bash scripts/slurm-local.sh start` starts it, scripts/test.sh does that itself")
-        }
+        try SlurmExecutorClusterTests.requireLocalSlurm()
         // Somewhere slurmd can write the jobs' output: the node is this machine.
         root = URL(fileURLWithPath: "/tmp").appendingPathComponent("simlab-slurm-test \(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)

@@ -154,23 +154,21 @@ public struct KNNEpochStatistics: RunRecord, Equatable {
         try put(knnErrorRate, "knnErrorRate", in: &c)
         try c.encode(errorRateByClass.map(LenientDouble.init), forKey: AnyKey("knnErrorRateByClass"))
         try c.encode(classCounts, forKey: AnyKey("classCounts"))
-        let weights: [(String, Double?)] = [
+        // The loss weights and the network comparison: nested objects, written when any figure is known.
+        func group(_ name: String, _ figures: [(String, Double?)]) throws {
+            guard figures.contains(where: { $0.1 != nil }) else { return }
+            var nested = c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey(name))
+            for (key, value) in figures { try put(value, key, in: &nested) }
+        }
+        try group("lossWeights", [
             ("alpha", alpha), ("meanNegativeLogLikelihood", meanNegativeLogLikelihood),
             ("maxNegativeLogLikelihood", maxNegativeLogLikelihood), ("meanWeight", meanWeight),
             ("maxWeight", maxWeight), ("gamma", gamma), ("meanFocalWeight", meanFocalWeight),
-            ("maxFocalWeight", maxFocalWeight)]
-        if weights.contains(where: { $0.1 != nil }) {
-            var w = c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("lossWeights"))
-            for (key, value) in weights { try put(value, key, in: &w) }
-        }
-        let network: [(String, Double?)] = [
+            ("maxFocalWeight", maxFocalWeight)])
+        try group("network", [
             ("bothRight", bothRight), ("bothWrong", bothWrong), ("networkWrongKNNRight", networkWrongKNNRight),
             ("networkRightKNNWrong", networkRightKNNWrong), ("agreement", agreement),
-            ("networkAccuracy", networkAccuracy), ("blendLambda", blendLambda), ("blendedAccuracy", blendedAccuracy)]
-        if network.contains(where: { $0.1 != nil }) {
-            var n = c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("network"))
-            for (key, value) in network { try put(value, key, in: &n) }
-        }
+            ("networkAccuracy", networkAccuracy), ("blendLambda", blendLambda), ("blendedAccuracy", blendedAccuracy)])
         try top.encode(accuracyByLambda, forKey: AnyKey("blendCurve"))
     }
 }
