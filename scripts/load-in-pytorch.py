@@ -112,12 +112,14 @@ class SimilarityConv2d(nn.Module):
         elif self.variant not in ("conv", "dynamic-full", "dynamic-diag"):
             raise ValueError(f"unknown similarity variant {self.variant!r}")
         self.meta_network = None  # set by the builder for the dynamic variants (its parts are registered by name)
+        self.largest_deviation = 0.0  # dynamic variants: max |M − I| = max |g| seen so far
 
     def forward(self, x):
         if self.meta_network is None:
             return F.conv2d(x, self.effective_weight(), self.bias, stride=self.stride, padding=self.padding)
         n, o, taps = x.shape[0], self.weight.shape[0], self.kernel_size ** 2
         g = self.meta_network(x)  # [N, G, H_out, W_out]
+        self.largest_deviation = max(self.largest_deviation, float(g.abs().max()))
         h_out, w_out = g.shape[2], g.shape[3]
         patches = F.unfold(x, self.kernel_size, padding=self.padding, stride=self.stride)  # [N, C·K, L]
         patches = patches.view(n, -1, taps, h_out * w_out)  # [N, C, K, L]
@@ -322,6 +324,10 @@ def main():
     accuracy = float((predictions == labels).mean())
     label = metadata.get("label", "?") + (" (folded)" if metadata.get("folded") == "true" else "")
     print(f"{label}: PyTorch test accuracy {accuracy:.4f} on {len(labels)} images")
+    dynamic = [m for m in network.modules() if isinstance(m, SimilarityConv2d) and m.meta_network is not None]
+    if dynamic:
+        # How far the dynamic M strays from I: a comparison only tests the mixing if this is not tiny.
+        print(f"{label}: dynamic M, max |M − I| per layer: " + " ".join(f"{m.largest_deviation:.3g}" for m in dynamic))
     if reference is None:
         return 0
 
