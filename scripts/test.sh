@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs the tests: installs what is missing, starts the local
 # single-node Slurm the Slurm tests submit to (scripts/slurm-local.sh, which installs
-# slurm-wlm and munge), builds, runs every unit and integration test, a short fuzzing run
+# slurm-wlm and munge), builds, runs every unit and integration test, the PyTorch cross-check of export-model
+# (Tests/Interop/pytorch-check.sh), a short fuzzing run
 # of every file reader, then the end-to-end test of the dashboard in tmux. The Slurm it
 # started is stopped at the end, whatever the outcome; one that was already running is
 # left running.
@@ -37,6 +38,14 @@ failures=$(echo "$summary" | sed -nE 's/.*[ ,]([0-9]+) failures?.*/\1/p')
 [ -n "$failures" ] || failures=0
 # A crash or an unparsable summary must not read as "0 failed".
 if [ "$unit_status" -ne 0 ] && [ "$failures" -eq 0 ]; then failures=1; fi
+# The PyTorch cross-check of export-model (a venv with torch's CPU build under .build/).
+interop_passed=0
+interop_failed=0
+if bash Tests/Interop/pytorch-check.sh .build/debug/simlab; then
+    interop_passed=1
+else
+    interop_failed=1
+fi
 # A short fuzzing run of every reader (scripts/fuzz.sh: ~100 s to build, 8 s per target).
 fuzz_passed=0
 fuzz_failed=0
@@ -52,5 +61,5 @@ if bash Tests/EndToEnd/dashboard.sh .build/debug/simlab; then
 else
     end_to_end_failed=1
 fi
-echo "tests: $((executed - failures - skipped + fuzz_passed + end_to_end_passed)) passed, $skipped skipped, $((failures + fuzz_failed + end_to_end_failed)) failed"
-[ "$unit_status" -eq 0 ] && [ "$fuzz_failed" -eq 0 ] && [ "$end_to_end_failed" -eq 0 ]
+echo "tests: $((executed - failures - skipped + interop_passed + fuzz_passed + end_to_end_passed)) passed, $skipped skipped, $((failures + interop_failed + fuzz_failed + end_to_end_failed)) failed"
+[ "$unit_status" -eq 0 ] && [ "$interop_failed" -eq 0 ] && [ "$fuzz_failed" -eq 0 ] && [ "$end_to_end_failed" -eq 0 ]

@@ -50,7 +50,9 @@ final class RunReferenceCommandTests: XCTestCase {
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: project)
         let runPath = run.url.path
         let references = [".", "..", project.path, "../p", "p", runPath, "runs/\(run.id.rawValue)", link.path, link.lastPathComponent]
-        let commands: [[String]] = [["rm", "--yes"], ["show"], ["export", "--json"], ["pause"], ["resume"], ["stop"]]
+        let output = harness.root.appendingPathComponent("model.safetensors").path
+        let commands: [[String]] = [["rm", "--yes"], ["show"], ["export", "--json"], ["pause"], ["resume"], ["stop"],
+                                    ["export-model", "--output", output], ["predict", "--output", output]]
         for reference in references {
             for command in commands {
                 let arguments = [command[0], reference] + command.dropFirst() + ["--runs", harness.runs.path]
