@@ -148,6 +148,8 @@ final class RunRecordTests: XCTestCase {
     /// Schema 1 (before kernel shapes) still reads: no shape fields, the maps as before.
     func testKernelSnapshotOfSchemaOneReads() throws {
         let run = try makeRun()
+        try FileManager.default.createDirectory(at: run.kernelSnapshotURL(epoch: 2).deletingLastPathComponent(),
+                                                withIntermediateDirectories: true)
         try Data(#"{"schemaVersion":1,"epoch":2,"classNames":[],"layers":[{"name":"stage1.block1","variant":"static-diag","kernelSize":3,"diagonal":[1,1,1,1,2,1,1,1,1]}]}"#.utf8)
             .write(to: run.kernelSnapshotURL(epoch: 2))
         let read = try XCTUnwrap(run.readKernelSnapshot(epoch: 2))
