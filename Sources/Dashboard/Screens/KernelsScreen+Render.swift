@@ -168,7 +168,10 @@ extension KernelsScreen {
                     }
                 }
             }
-        }, max(k * cell + 2, title.count), k + 1)
+            if flips != nil, k < rect.height {
+                buffer.write("■ on · off, n: flips this epoch", x: rect.x, y: rect.y + k, style: context.theme.muted, clip: rect)
+            }
+        }, max(k * cell + 2, title.count), k + 2)
     }
 
     /// Every layer's Boolean shape at this epoch, labelled stage.block ("2.1") or its place in
