@@ -163,7 +163,7 @@ extension KernelsScreen {
                     buffer.write(active[t] ? "■" : "·", x: x, y: rect.y + row,
                                  style: active[t] ? context.theme.good : context.theme.muted, clip: rect)
                     if let flips {
-                        buffer.write(Text.fit(String(flips[t]), width: 4, alignment: .right), x: x + 1, y: rect.y + row,
+                        buffer.write(Text.fit(String(flips[t]), width: 3), x: x + 2, y: rect.y + row,
                                      style: context.theme.muted, clip: rect)
                     }
                 }
