@@ -48,7 +48,8 @@ def load_runs(study, root):
         except (OSError, ValueError):
             state = "?"
         tests = {}
-        with open(os.path.join(path, "metrics.jsonl")) as f:
+        metrics = os.path.join(path, "metrics.jsonl")
+        with open(metrics) if os.path.exists(metrics) else open(os.devnull) as f:
             for line in f:
                 try:
                     record = json.loads(line)
@@ -173,8 +174,18 @@ def main():
         total = defaultdict(int)
         for (key, name), count in flips.items():
             total[key] += count
-        print("Tap flips over the whole run (sum over layers and epochs): "
-              + ", ".join(f"{v} s{seed}: {total[(v, seed)]}" for v, seed in columns) + "\n")
+        print("Stability per run: tap flips over the whole run and in the last epoch (sums over layers), "
+              "and taps whose value differs between the first epoch's and the last epoch's shape:\n")
+        print("| run | flips, all epochs | flips, last epoch | taps changed since epoch 1 |")
+        print("|---|---|---|---|")
+        for key in columns:
+            r = by_key[key]
+            first, last = r["kernels"][min(r["kernels"])], r["kernels"][max(r["kernels"])]
+            last_flips = sum(sum(l.get("tapFlips") or []) for l in last["layers"])
+            changed = sum(sum(1 for a, b in zip(l1.get("tapMask") or [], l2.get("tapMask") or []) if a != b)
+                          for l1, l2 in zip(first["layers"], last["layers"]))
+            print(f"| {key[0]} seed {key[1]} | {total[key]} | {last_flips} | {changed} |")
+        print()
 
     pending = [r for r in runs if r not in finished]
     if pending:
