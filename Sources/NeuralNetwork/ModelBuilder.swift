@@ -15,6 +15,8 @@ public enum ModelBuilder {
         public var blocksPerStage = 2
         public var kernelSize = 3
         public var metaHidden = 8
+        /// Which taps of every similarity layer's kernel exist (`KernelShape`).
+        public var kernelShape: KernelShape = .full
         public init() {}
     }
 
@@ -36,7 +38,7 @@ public enum ModelBuilder {
                 let name = "stage\(stage + 1).block\(block + 1)"
                 layers.append(SimilarityConv2D(inputChannels: channels, outputChannels: stageWidth,
                                                kernelSize: options.kernelSize, variant: options.variant, bias: false,
-                                               metaHiddenChannels: options.metaHidden,
+                                               metaHiddenChannels: options.metaHidden, shape: options.kernelShape,
                                                name: "\(name).similarity", generator: &generator))
                 // The ReLU runs inside the BatchNorm, or for the stage's last block inside its max
                 // pooling (same values, one pass each).

@@ -19,6 +19,12 @@ import TensorCore
 /// - dynamic: mix the im2col patches per position, P'[c·K + t, l] = Σ_p M_l[t, p]·P[c·K + p, l],
 ///   then Y = W·P'; backward dM_l[t, p] = Σ_c dP'[c·K + t, l]·P[c·K + p, l], dP = M_lᵀ·dP',
 ///   and dg = dM flows back through g into the input (x feeds both paths).
+///
+/// Kernel shape (`KernelShape`): with a mask d [K] the layer uses M_shaped = M·D, D = diag(d)
+/// (static: W_eff = W·M·D, a zero column per inactive tap; dynamic: M_l·D per position).
+/// Backward: forward M' = M·D (column p scaled by d_p) → dM = dM'·D, dd_p = Σ dM'[·, p]·M[·, p];
+/// a learned mask passes dd to its scores through the straight-through estimator.
+/// `full` skips all of this, so an unshaped layer computes exactly what it did before.
 public final class SimilarityConv2D: Layer {
     public let variant: SimilarityVariant
     public let weight: Parameter
@@ -39,10 +45,25 @@ public final class SimilarityConv2D: Layer {
     /// [N, K, H_out, W_out] (diag, the entries 1 + g) or [N, K², H_out, W_out] (full, I + g,
     /// entry t·K + p). nil for static variants and before the first forward.
     public private(set) var lastDynamicMixing: Tensor?
+    /// Which taps exist (`KernelShape`): full (no mask), a fixed cross, or learned top-N.
+    public let tapShape: KernelShape
+    /// learned:N only: the scores s [K] whose top N taps are on. No weight decay.
+    public let shapeScores: Parameter?
+    /// Gradient checks only: forward with the relaxed mask d = σ(s) instead of top_N(s), so
+    /// the estimator's backward is the exact gradient of the forward.
+    public var relaxesShape = false
+    /// Per tap: how often its hard mask value changed between training forwards since the
+    /// last `takeTapFlips()` (all zero for fixed shapes).
+    public private(set) var tapFlips: [Int]
+    private var lastTrainingMask: [Float]?
 
     /// Kept by a training forward: the input (static: also the folded weight).
     private var cachedInput: Tensor?
     private var cachedEffectiveWeight: Tensor?
+    /// Kept by a training forward of a shaped layer: the mask d [K] it used, and M before the
+    /// mask (static: W·M [O, C, k, k]; dynamic: the entries of M [N, G, H_out, W_out]).
+    private var cachedMask: [Float]?
+    private var cachedUnshaped: Tensor?
 
     /// - Parameters:
     ///   - padding: defaults to k/2 ("same" at stride 1).
@@ -50,7 +71,7 @@ public final class SimilarityConv2D: Layer {
     ///   - metaInitialScale: initial γ of the meta-network's last BatchNorm (M ≈ I at start).
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int = 3, stride: Int = 1,
                 padding: Int? = nil, variant: SimilarityVariant, bias: Bool = true,
-                metaHiddenChannels: Int = 8, metaInitialScale: Float = 1e-3,
+                metaHiddenChannels: Int = 8, metaInitialScale: Float = 1e-3, shape: KernelShape = .full,
                 name: String = "similarity", generator: inout SeededGenerator) {
         precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0,
                      "SimilarityConv2D needs positive sizes, got \(inputChannels)→\(outputChannels) k=\(kernelSize) s=\(stride)")
@@ -86,6 +107,20 @@ public final class SimilarityConv2D: Layer {
         } else {
             metaNetwork = nil
         }
+        tapShape = shape
+        tapFlips = [Int](repeating: 0, count: taps)
+        if case .learned(let active) = shape {
+            precondition(active >= 1 && active <= taps,
+                         "SimilarityConv2D \(name): learned kernel shape needs 1...\(taps) active taps, got \(active)")
+            // Small random scores: the first top-N is a random shape. Drawn from a derived
+            // stream, so the layer's other parameters are those of the unshaped layer.
+            var scoreGenerator = generator.derived(0x5C0E5)
+            shapeScores = Parameter(name: "\(name).shapeScores",
+                                    value: .randomNormal(shape: [taps], standardDeviation: 0.01, generator: &scoreGenerator),
+                                    decays: false)
+        } else {
+            shapeScores = nil
+        }
     }
 
     /// K = k².
@@ -95,6 +130,7 @@ public final class SimilarityConv2D: Layer {
 
     public var parameters: [Parameter] {
         [weight] + (bias.map { [$0] } ?? []) + (mixing.map { [$0] } ?? []) + (metaNetwork?.parameters ?? [])
+            + (shapeScores.map { [$0] } ?? [])
     }
 
     public var buffers: [Parameter] { metaNetwork?.buffers ?? [] }
@@ -114,9 +150,13 @@ public final class SimilarityConv2D: Layer {
     public func forward(_ input: Tensor, mode: ForwardMode) -> Tensor {
         let g = geometry(for: input)
         cachedInput = mode == .training ? input : nil
+        let mask = forwardMask(mode: mode)
+        cachedMask = mode == .training ? mask : nil
         guard let metaNetwork else {
-            let effective = effectiveWeight()
+            let unshaped = unshapedEffectiveWeight()
+            let effective = mask.map { Self.scaleColumns(unshaped, by: $0) } ?? unshaped
             cachedEffectiveWeight = mode == .training ? effective : nil
+            cachedUnshaped = mode == .training && mask != nil ? unshaped : nil
             return ConvolutionEngine.forward(input: input, weight: effective, bias: bias?.value,
                                              outputChannels: outputChannels, geometry: g, mixing: nil)
         }
@@ -134,6 +174,13 @@ public final class SimilarityConv2D: Layer {
                     for l in 0..<positions { plane[l] += 1 }
                 }
             }
+        }
+        if let mask {
+            // M' = M·D: entry (t, p) of every position scaled by d_p (diag: entry t by d_t).
+            cachedUnshaped = mode == .training ? mixingEntries : nil
+            scaleDynamicEntries(&mixingEntries, by: mask, batch: input.shape[0], positions: positions)
+        } else {
+            cachedUnshaped = nil
         }
         lastDynamicMixing = mixingEntries
         return mixingEntries.withUnsafeBufferPointer { m in
@@ -154,15 +201,28 @@ public final class SimilarityConv2D: Layer {
         guard let effective = cachedEffectiveWeight else {
             preconditionFailure("SimilarityConv2D.backward: no folded weight kept by the forward")
         }
-        if variant == .conv {
+        if variant == .conv && cachedMask == nil {
             return convolutionBackward(outputGradient, input: input, geometry: g, weight: effective,
                                        weightGradient: &weight.gradient)
         }
-        // forward: W_eff = W·M (per o, c), Y = W_eff ⋆ x + b
+        // forward: W_eff = W·M·D (per o, c), Y = W_eff ⋆ x + b
         var effectiveGradient = Tensor(shape: weight.value.shape)
         let inputGradient = convolutionBackward(outputGradient, input: input, geometry: g, weight: effective,
                                                 weightGradient: &effectiveGradient)
-        unfoldGradient(effectiveGradient)
+        if let mask = cachedMask, let unshaped = cachedUnshaped {
+            // forward: W_eff[oc, p] = (W·M)[oc, p]·d_p  →  dd_p = Σ_oc dW_eff·(W·M), d(W·M) = dW_eff·d_p
+            accumulateMaskGradient(columnGradients(effectiveGradient, values: unshaped, taps: taps))
+            effectiveGradient = Self.scaleColumns(effectiveGradient, by: mask)
+        }
+        if variant == .conv {
+            weight.gradient.withUnsafeMutableBufferPointer { dw in
+                effectiveGradient.withUnsafeBufferPointer { dEff in
+                    for i in 0..<dw.count { dw[i] += dEff[i] }
+                }
+            }
+        } else {
+            unfoldGradient(effectiveGradient)
+        }
         return inputGradient
     }
 
@@ -238,6 +298,11 @@ public final class SimilarityConv2D: Layer {
                                                   mixingGradient: dm.baseAddress!)
             }
         }
+        if let mask = cachedMask, let unshaped = cachedUnshaped {
+            // forward: M'[n, (t, p), l] = M[n, (t, p), l]·d_p  →  dd_p = Σ dM'·M, dM = dM'·d_p
+            accumulateMaskGradient(dynamicColumnGradients(mixingGradient, values: unshaped))
+            scaleDynamicEntries(&mixingGradient, by: mask, batch: input.shape[0], positions: g.positions)
+        }
         // forward: g = meta(x)  →  dx += meta.backward(dg)
         let metaInputGradient = SectionTimer.measure("meta-network.backward") { metaNetwork.backward(mixingGradient) }
         inputGradient.withUnsafeMutableBufferPointer { dx in
@@ -250,8 +315,15 @@ public final class SimilarityConv2D: Layer {
 
     // MARK: - Static M: folding, penalty, shapes
 
-    /// W_eff = W·M as [O, C, k, k] for conv and static variants (conv: W itself).
+    /// W_eff = W·M·D as [O, C, k, k] for conv and static variants with the hard mask
+    /// (conv and full shape: W itself).
     func effectiveWeight() -> Tensor {
+        let unshaped = unshapedEffectiveWeight()
+        return tapShape == .full ? unshaped : Self.scaleColumns(unshaped, by: tapMask)
+    }
+
+    /// W·M, before the kernel shape's mask.
+    func unshapedEffectiveWeight() -> Tensor {
         guard let mixing else { return weight.value }
         return Self.fold(weight: weight.value, mixing: variant.isDiagonal ? diagonalMatrix(mixing.value) : mixing.value)
     }
@@ -283,14 +355,18 @@ public final class SimilarityConv2D: Layer {
     /// M as a K×K matrix: the learned one (static), diag(m) (static-diag), I (conv); for the
     /// dynamic variants the mean of M over the samples and positions of the last forward
     /// (I before any forward).
+    /// With a kernel shape, M·D with the hard mask (the dynamic mean is of M_l·D already).
     public var mixingMatrix: Tensor {
         let taps = self.taps
+        func shaped(_ matrix: Tensor) -> Tensor {
+            tapShape == .full ? matrix : Self.scaleColumns(matrix, by: tapMask)
+        }
         if let mixing {
-            return variant.isDiagonal ? diagonalMatrix(mixing.value) : mixing.value
+            return shaped(variant.isDiagonal ? diagonalMatrix(mixing.value) : mixing.value)
         }
         var identity = Tensor(shape: [taps, taps])
         for t in 0..<taps { identity.scalars[t * taps + t] = 1 }
-        guard variant.isDynamic, let perSample = dynamicMixingPerSample() else { return identity }
+        guard variant.isDynamic, let perSample = dynamicMixingPerSample() else { return shaped(identity) }
         let batch = perSample.shape[0], entries = perSample.shape[1]
         var mean = [Double](repeating: 0, count: entries)
         for n in 0..<batch {
@@ -353,5 +429,102 @@ public final class SimilarityConv2D: Layer {
             mixing.gradient.scalars[i] += coefficient * difference
         }
         return coefficient * sum / 2
+    }
+
+    // MARK: - Kernel shape (Boolean mask D)
+
+    /// The hard mask d [K] (1 = tap on): ones for `full`, the cross, or top_N(s).
+    public var tapMask: [Float] {
+        switch tapShape {
+        case .full, .cross:
+            return tapShape.fixedMask(kernelSize: kernelSize)!
+        case .learned(let active):
+            return KernelShape.topMask(scores: shapeScores!.value.scalars, count: active)
+        }
+    }
+
+    /// Returns the flips counted since the last call and starts counting afresh.
+    public func takeTapFlips() -> [Int] {
+        defer { tapFlips = [Int](repeating: 0, count: taps) }
+        return tapFlips
+    }
+
+    /// The mask a forward applies (nil for `full`): hard, or σ(s) when `relaxesShape`.
+    /// A training forward of a learned shape counts the taps whose hard value changed.
+    private func forwardMask(mode: ForwardMode) -> [Float]? {
+        guard tapShape != .full else { return nil }
+        let hard = tapMask
+        if mode == .training, shapeScores != nil {
+            if let last = lastTrainingMask {
+                for t in 0..<taps where last[t] != hard[t] { tapFlips[t] += 1 }
+            }
+            lastTrainingMask = hard
+        }
+        if relaxesShape, let shapeScores { return shapeScores.value.scalars.map(KernelShape.sigmoid) }
+        return hard
+    }
+
+    /// Straight-through estimator: ds_t += dd_t·σ(s_t)(1 − σ(s_t)) (fixed shapes: dropped).
+    private func accumulateMaskGradient(_ maskGradient: [Double]) {
+        guard let shapeScores else { return }
+        for t in 0..<taps {
+            let sigma = KernelShape.sigmoid(shapeScores.value.scalars[t])
+            shapeScores.gradient.scalars[t] += Float(maskGradient[t]) * sigma * (1 - sigma)
+        }
+    }
+
+    /// Column p of a [rows, K] tensor (any shape ending in K entries per row) times d_p.
+    static func scaleColumns(_ tensor: Tensor, by mask: [Float]) -> Tensor {
+        let taps = mask.count
+        precondition(tensor.count % taps == 0, "scaleColumns: \(tensor.shape) is not rows of \(taps) taps")
+        var output = tensor
+        output.withUnsafeMutableBufferPointer { y in
+            for i in 0..<y.count { y[i] *= mask[i % taps] }
+        }
+        return output
+    }
+
+    /// dd_p = Σ_rows gradient[row, p]·values[row, p] for [rows, K] tensors.
+    private func columnGradients(_ gradient: Tensor, values: Tensor, taps: Int) -> [Double] {
+        var sums = [Double](repeating: 0, count: taps)
+        for i in 0..<gradient.count { sums[i % taps] += Double(gradient.scalars[i]) * Double(values.scalars[i]) }
+        return sums
+    }
+
+    /// The tap p that mixing entry e multiplies (diag: e itself; full: e = t·K + p).
+    private func maskedTap(ofEntry entry: Int) -> Int { variant.isDiagonal ? entry : entry % taps }
+
+    /// Scales every plane (n, e) of [N, G, H_out, W_out] dynamic entries by d of its tap.
+    private func scaleDynamicEntries(_ entries: inout Tensor, by mask: [Float], batch: Int, positions: Int) {
+        let count = mixingEntriesPerPosition
+        entries.withUnsafeMutableBufferPointer { m in
+            for n in 0..<batch {
+                for e in 0..<count {
+                    let scale = mask[maskedTap(ofEntry: e)]
+                    let plane = m.baseAddress! + (n * count + e) * positions
+                    for l in 0..<positions { plane[l] *= scale }
+                }
+            }
+        }
+    }
+
+    /// dd_p = Σ_{n, e of tap p, l} dM'[n, e, l]·M[n, e, l] over [N, G, H_out, W_out] entries.
+    private func dynamicColumnGradients(_ gradient: Tensor, values: Tensor) -> [Double] {
+        let count = mixingEntriesPerPosition, batch = gradient.shape[0]
+        let positions = gradient.count / max(1, batch * count)
+        var sums = [Double](repeating: 0, count: taps)
+        gradient.withUnsafeBufferPointer { dm in
+            values.withUnsafeBufferPointer { m in
+                for n in 0..<batch {
+                    for e in 0..<count {
+                        let base = (n * count + e) * positions
+                        var sum: Double = 0
+                        for l in 0..<positions { sum += Double(dm[base + l]) * Double(m[base + l]) }
+                        sums[maskedTap(ofEntry: e)] += sum
+                    }
+                }
+            }
+        }
+        return sums
     }
 }

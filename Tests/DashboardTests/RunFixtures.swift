@@ -54,6 +54,21 @@ struct RunFixtures {
         """
     }
 
+    /// kernels/epoch-NNN.json of a dynamic-diag run with `--kernel-shape learned:5` (schema 2):
+    /// three layers, each with its Boolean shape and the epoch's flips.
+    static func shapedKernelJSON(epoch: Int) -> String {
+        func layer(_ name: String, _ mask: [Int], _ flips: [Int]) -> String {
+            let diagonal = mask.enumerated().map { $1 == 0 ? "0" : String(1 + Double($0) / 20) }.joined(separator: ",")
+            return #"{"name":"\#(name)","variant":"dynamic-diag","kernelSize":3,"diagonal":[\#(diagonal)],"#
+                + #""diagonalSpread":[0,0.1,0,0.1,0.2,0.1,0,0.1,0],"kernelShape":"learned:5","#
+                + #""tapMask":\#(mask),"tapFlips":\#(flips)}"#
+        }
+        return #"{"classNames":["T-shirt","Trouser"],"epoch":\#(epoch),"schemaVersion":2,"layers":["#
+            + layer("stage1.block1", [0, 1, 0, 1, 1, 1, 0, 1, 0], [0, 0, 2, 0, 0, 0, 2, 0, 0]) + ","
+            + layer("stage1.block2", [1, 1, 0, 0, 1, 1, 0, 1, 0], [4, 0, 1, 3, 0, 0, 0, 0, 0]) + ","
+            + layer("stage2.block1", [0, 0, 0, 1, 1, 1, 1, 0, 1], [0, 0, 0, 0, 0, 0, 1, 0, 1]) + "]}"
+    }
+
     /// knn/epoch-NNN.json as the trainer writes it: {"blendCurve":[…],"statistics":{…}}
     /// (keys sorted, as its encoder writes them).
     static func knnJSON(epoch: Int, knnAccuracy: Double) -> String {

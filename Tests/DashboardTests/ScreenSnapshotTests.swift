@@ -133,6 +133,20 @@ final class ScreenSnapshotTests: XCTestCase {
         assertSnapshot(state, named: "kernels")
     }
 
+    /// A run with `--kernel-shape learned:5`: the selected layer's Boolean shape with its flips,
+    /// and every layer's shape, beside the M maps.
+    func testKernelsScreenWithLearnedShapes() throws {
+        var state = scripted()
+        _ = state.press(.down, .down, .enter, .character("4"))
+        let snapshot = try JSONDecoder().decode(KernelSnapshot.self, from: Data(RunFixtures.shapedKernelJSON(epoch: 2).utf8))
+        _ = state.update(.kernelsLoaded(runID: runID, epochs: [1, 2], snapshot: snapshot, error: nil))
+        _ = state.press(.down)
+        assertSnapshot(state, named: "kernels-shaped")
+        let text = screenText(state)
+        XCTAssertTrue(text.contains("shape d · learned:5 · 5/9 on · flips"), text)
+        XCTAssertTrue(text.contains("shapes of all layers"), text)
+    }
+
     func testKNNScreen() throws {
         var state = scripted()
         _ = state.press(.down, .down, .enter, .character("5"))

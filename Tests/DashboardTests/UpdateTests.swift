@@ -296,8 +296,8 @@ final class LaunchFormTests: XCTestCase {
 
     func testEveryTrainingOptionHasAField() {
         let flags = Set(LaunchForm().fields.map(\.flag))
-        for flag in ["model", "variant", "stem-width", "widths", "blocks", "kernel", "meta-hidden", "similarity-penalty",
-                     "epochs", "batch-size", "optimizer", "lr", "momentum", "weight-decay", "schedule", "warmup",
+        for flag in ["model", "variant", "stem-width", "widths", "blocks", "kernel", "meta-hidden", "kernel-shape",
+                     "similarity-penalty", "epochs", "batch-size", "optimizer", "lr", "momentum", "weight-decay", "schedule", "warmup",
                      "label-smoothing", "data", "validation", "train-fraction", "augment", "seed", "threads", "log-every",
                      "knn-alpha", "knn-focal", "knn-features", "knn-k", "knn-t", "knn-metric", "knn-eval"] {
             XCTAssertTrue(flags.contains(flag), "no field for --\(flag)")

@@ -3,19 +3,19 @@ import TensorCore
 @testable import NeuralNetwork
 
 final class SimilarityConv2DTests: XCTestCase {
-    private func makeLayer(_ variant: SimilarityVariant, inC: Int = 2, outC: Int = 3, kernel: Int = 3,
-                           stride: Int = 1, padding: Int? = nil, hidden: Int = 4, seed: UInt64 = 1,
-                           metaScale: Float = 1e-3, bias: Bool = true) -> SimilarityConv2D {
+    func makeLayer(_ variant: SimilarityVariant, inC: Int = 2, outC: Int = 3, kernel: Int = 3,
+                   stride: Int = 1, padding: Int? = nil, hidden: Int = 4, seed: UInt64 = 1,
+                   metaScale: Float = 1e-3, bias: Bool = true, shape: KernelShape = .full) -> SimilarityConv2D {
         var generator = SeededGenerator(seed: seed)
         let layer = SimilarityConv2D(inputChannels: inC, outputChannels: outC, kernelSize: kernel, stride: stride,
                                      padding: padding, variant: variant, bias: bias, metaHiddenChannels: hidden,
-                                     metaInitialScale: metaScale, name: "sim", generator: &generator)
+                                     metaInitialScale: metaScale, shape: shape, name: "sim", generator: &generator)
         layer.bias?.value = .randomNormal(shape: [outC], generator: &generator)
         return layer
     }
 
     /// The mixing M broadcast to every sample and position, [N, K², H_out, W_out].
-    private func broadcast(_ matrix: Tensor, batch: Int, height: Int, width: Int) -> Tensor {
+    func broadcast(_ matrix: Tensor, batch: Int, height: Int, width: Int) -> Tensor {
         let entries = matrix.count, positions = height * width
         var output = Tensor(shape: [batch, entries, height, width])
         for n in 0..<batch {
@@ -320,7 +320,7 @@ final class SimilarityConv2DTests: XCTestCase {
 
     /// A random input whose meta-network ReLU inputs all lie at least 0.02 from the kink,
     /// so central differences (ε ≤ 1e-3) see a smooth function.
-    private func inputAwayFromKinks(_ layer: SimilarityConv2D, shape: [Int],
+    func inputAwayFromKinks(_ layer: SimilarityConv2D, shape: [Int],
                                     generator: inout SeededGenerator) -> Tensor {
         for _ in 0..<50 {
             let input = Tensor.randomNormal(shape: shape, generator: &generator)

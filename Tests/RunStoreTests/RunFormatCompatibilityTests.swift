@@ -20,6 +20,7 @@ final class RunFormatCompatibilityTests: XCTestCase {
         let config = try run.readConfig()
         XCTAssertEqual(config.epochs, 2)
         XCTAssertEqual(config.variant, "dynamic-diag")
+        XCTAssertEqual(try config.trainingConfiguration().kernelShape, "full", "written before --kernel-shape: full")
         XCTAssertEqual(try run.readStatus().state, .finished)
 
         let records = try MetricsTailReader(url: run.metricsURL).readNew().records
@@ -42,6 +43,7 @@ final class RunFormatCompatibilityTests: XCTestCase {
         XCTAssertEqual(kernels.layers[0].effectiveKernels?.isConsistent, true)
         XCTAssertEqual(kernels.layers.map { $0.shapeMap?.count }, [9, 9, 9])
         XCTAssertEqual(kernels.layers[1].perClassDiagonal?.count, 10)
+        XCTAssertEqual(kernels.layers.map(\.tapMask), [nil, nil, nil], "schema 1: no Boolean shape")
 
         XCTAssertEqual(run.knnStatisticsEpochs, [1, 2])
         let knn = try XCTUnwrap(run.readKNNStatistics(epoch: 2))

@@ -13,6 +13,8 @@ final class RunRecordTests: XCTestCase {
               diagonalSpread: (0..<9).map { Double($0) / 100 }, perClassDiagonal: [[Double](repeating: 0.5, count: 9), [Double](repeating: 2, count: 9)],
               effectiveKernels: .init(shape: [2, 1, 3, 3], values: (0..<18).map { Double($0) - 9 })),
         .init(name: "stage2.block0", variant: "static-diag", kernelSize: 3, diagonal: [1, .nan, 1, 1, .infinity, 1, 1, 1, -.infinity]),
+        .init(name: "stage3.block0", variant: "dynamic-diag", kernelSize: 3, diagonal: [0, 1, 0, 1, 1, 1, 0, 1, 0],
+              kernelShape: "learned:5", tapMask: [0, 1, 0, 1, 1, 1, 0, 1, 0], tapFlips: [3, 0, 1, 0, 0, 0, 2, 0, 0]),
     ])
 
     func testKernelSnapshotRoundTrips() throws {
@@ -21,12 +23,15 @@ final class RunRecordTests: XCTestCase {
         XCTAssertEqual(run.kernelSnapshotEpochs, [3])
         let read = try XCTUnwrap(run.readKernelSnapshot(epoch: 3))
         XCTAssertEqual(read.layers[0], Self.kernelSnapshot.layers[0])
+        XCTAssertEqual(read.layers[2], Self.kernelSnapshot.layers[2])
+        XCTAssertEqual(read.layers[2].activeTaps, [false, true, false, true, true, true, false, true, false])
+        XCTAssertNil(read.layers[0].activeTaps, "an unshaped layer has no Boolean shape")
         // NaN ≠ NaN, so the layer with non-finite entries is compared by description.
         XCTAssertEqual(read.layers[1].diagonal?.map { "\($0)" }, Self.kernelSnapshot.layers[1].diagonal?.map { "\($0)" })
         XCTAssertEqual(read.classNames, Self.kernelSnapshot.classNames)
         XCTAssertEqual(read.layers[0].effectiveKernels?.isConsistent, true)
         let text = String(decoding: try Data(contentsOf: run.kernelSnapshotURL(epoch: 3)), as: UTF8.self)
-        XCTAssertTrue(text.contains("\"schemaVersion\":1"), text)
+        XCTAssertTrue(text.contains("\"schemaVersion\":2"), text)
         XCTAssertTrue(text.contains("\"NaN\""), "non-finite numbers are written as strings: \(text)")
     }
 
@@ -138,5 +143,21 @@ final class RunRecordTests: XCTestCase {
         XCTAssertNil(RecordLimits.elementCount([1 << 32, 1 << 32, 1 << 32, 1]))
         XCTAssertNil(RecordLimits.elementCount([Int.max, 2]))
         XCTAssertNil(RecordLimits.elementCount([0, 5]))
+    }
+
+    /// Schema 1 (before kernel shapes) still reads: no shape fields, the maps as before.
+    func testKernelSnapshotOfSchemaOneReads() throws {
+        let run = try makeRun()
+        try FileManager.default.createDirectory(at: run.kernelSnapshotURL(epoch: 2).deletingLastPathComponent(),
+                                                withIntermediateDirectories: true)
+        try Data(#"{"schemaVersion":1,"epoch":2,"classNames":[],"layers":[{"name":"stage1.block1","variant":"static-diag","kernelSize":3,"diagonal":[1,1,1,1,2,1,1,1,1]}]}"#.utf8)
+            .write(to: run.kernelSnapshotURL(epoch: 2))
+        let read = try XCTUnwrap(run.readKernelSnapshot(epoch: 2))
+        XCTAssertEqual(read.layers.first?.shapeMap?[4], 2)
+        XCTAssertNil(read.layers.first?.tapMask)
+        XCTAssertNil(read.layers.first?.kernelShape)
+        // A mask of the wrong size is not a shape.
+        let odd = KernelSnapshot.Layer(name: "x", variant: "conv", kernelSize: 3, tapMask: [1, 0])
+        XCTAssertNil(odd.activeTaps)
     }
 }

@@ -68,6 +68,22 @@ final class StudyTests: XCTestCase {
         XCTAssertNil(StudyGrid.nameProblem("knn-alpha_10pct.v2"))
     }
 
+    /// The kernel-shape study's grid: every shape reaches the cell's configuration, and a
+    /// shape that does not fit the kernel is refused naming the cell.
+    func testKernelShapeIsAGridKey() throws {
+        let record = try study(["variant=static-diag,dynamic-diag", "kernel-shape=full,learned:5,cross"],
+                               baseline: "kernel-shape=cross")
+        XCTAssertEqual(StudyGrid.problems(record), [])
+        XCTAssertEqual(record.cells.count, 6)
+        XCTAssertEqual(try StudyGrid.configuration(options: record.options, cell: record.cells[1], seed: 0).kernelShape,
+                       "learned:5")
+        XCTAssertEqual(record.effectiveBaseline?.text, "kernel-shape=cross")
+        XCTAssertThrowsError(try StudyGrid.axis("kernel-shape=full,learned:0"))
+        let tooMany = try study(["kernel-shape=learned:9,learned:10"])
+        XCTAssertEqual(StudyGrid.problems(tooMany),
+                       ["kernel-shape=learned:10: --kernel-shape learned:10 asks for 10 active taps, but a 3×3 kernel (--kernel 3) has 9"])
+    }
+
     func testStudyFileRoundTripsAndIsNeverARun() throws {
         let root = try makeTemporaryDirectory(self)
         var record = try study(["knn-alpha=0,0.1", "widths=8,16|16,32"], baseline: "knn-alpha=0.1")

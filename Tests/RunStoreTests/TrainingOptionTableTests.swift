@@ -7,7 +7,7 @@ final class TrainingOptionTableTests: XCTestCase {
     /// needs one here, so the tests below cover it.
     static let samples: [String: String] = [
         "model": "small-cnn", "variant": "dynamic-diag", "stem-width": "8", "widths": "8,16", "blocks": "3",
-        "kernel": "5", "meta-hidden": "4", "similarity-penalty": "0.001", "epochs": "7", "batch-size": "64",
+        "kernel": "5", "meta-hidden": "4", "kernel-shape": "learned:5", "similarity-penalty": "0.001", "epochs": "7", "batch-size": "64",
         "optimizer": "adamw", "lr": "0.05", "momentum": "0.8", "weight-decay": "0.0001",
         "schedule": "cosine;min=0.001", "warmup": "0.5", "label-smoothing": "0.1", "data": "/data/fm",
         "validation": "1000", "train-fraction": "0.1", "augment": "no", "seed": "42", "threads": "4",
@@ -18,7 +18,7 @@ final class TrainingOptionTableTests: XCTestCase {
     /// An out-of-range value for every option that has a range.
     static let outOfRange: [String: String] = [
         "model": "resnet", "variant": "sideways", "stem-width": "0", "widths": "8,0", "blocks": "9", "kernel": "4",
-        "meta-hidden": "0", "similarity-penalty": "-1", "epochs": "0", "batch-size": "5000", "optimizer": "lbfgs",
+        "meta-hidden": "0", "kernel-shape": "learned:0", "similarity-penalty": "-1", "epochs": "0", "batch-size": "5000", "optimizer": "lbfgs",
         "lr": "nan", "momentum": "1", "weight-decay": "-0.1", "schedule": "step:0.9,0.5", "warmup": "-1",
         "label-smoothing": "1", "validation": "-1", "train-fraction": "0", "threads": "0", "log-every": "0",
         "knn-alpha": "-1", "knn-focal": "-2", "knn-features": "texture", "knn-k": "0", "knn-t": "0",
@@ -49,12 +49,13 @@ final class TrainingOptionTableTests: XCTestCase {
         }
     }
 
-    /// The settings object of today's config.json, written before the option table existed:
-    /// the table writes the same keys in the same order and reads it back to the defaults.
+    /// The settings object of today's config.json (the keys written before the option table
+    /// existed, plus kernelShape): the table writes the same keys in the same order and reads
+    /// it back to the defaults.
     func testTodaysSettingsFormatIsWrittenAndReadUnchanged() throws {
         let today = """
         {"model":"nsn-lite","variant":"conv","stemWidth":16,"widths":[16,32,64],"blocksPerStage":2,"kernelSize":3,\
-        "metaHidden":8,"similarityPenalty":0.005,"epochs":15,"batchSize":128,"optimizer":"sgd","learningRate":0.1,\
+        "metaHidden":8,"kernelShape":"full","similarityPenalty":0.005,"epochs":15,"batchSize":128,"optimizer":"sgd","learningRate":0.1,\
         "momentum":0.9,"weightDecay":0.0005,"schedule":"step:0.5,0.75,0.9","warmupEpochs":0,"labelSmoothing":0.01,\
         "dataDirectory":null,"validationSize":5000,"trainFraction":1,"augment":true,"seed":0,"threads":2,\
         "logEverySteps":50,"knnAlpha":0,"knnFocalGamma":null,"knnFeatures":"pixels","knnK":20,"knnTemperature":0.07,\
@@ -71,6 +72,7 @@ final class TrainingOptionTableTests: XCTestCase {
         expected.epochs = 3
         expected.knnFocalGamma = 2
         XCTAssertEqual(try TrainingConfiguration(settings: old), expected)
+        XCTAssertEqual(try TrainingConfiguration(settings: old).kernelShape, "full", "a config.json without kernelShape means full")
         let wrong = try XCTUnwrap(try JSONValue.parse(#"{"epochs":"many"}"#).objectValue)
         XCTAssertThrowsError(try TrainingConfiguration(settings: wrong)) { error in
             XCTAssertTrue("\(error)".contains("settings.epochs"), "\(error)")
@@ -139,5 +141,35 @@ final class TrainingOptionTableTests: XCTestCase {
         XCTAssertEqual(SimilarityVariantSpec.named("static-diag")?.isDiagonal, true)
         XCTAssertEqual(SimilarityVariantSpec.named("conv")?.mixing, .identity)
         XCTAssertNil(SimilarityVariantSpec.named("sideways"))
+    }
+
+    func testKernelShapeValuesAndTheirErrors() throws {
+        var configuration = TrainingConfiguration()
+        for text in ["full", "cross", "learned:1", "learned:9"] {
+            try configuration.set(flag: "kernel-shape", valueText: text)
+            XCTAssertEqual(configuration.problems(), [], text)
+        }
+        for (text, message) in [
+            ("learned:0", "--kernel-shape learned:N needs at least 1 active tap, got 0"),
+            ("learned:x", "--kernel-shape learned:N needs a whole number of active taps N, got 'x'"),
+            ("learned:", "--kernel-shape learned:N needs a whole number of active taps N, got ''"),
+            ("star", "--kernel-shape must be full, cross or learned:N (N active taps per layer), got 'star'"),
+            ("Cross", "--kernel-shape must be full, cross or learned:N (N active taps per layer), got 'Cross'"),
+        ] {
+            var unchanged = TrainingConfiguration()
+            XCTAssertThrowsError(try unchanged.set(flag: "kernel-shape", valueText: text), text) { error in
+                XCTAssertEqual("\(error)", message)
+            }
+        }
+        // N ≤ k² depends on --kernel: a combination problem, whatever the order they are set in.
+        try configuration.set(flag: "kernel-shape", valueText: "learned:10")
+        XCTAssertEqual(configuration.problems(),
+                       ["--kernel-shape learned:10 asks for 10 active taps, but a 3×3 kernel (--kernel 3) has 9"])
+        try configuration.set(flag: "kernel", valueText: "5")
+        XCTAssertEqual(configuration.problems(), [])
+        XCTAssertEqual(try KernelShapeSetting(parsing: "learned:25").problem(kernelSize: 5), nil)
+        XCTAssertEqual(try KernelShapeSetting(parsing: "cross"), .cross)
+        XCTAssertEqual(try KernelShapeSetting(parsing: "learned:7").description, "learned:7")
+        XCTAssertTrue(TrainingConfiguration.nsnLiteShapeFlags.contains("--kernel-shape"), "small-cnn refuses it")
     }
 }

@@ -20,6 +20,8 @@ final class TrainingConfigurationProblemsTests: XCTestCase {
             ("--blocks", { $0.blocksPerStage = 0 }),
             ("--kernel", { $0.kernelSize = 4 }),
             ("--meta-hidden", { $0.metaHidden = 0 }),
+            ("--kernel-shape must be full, cross or learned:N", { $0.kernelShape = "star" }),
+            ("--kernel-shape learned:10 asks for 10 active taps", { $0.kernelShape = "learned:10" }),
             ("--similarity-penalty", { $0.similarityPenalty = -1 }),
             ("--epochs", { $0.epochs = 0 }),
             ("--epochs", { $0.epochs = 10_001 }),

@@ -37,7 +37,8 @@ extension KernelsScreen {
               rows: rows, theme: context.theme).render(in: listInner, buffer: &buffer, state: &tableState)
         let layer = snapshot.layers[min(view.layerIndex, snapshot.layers.count - 1)]
         renderLayer(layer, isFirst: view.layerIndex == 0, classIndex: view.classIndex,
-                    classNames: view.snapshot?.classNames ?? [], in: detailArea, buffer: &buffer, context)
+                    classNames: view.snapshot?.classNames ?? [], allLayers: snapshot.layers,
+                    selectedLayer: view.layerIndex, in: detailArea, buffer: &buffer, context)
         if let error = view.error {
             buffer.write("⚠ " + error, x: body.x, y: body.maxY - 1, maxWidth: body.width, style: context.theme.error, clip: body)
         }
@@ -57,6 +58,7 @@ extension KernelsScreen {
     }
 
     func renderLayer(_ layer: KernelSnapshot.Layer, isFirst: Bool, classIndex: Int, classNames: [String] = [],
+                     allLayers: [KernelSnapshot.Layer] = [], selectedLayer: Int = 0,
                      in area: Rect, buffer: inout CellBuffer, _ context: ScreenContext) {
         let block = Block(title: "\(layer.name) · \(layer.variant) · \(layer.kernelSize)×\(layer.kernelSize)", theme: context.theme)
         block.render(in: area, buffer: &buffer)
@@ -68,6 +70,12 @@ extension KernelsScreen {
         if let map = layer.shapeMap, let h = heatmap(map, side: k, center: 1, cellWidth: 6, context) {
             let what = isFull ? "diag(M)" : (isDynamic ? "mean of 1+g" : "kernel shape m")
             panels.append((what, { h.render(in: $0, buffer: &$1) }, k * 7 + 2, k + 2))
+        }
+        if let active = layer.activeTaps {
+            panels.append(Self.tapShapePanel(layer, active: active, context))
+        }
+        if allLayers.contains(where: { $0.activeTaps != nil }) {
+            panels.append(Self.allShapesPanel(allLayers, selected: selectedLayer, width: inner.width, context))
         }
         if let spread = layer.diagonalSpread, let h = heatmap(spread, side: k, center: 0, cellWidth: 6, context) {
             panels.append(("spread of 1+g", { h.render(in: $0, buffer: &$1) }, k * 7 + 2, k + 2))
@@ -137,5 +145,59 @@ extension KernelsScreen {
             x += w + 2
             rowHeight = max(rowHeight, h)
         }
+    }
+
+    /// The layer's Boolean kernel shape d after the epoch (■ on, · off), each tap with how
+    /// often it flipped during the epoch.
+    static func tapShapePanel(_ layer: KernelSnapshot.Layer, active: [Bool], _ context: ScreenContext)
+        -> (title: String, draw: (Rect, inout CellBuffer) -> Void, width: Int, height: Int) {
+        let k = layer.kernelSize, taps = k * k
+        let flips = layer.tapFlips?.count == taps ? layer.tapFlips : nil
+        let title = "shape d · \(layer.kernelShape ?? "mask") · \(active.filter { $0 }.count)/\(taps) on"
+            + (flips == nil ? "" : " · flips")
+        let cell = flips == nil ? 2 : 6
+        return (title, { rect, buffer in
+            for row in 0..<k where row < rect.height {
+                for column in 0..<k {
+                    let t = row * k + column, x = rect.x + column * cell
+                    buffer.write(active[t] ? "■" : "·", x: x, y: rect.y + row,
+                                 style: active[t] ? context.theme.good : context.theme.muted, clip: rect)
+                    if let flips {
+                        buffer.write(Text.fit(String(flips[t]), width: 3), x: x + 2, y: rect.y + row,
+                                     style: context.theme.muted, clip: rect)
+                    }
+                }
+            }
+            if flips != nil, k < rect.height {
+                buffer.write("■ on · off, n: flips this epoch", x: rect.x, y: rect.y + k, style: context.theme.muted, clip: rect)
+            }
+        }, max(k * cell + 2, title.count), k + 2)
+    }
+
+    /// Every layer's Boolean shape at this epoch, labelled stage.block ("2.1") or its place in
+    /// the list (the selected one highlighted); a layer without a mask shows "full".
+    static func allShapesPanel(_ layers: [KernelSnapshot.Layer], selected: Int, width: Int, _ context: ScreenContext)
+        -> (title: String, draw: (Rect, inout CellBuffer) -> Void, width: Int, height: Int) {
+        let side = layers.map(\.kernelSize).max() ?? 3
+        let block = max(side * 2 + 1, 5)
+        let perRow = max(1, width / block), rows = (layers.count + perRow - 1) / perRow
+        return ("shapes of all layers", { rect, buffer in
+            for (i, layer) in layers.enumerated() {
+                let x = rect.x + (i % perRow) * block, y = rect.y + (i / perRow) * (side + 2)
+                guard y + 1 <= rect.maxY else { break }
+                let number = layer.name.split(separator: ".").map { $0.filter(\.isNumber) }.joined(separator: ".")
+                buffer.write(number.count > 1 && number.count < block ? number : String(i + 1), x: x, y: y, style: i == selected ? context.theme.selection : context.theme.muted,
+                             clip: rect)
+                guard let active = layer.activeTaps else {
+                    buffer.write("full", x: x, y: y + 1, style: context.theme.muted, clip: rect)
+                    continue
+                }
+                let k = layer.kernelSize
+                for row in 0..<k {
+                    let line = (0..<k).map { active[row * k + $0] ? "■" : "·" }.joined(separator: " ")
+                    buffer.write(line, x: x, y: y + 1 + row, style: context.theme.text, clip: rect)
+                }
+            }
+        }, min(width, max(20, min(layers.count, perRow) * block)), rows * (side + 2) + 1)
     }
 }

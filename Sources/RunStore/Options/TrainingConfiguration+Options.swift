@@ -41,6 +41,17 @@ extension TrainingConfiguration {
         .option(\.metaHidden, key: "metaHidden", flag: "meta-hidden", label: "Meta-network width", .model, .integer,
                 help: "Hidden width of the meta-network (dynamic variants).", shapesNSNLite: true,
                 range: { $0 >= 1 && $0 <= 256 ? nil : "--meta-hidden must be in 1...256, got \($0)" }),
+        .option(\.kernelShape, key: "kernelShape", flag: "kernel-shape", label: "Kernel shape", .model, .text,
+                help: "Taps of every similarity kernel: full, cross (centre row and column) or learned:N "
+                    + "(N taps per layer, learned).", shapesNSNLite: true,
+                parse: { text in _ = try KernelShapeSetting(parsing: text); return text },
+                range: { text in
+                    do { _ = try KernelShapeSetting(parsing: text); return nil } catch { return "\(error)" }
+                },
+                combination: { c in
+                    guard c.kernelSize == 3 || c.kernelSize == 5 else { return nil }
+                    return (try? KernelShapeSetting(parsing: c.kernelShape))?.problem(kernelSize: c.kernelSize)
+                }),
         .option(\.similarityPenalty, key: "similarityPenalty", flag: "similarity-penalty", label: "L2 penalty on M",
                 .model, .number, help: "L2 penalty on M (static-full).",
                 range: { $0 >= 0 && $0.isFinite ? nil : "--similarity-penalty must be ≥ 0, got \($0)" }),

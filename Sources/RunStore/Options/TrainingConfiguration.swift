@@ -13,6 +13,7 @@ public struct TrainingConfiguration: Equatable, Sendable {
     public var blocksPerStage: Int = 2
     public var kernelSize: Int = 3
     public var metaHidden: Int = 8                   // meta-network width (dynamic variants)
+    public var kernelShape: String = "full"          // full | cross | learned:N (KernelShapeSetting)
     public var similarityPenalty: Double = 5e-3      // L2 on M (static-full)
 
     // Optimisation

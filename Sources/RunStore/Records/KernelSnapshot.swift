@@ -3,19 +3,24 @@ import Foundation
 /// `kernels/epoch-NNN.json`: the learned kernel shapes of every similarity layer after an
 /// epoch (K = k², the size of the similarity matrix M).
 ///
-///     {"schemaVersion":1,"epoch":3,"classNames":["T-shirt",…],"layers":[{"name":"stage1.block0",
+///     {"schemaVersion":2,"epoch":3,"classNames":["T-shirt",…],"layers":[{"name":"stage1.block0",
 ///       "variant":"static-diag","kernelSize":3,
 ///       "diagonal":[k²] | null, "matrix":[K²] | null, "diagonalSpread":[k²] | null,
 ///       "perClassDiagonal":[[k²] per class] | null,
-///       "effectiveKernels":{"shape":[O,C,k,k],"values":[…]} | null}]}
+///       "effectiveKernels":{"shape":[O,C,k,k],"values":[…]} | null,
+///       "kernelShape":"learned:5" | null, "tapMask":[k² of 0/1] | null, "tapFlips":[k²] | null}]}
 ///
 /// Per layer: static-diag `diagonal` = m; static-full `matrix` = M and `diagonal` its
 /// diagonal; dynamic `diagonal` = mean of the per-sample M's diagonal over probe images,
 /// `diagonalSpread` its standard deviation, `perClassDiagonal` the mean per true class (and
 /// dynamic-full the mean `matrix`); conv the diagonal of I. The first layer also carries
-/// `effectiveKernels` W·M [O, C, k, k]. Every field may be missing or null when read.
+/// `effectiveKernels` W·M [O, C, k, k]. With `--kernel-shape` other than full (schema 2):
+/// `kernelShape` as given, `tapMask` the Boolean shape d after the epoch (1 = tap on) and
+/// `tapFlips` how often each tap's d changed between training steps during the epoch; the
+/// maps above are then of the shaped M·D. Schema 1 files (no shape fields) still read.
+/// Every field may be missing or null when read.
 public struct KernelSnapshot: RunRecord, Equatable {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     public struct Tensor4: Codable, Equatable, Sendable {
         public var shape: [Int]
@@ -56,13 +61,20 @@ public struct KernelSnapshot: RunRecord, Equatable {
         public var perClassDiagonal: [[Double]]?
         /// W·M of the first layer, [O, C, k, k].
         public var effectiveKernels: Tensor4?
+        /// The layer's `--kernel-shape` ("cross", "learned:5"); nil for full (no mask).
+        public var kernelShape: String?
+        /// [k²] the Boolean kernel shape d after the epoch: 1 = tap on, 0 = off.
+        public var tapMask: [Int]?
+        /// [k²] how often each tap switched on or off between training steps in the epoch.
+        public var tapFlips: [Int]?
 
         /// Largest kernel side a snapshot may describe (k² taps, k⁴ matrix entries).
         public static let maximumKernelSize = 31
 
         public init(name: String, variant: String, kernelSize: Int, diagonal: [Double]? = nil,
                     matrix: [Double]? = nil, diagonalSpread: [Double]? = nil,
-                    perClassDiagonal: [[Double]]? = nil, effectiveKernels: Tensor4? = nil) {
+                    perClassDiagonal: [[Double]]? = nil, effectiveKernels: Tensor4? = nil,
+                    kernelShape: String? = nil, tapMask: [Int]? = nil, tapFlips: [Int]? = nil) {
             self.name = name
             self.variant = variant
             self.kernelSize = kernelSize
@@ -71,6 +83,9 @@ public struct KernelSnapshot: RunRecord, Equatable {
             self.diagonalSpread = diagonalSpread
             self.perClassDiagonal = perClassDiagonal
             self.effectiveKernels = effectiveKernels
+            self.kernelShape = kernelShape
+            self.tapMask = tapMask
+            self.tapFlips = tapFlips
         }
 
         public init(from decoder: Decoder) throws {
@@ -86,6 +101,9 @@ public struct KernelSnapshot: RunRecord, Equatable {
             perClassDiagonal = ((try? c.decodeIfPresent([[LenientDouble]].self, forKey: .perClassDiagonal)) ?? nil)?
                 .map { $0.map(\.value) }
             effectiveKernels = (try? c.decodeIfPresent(Tensor4.self, forKey: .effectiveKernels)) ?? nil
+            kernelShape = (try? c.decodeIfPresent(String.self, forKey: .kernelShape)) ?? nil
+            tapMask = (try? c.decodeIfPresent([Int].self, forKey: .tapMask)) ?? nil
+            tapFlips = (try? c.decodeIfPresent([Int].self, forKey: .tapFlips)) ?? nil
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -98,10 +116,20 @@ public struct KernelSnapshot: RunRecord, Equatable {
             try c.encodeIfPresent(diagonalSpread?.map(LenientDouble.init), forKey: .diagonalSpread)
             try c.encodeIfPresent(perClassDiagonal?.map { $0.map(LenientDouble.init) }, forKey: .perClassDiagonal)
             try c.encodeIfPresent(effectiveKernels, forKey: .effectiveKernels)
+            try c.encodeIfPresent(kernelShape, forKey: .kernelShape)
+            try c.encodeIfPresent(tapMask, forKey: .tapMask)
+            try c.encodeIfPresent(tapFlips, forKey: .tapFlips)
         }
 
         enum CodingKeys: String, CodingKey {
             case name, variant, kernelSize, diagonal, matrix, diagonalSpread, perClassDiagonal, effectiveKernels
+            case kernelShape, tapMask, tapFlips
+        }
+
+        /// The Boolean shape as k² flags when recorded with the right size, else nil.
+        public var activeTaps: [Bool]? {
+            guard kernelSize >= 1, let tapMask, tapMask.count == kernelSize * kernelSize else { return nil }
+            return tapMask.map { $0 != 0 }
         }
 
         /// The k×k map to show for the layer: the diagonal, or diag(M) for a full matrix.

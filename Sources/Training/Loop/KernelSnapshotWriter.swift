@@ -32,6 +32,11 @@ public enum KernelSnapshotWriter {
                 shape.diagonal = (0..<taps).map { Double(shortest: matrix.scalars[$0 * taps + $0]) }
                 if layer.variant == .staticFull { shape.matrix = doubles(matrix.scalars) }
             }
+            if layer.tapShape != .full {
+                shape.kernelShape = layer.tapShape.description
+                shape.tapMask = layer.tapMask.map { $0 != 0 ? 1 : 0 }
+                shape.tapFlips = layer.takeTapFlips()
+            }
             if index == 0 {
                 let kernels = layer.effectiveKernels()
                 shape.effectiveKernels = KernelSnapshot.Tensor4(shape: kernels.shape, values: doubles(kernels.scalars))

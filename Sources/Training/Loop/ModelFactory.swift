@@ -22,10 +22,25 @@ public enum ModelFactory {
             options.blocksPerStage = configuration.blocksPerStage
             options.kernelSize = configuration.kernelSize
             options.metaHidden = configuration.metaHidden
+            options.kernelShape = try kernelShape(configuration)
             return ModelBuilder.nsnLite(options, classCount: classCount, imageHeight: imageHeight,
                                         imageWidth: imageWidth, generator: &generator)
         default:
             throw ConfigurationError("unknown model '\(configuration.model)' (nsn-lite, small-cnn)")
+        }
+    }
+
+    /// The model's `KernelShape` for `--kernel-shape` (checked against the kernel size).
+    static func kernelShape(_ configuration: TrainingConfiguration) throws -> KernelShape {
+        let setting: KernelShapeSetting
+        do { setting = try KernelShapeSetting(parsing: configuration.kernelShape) } catch {
+            throw ConfigurationError("\(error)")
+        }
+        if let problem = setting.problem(kernelSize: configuration.kernelSize) { throw ConfigurationError(problem) }
+        switch setting {
+        case .full: return .full
+        case .cross: return .cross
+        case .learned(let active): return .learned(activeTaps: active)
         }
     }
 }
