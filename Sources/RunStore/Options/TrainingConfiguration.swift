@@ -28,11 +28,11 @@ public struct TrainingConfiguration: Equatable, Sendable {
 
     // Data
     public var dataDirectory: String? = nil          // nil: SIMLAB_DATA or the Debian package
+    public var label: String = "fine"                // CIFAR-100's label: fine | coarse
     public var validationSize: Int = 5000
     public var trainFraction: Double = 1
     public var augment: Bool = true                  // random pad-and-crop (+ flip)
     public var flip: Bool = true                     // horizontal flip as part of augmentation
-    public var label: String = "fine"                // CIFAR-100's label: fine | coarse
     public var seed: UInt64 = 0
     public var threads: Int = 2
     public var logEverySteps: Int = 50
