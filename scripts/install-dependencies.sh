@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages simlab needs when they are missing (needs root or sudo):
-# the ncurses and zlib headers, the Fashion-MNIST dataset, and tmux for the end-to-end tests.
+# the ncurses, zlib and libpng headers, the Fashion-MNIST dataset, and tmux for the end-to-end tests.
 set -euo pipefail
 needed=()
-for package in libncurses-dev zlib1g-dev pkg-config dataset-fashion-mnist tmux; do
+for package in libncurses-dev zlib1g-dev libpng-dev pkg-config dataset-fashion-mnist tmux; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || needed+=("$package")
 done
 command -v python3 >/dev/null 2>&1 || needed+=(python3)   # the end-to-end test makes its data with it
