@@ -77,19 +77,22 @@ public struct CIFARReader: Sendable {
     /// Record count of each checked file.
     public func count(_ bytes: [UInt8]) -> Int { bytes.count / recordBytes }
 
+    /// Appends the images (C × H × W each) and labels of checked records to `pixels` and `labels`.
+    public func append(records bytes: [UInt8], label: String, pixels: inout [UInt8], labels: inout [Int]) {
+        let which = labelIndex(label), record = recordBytes, n = count(bytes)
+        pixels.reserveCapacity(pixels.count + n * Self.imageBytes)
+        for index in 0..<n {
+            let start = index * record
+            labels.append(Int(bytes[start + which]))
+            pixels.append(contentsOf: bytes[(start + labelBytes)..<(start + record)])
+        }
+    }
+
     /// The images and labels of the files at `paths`, in file and record order.
     public func read(paths: [String], label: String, name: String, classNames: [String]) throws -> ImageDataset {
         var pixels: [UInt8] = [], labels: [Int] = []
-        let which = labelIndex(label), record = recordBytes
         for path in paths {
-            let bytes = try records(path: path)
-            let n = count(bytes)
-            pixels.reserveCapacity(pixels.count + n * Self.imageBytes)
-            for index in 0..<n {
-                let start = index * record
-                labels.append(Int(bytes[start + which]))
-                pixels.append(contentsOf: bytes[(start + labelBytes)..<(start + record)])
-            }
+            append(records: try records(path: path), label: label, pixels: &pixels, labels: &labels)
         }
         return ImageDataset(name: name, pixels: pixels, labels: labels, channels: Self.channels, height: Self.height,
                             width: Self.width, classCount: classCount(label: label), classNames: classNames)

@@ -76,13 +76,8 @@ public struct ImageFolderReader: Sendable {
         var pixels = [UInt8](repeating: 0, count: entries.count * channels * plane)
         var interleaved = [UInt8](repeating: 0, count: channels * plane)
         for (index, entry) in entries.enumerated() {
-            let bytes = try Self.contents(entry.path)
-            var message = [CChar](repeating: 0, count: 256)
-            let ok = bytes.withUnsafeBytes { data in
-                simlab_png_decode(data.baseAddress, data.count, Int32(channels), Int32(width), Int32(height),
-                                  &interleaved, &message, message.count)
-            }
-            guard ok == 1 else { throw DatasetError.badPNG(path: entry.path, reason: String(cString: message)) }
+            try Self.decode(Self.contents(entry.path), path: entry.path, channels: channels, height: height, width: width,
+                            into: &interleaved)
             // libpng writes pixels interleaved (RGBRGB…); ImageDataset keeps channel planes.
             let base = index * channels * plane
             for k in 0..<plane {
@@ -95,8 +90,25 @@ public struct ImageFolderReader: Sendable {
 
     // MARK: files
 
+    /// Decodes PNG bytes of a `height` × `width` image into `pixels` (H × W × C interleaved,
+    /// `channels` 1 or 3); any other size, or damage, throws naming `path`.
+    public static func decode(_ bytes: Data, path: String, channels: Int, height: Int, width: Int,
+                              into pixels: inout [UInt8]) throws {
+        precondition(pixels.count == channels * height * width, "decode: \(pixels.count) bytes for \(channels)×\(height)×\(width)")
+        var message = [CChar](repeating: 0, count: 256)
+        let ok = bytes.withUnsafeBytes { data in
+            simlab_png_decode(data.baseAddress, data.count, Int32(channels), Int32(width), Int32(height),
+                              &pixels, &message, message.count)
+        }
+        guard ok == 1 else { throw DatasetError.badPNG(path: path, reason: String(cString: message)) }
+    }
+
     static func header(_ path: String) throws -> (height: Int, width: Int, isColour: Bool) {
-        let bytes = try contents(path)
+        try header(contents(path), path: path)
+    }
+
+    /// The size and colour of PNG bytes, from their header chunks (`path` names them in errors).
+    public static func header(_ bytes: Data, path: String) throws -> (height: Int, width: Int, isColour: Bool) {
         var width: Int32 = 0, height: Int32 = 0, colour: Int32 = 0, alpha: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let ok = bytes.withUnsafeBytes { data in
