@@ -52,7 +52,7 @@ public struct TrainingConfiguration: Equatable, Sendable {
 
     public init() {}
 
-    public static let models = ["nsn-lite", "nsl-cnn9", "small-cnn"]
+    public static let models = ["nsn-lite", "small-cnn", "nsl-cnn9"]
     public static let labels = ["fine", "coarse"]
 
     /// The models with similarity layers (a variant and the similarity shape options apply).
