@@ -6,8 +6,8 @@ import XCTest
 /// The real binary trains nsl-cnn9 on a CIFAR-10-format directory and on a PNG class-folder
 /// directory, both written by the test; broken datasets are refused before a run exists.
 final class ColourDatasetEndToEndTests: XCTestCase {
-    /// Tiny nsl-cnn9 settings: 3 epochs would be too slow in a debug build; one epoch and
-    /// the kNN evaluation (which writes the neighbour images) prove the pipeline.
+    /// Tiny nsl-cnn9 settings: one epoch and the kNN evaluation (which writes the neighbour
+    /// images) prove the pipeline; more would only slow a debug build.
     static let tinyNSL = ["--model", "nsl-cnn9", "--variant", "static-diag", "--stem-width", "4", "--widths", "4,6,8",
                           "--batch-size", "20", "--validation", "20", "--threads", "1", "--log-every", "2",
                           "--epochs", "1", "--seed", "3"]
@@ -25,7 +25,7 @@ final class ColourDatasetEndToEndTests: XCTestCase {
         }
     }
 
-    static func writeCIFAR10(to directory: URL, perBatch: Int = 24, testCount: Int = 30) throws {
+    static func writeCIFAR10(to directory: URL, perBatch: Int = 12, testCount: Int = 20) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func records(_ first: Int, _ count: Int) -> Data {
             var bytes: [UInt8] = []
@@ -42,7 +42,7 @@ final class ColourDatasetEndToEndTests: XCTestCase {
     }
 
     static func writeFolders(to directory: URL, side: Int = 16, classes: [String] = ["cat", "dog", "emu"]) throws {
-        for (split, count) in [("train", 30), ("test", 8)] {
+        for (split, count) in [("train", 14), ("test", 4)] {
             for (label, name) in classes.enumerated() {
                 let folder = directory.appendingPathComponent("\(split)/\(name)")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -76,7 +76,7 @@ final class ColourDatasetEndToEndTests: XCTestCase {
         let config = try run.readConfig()
         XCTAssertEqual(config.model, "nsl-cnn9")
         let dataset = try XCTUnwrap(config.dataset, "config.json records the dataset")
-        XCTAssertEqual([dataset.channels, dataset.height, dataset.width, dataset.trainCount, dataset.testCount], [3, 32, 32, 120, 30])
+        XCTAssertEqual([dataset.channels, dataset.height, dataset.width, dataset.trainCount, dataset.testCount], [3, 32, 32, 60, 20])
         XCTAssertEqual(dataset.format, "cifar-10")
         XCTAssertEqual(dataset.classNames.first, "airplane")
         XCTAssertEqual(try run.readStatus().state, .finished)
