@@ -90,6 +90,12 @@ final class ColourDatasetEndToEndTests: XCTestCase {
         XCTAssertFalse(neighbours.queryImages.isEmpty)
         XCTAssertTrue(neighbours.queryImages.allSatisfy { $0.count == 3 * 32 * 32 })
 
+        // `simlab show` prints settings that paste back into `simlab train`: none nsl-cnn9 refuses.
+        let show = try harness.run(["show", run.url.lastPathComponent, "--runs", harness.runs.path])
+        let settings = try XCTUnwrap(show.stdout.split(separator: "\n").first { $0.hasPrefix("settings") }, show.stdout)
+        XCTAssertTrue(settings.contains("--model nsl-cnn9") && settings.contains("--widths 4,6,8"), String(settings))
+        XCTAssertFalse(settings.contains("--blocks") || settings.contains("--kernel"), String(settings))
+
         let folders = harness.root.appendingPathComponent("folders")
         try Self.writeFolders(to: folders)
         let folderRun = try train(harness, data: folders, extra: ["--no-knn-eval"])
