@@ -27,6 +27,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
 
         .target(name: "TensorCore", swiftSettings: numericSettings),
@@ -34,7 +35,7 @@ let package = Package(
         .target(name: "Neighbours", dependencies: ["TensorCore"], swiftSettings: numericSettings),
         .target(name: "RunStore", dependencies: ["CZlib"]),
         .target(name: "Training",
-                dependencies: ["TensorCore", "NeuralNetwork", "Neighbours", "RunStore", "CZlib"],
+                dependencies: ["TensorCore", "NeuralNetwork", "Neighbours", "RunStore", "CZlib", "CPNG"],
                 swiftSettings: numericSettings),
         .target(name: "Worker", dependencies: ["Training", "RunStore"]),
         .target(name: "TerminalUI"),
@@ -50,8 +51,8 @@ let package = Package(
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TensorCore"]),
         .testTarget(name: "NeighboursTests", dependencies: ["Neighbours", "TensorCore"]),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNetwork", "TensorCore", "RunStore"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "RunStore", "Training", "Dashboard"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNetwork", "TensorCore", "RunStore", "CPNG"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "RunStore", "Training", "Dashboard", "CPNG"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TerminalUI", "RunStore"],
                     resources: [.copy("Snapshots")]),

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../Fuzz"
 seconds=${1:-10}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(checkpoint status config metrics kernels knn evaluation model neighbours idx)
+[ ${#targets[@]} -gt 0 ] || targets=(checkpoint status config metrics kernels knn evaluation model neighbours idx cifar png)
 
 build=(swift build -c release -Xswiftc -sanitize=fuzzer,address --product simlab-fuzz)
 "${build[@]}"
@@ -23,7 +23,7 @@ for target in "${targets[@]}"; do
     [ -d "Corpus/$target" ] || { echo "fuzz: no seed corpus Corpus/$target" >&2; exit 2; }
     mkdir -p "work/$target"
     dictionary=()
-    [ "$target" = idx ] || dictionary=(-dict=json.dict)   # the keys and tokens of the JSON files
+    case "$target" in idx|cifar|png) ;; *) dictionary=(-dict=json.dict) ;; esac   # the keys and tokens of the JSON files
     log="work/$target.log"
     echo "fuzz: $target for ${seconds}s"
     # -malloc_limit_mb and -rss_limit_mb are absolute backstops; the per-input limit

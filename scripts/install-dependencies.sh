@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages simlab needs when they are missing (needs root or sudo):
-# the ncurses and zlib headers, the Fashion-MNIST dataset, tmux for the end-to-end tests and
-# python3-venv for the PyTorch cross-check.
+# the ncurses, zlib and libpng headers, the Fashion-MNIST dataset, tmux for the end-to-end
+# tests and python3-venv for the PyTorch cross-check.
 set -euo pipefail
 needed=()
-for package in libncurses-dev zlib1g-dev pkg-config dataset-fashion-mnist tmux python3-venv; do
+for package in libncurses-dev zlib1g-dev libpng-dev pkg-config dataset-fashion-mnist tmux python3-venv; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || needed+=("$package")
 done
 command -v python3 >/dev/null 2>&1 || needed+=(python3)   # the end-to-end test makes its data with it

@@ -45,13 +45,19 @@ public struct RunLauncher: Sendable {
         try executor(named: choice.name).validate(choice)
         var configuration = configuration
         let location = DatasetLocation.resolve(explicit: configuration.dataDirectory)
-        try location.checkHeaders()   // a bad dataset leaves no failed run behind
+        let dataset = try location.checkHeaders(label: configuration.label)   // a bad dataset leaves no failed run behind
         configuration.dataDirectory = URL(fileURLWithPath: location.directory).standardizedFileURL.path
+        if TrainingConfiguration.similarityModels.contains(configuration.model) {
+            // The model's default widths, recorded as numbers: config.json alone rebuilds the model.
+            configuration.stemWidth = configuration.resolvedStemWidth
+            configuration.widths = configuration.resolvedWidths
+        }
         _ = try OptimizerFactory.schedule(configuration, stepsPerEpoch: 1)
         _ = try FrozenFeatures.source(configuration, runsDirectory: runsDirectory)
         var config = configuration.runConfig(name: name, dataDirectory: configuration.dataDirectory ?? "",
                                              codeVersion: CodeVersion.current)
         config.executor = choice
+        config.dataset = dataset
         var status = RunStatus(state: .queued)
         status.queuedAt = Date()
         return try RunCatalog(root: runsDirectory).createRun(config: config, status: status)

@@ -88,7 +88,7 @@ extension BenchTrainCommand {
         for s in 0..<timed {
             let indices = (0..<batch).map { (s * batch + $0 * 7) % pool }
             var batchData = dataset.batch(indices)
-            Augmentation(fill: dataset.normalization.background).apply(to: &batchData.images, generator: &generator)
+            Augmentation(fills: dataset.normalization.backgrounds).apply(to: &batchData.images, generator: &generator)
         }
         let dataSeconds = now() - dataStart
 

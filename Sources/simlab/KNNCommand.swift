@@ -29,8 +29,10 @@ struct KNNCommand: ParsableCommand {
     var temperature: Float = KNNVote.defaultTemperature
     @Option(help: "cosine (centred by the training mean, L2-normalised) or euclidean (raw).")
     var metric = "cosine"
-    @Option(help: "Dataset directory with the four IDX files (default: $SIMLAB_DATA or the installed Fashion-MNIST).")
+    @Option(help: "Dataset directory (IDX, CIFAR-10/100 binary or PNG class folders; default: $SIMLAB_DATA or the installed Fashion-MNIST).")
     var data: String?
+    @Option(help: "CIFAR-100's label: fine or coarse.")
+    var label = "fine"
     @Option(help: "Threads.")
     var threads = 2
     @OptionGroup var runs: RunsLocation
@@ -41,6 +43,7 @@ struct KNNCommand: ParsableCommand {
     @Option(help: .hidden) var bankBlock = NeighbourSearch.default.bankBlockRows
 
     func validate() throws {
+        guard TrainingConfiguration.labels.contains(label) else { throw ValidationError("--label must be fine or coarse, got '\(label)'") }
         guard k > 0, threads > 0 else { throw ValidationError("--k and --threads must be positive") }
         guard temperature > 0 else { throw ValidationError("--t must be positive, got \(temperature)") }
         guard SimilarityMetric(rawValue: metric) != nil else {
@@ -56,7 +59,7 @@ struct KNNCommand: ParsableCommand {
         let start = clock.now
         let loaded: LoadedDataset
         do {
-            loaded = try LoadedDataset.load(DatasetLocation.resolve(explicit: data))
+            loaded = try LoadedDataset.load(DatasetLocation.resolve(explicit: data), label: label)
         } catch {
             throw CommandFailure(describing: error)
         }
@@ -133,7 +136,7 @@ struct KNNCommand: ParsableCommand {
             throw ValidationError("run \(run.id) has no checkpoint yet")
         }
         let configuration = try run.readConfig().trainingConfiguration()
-        let model = try ModelFactory.build(configuration, classCount: train.classCount,
+        let model = try ModelFactory.build(configuration, classCount: train.classCount, inputChannels: train.channels,
                                            imageHeight: train.height, imageWidth: train.width)
         try TrainerCheckpoint.loadModel(model, from: CheckpointFile.read(from: checkpointURL))
         // The normalisation the run trained with: statistics of its own training split.

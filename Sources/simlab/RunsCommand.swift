@@ -25,7 +25,7 @@ struct RunsCommand: ParsableCommand {
             rows.append([
                 summary.id.description,   // printable: a renamed folder may hold an ESC or a newline
                 summary.condition.label,
-                summary.config.map { $0.model == "nsn-lite" ? "\($0.model)/\($0.variant)" : $0.model } ?? "?",
+                summary.config.map { TrainingConfiguration.similarityModels.contains($0.model) ? "\($0.model)/\($0.variant)" : $0.model } ?? "?",
                 status.map { String(format: "%3.0f%%", $0.progress * 100) } ?? "-",
                 "\(metrics.epochsCompleted)/\(epochs)",
                 percent(metrics.bestValidationAccuracy),

@@ -67,13 +67,16 @@ struct ShowCommand: ParsableCommand {
     }
 
     /// The settings as a user types them: `--similarity-penalty 0.005 --no-augment`, values
-    /// quoted for a shell where needed; unset options are left out and keys no option
-    /// knows are shown as `key=value`.
+    /// quoted for a shell where needed; unset options and shape options the run's model does
+    /// not take (`--blocks` of nsl-cnn9) are left out, so the line pastes back into `simlab
+    /// train`; keys no option knows are shown as `key=value`.
     private func typedSettings(_ settings: JSONObject) -> String {
         var words: [String] = []
+        let model = settings["model"]?.stringValue ?? ""
         for (key, value) in settings {
             if case .null = value { continue }
             guard let option = TrainingConfiguration.option(key: key) else { words.append("\(key)=\(render(value))"); continue }
+            if TrainingConfiguration.refusesShapeFlag(option.typedFlag, model: model) { continue }
             let typed = TrainingConfiguration.typedSetting(key: key, value: render(value))
             words.append(option.kind == .flag ? typed.name : "\(typed.name) \(shellQuoted(typed.value))")
         }

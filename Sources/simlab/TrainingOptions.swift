@@ -28,8 +28,8 @@ struct TrainingOptions: ParsableArguments {
            !model.hasSuffix(":" + variant) {
             throw ValidationError("--model \(model) and --variant \(variant) name different variants; give one of them")
         }
-        if configuration.model == "small-cnn", let shape = given.first(where: { $0.option.shapesNSNLite }) {
-            throw ValidationError(TrainingConfiguration.smallCNNShapeProblem(shape.option.typedFlag))
+        if let shape = given.first(where: { TrainingConfiguration.refusesShapeFlag($0.option.typedFlag, model: configuration.model) }) {
+            throw ValidationError(TrainingConfiguration.shapeProblem(shape.option.typedFlag, model: configuration.model))
         }
         let problems = configuration.problems()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }

@@ -326,12 +326,19 @@ final class LaunchFormTests: XCTestCase {
         form.cycleChoice(by: 1)  // small-cnn
         XCTAssertEqual(form.configuration?.model, "small-cnn", "default shape fields are fine with small-cnn")
         focus(&form, "widths")
-        form.type("8")   // 16,32,648
+        form.type("8")   // empty (the model's default) → 8
         XCTAssertEqual(error(form, "widths"), "--widths shapes nsn-lite; small-cnn has a fixed architecture")
         XCTAssertNil(form.configuration, "not launched with a setting it would ignore")
         focus(&form, "model")
+        form.cycleChoice(by: 1)  // nsl-cnn9 takes widths
+        XCTAssertNil(error(form, "widths"))
+        focus(&form, "blocks")
+        form.backspace(); form.type("3")   // 2 → 3
+        XCTAssertEqual(error(form, "blocks"), "--blocks does not apply to nsl-cnn9 (three 3×3 similarity layers per stage)")
+        focus(&form, "model")
         form.cycleChoice(by: 1)  // back to nsn-lite
         XCTAssertNil(error(form, "widths"))
+        XCTAssertNil(error(form, "blocks"))
     }
 
     func testCombinationProblemsLandOnTheFieldTheyName() {

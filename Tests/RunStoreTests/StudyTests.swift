@@ -58,7 +58,7 @@ final class StudyTests: XCTestCase {
         // Combinations are checked per cell.
         let smallCNN = try study(["variant=conv,static-diag"], options: [("model", "small-cnn")])
         XCTAssertEqual(StudyGrid.problems(smallCNN),
-                       ["variant=static-diag: --variant static-diag needs --model nsn-lite (small-cnn has plain convolutions)"])
+                       ["variant=static-diag: --variant static-diag needs --model nsn-lite or nsl-cnn9 (small-cnn has plain convolutions)"])
         let warmup = try study(["warmup=1,5"], options: [("epochs", "3")])
         XCTAssertEqual(StudyGrid.problems(warmup), ["warmup=5: --warmup must be in 0...epochs, got 5.0"])
         let twice = try study(["epochs=1,2"], options: [("epochs", "3")])

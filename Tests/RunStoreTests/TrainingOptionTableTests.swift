@@ -10,7 +10,7 @@ final class TrainingOptionTableTests: XCTestCase {
         "kernel": "5", "meta-hidden": "4", "kernel-shape": "learned:5", "similarity-penalty": "0.001", "epochs": "7", "batch-size": "64",
         "optimizer": "adamw", "lr": "0.05", "momentum": "0.8", "weight-decay": "0.0001",
         "schedule": "cosine;min=0.001", "warmup": "0.5", "label-smoothing": "0.1", "data": "/data/fm",
-        "validation": "1000", "train-fraction": "0.1", "augment": "no", "seed": "42", "threads": "4",
+        "validation": "1000", "train-fraction": "0.1", "augment": "no", "flip": "no", "label": "coarse", "seed": "42", "threads": "4",
         "log-every": "10", "knn-alpha": "0.5", "knn-focal": "2", "knn-features": "frozen:20261122-120000-abcd",
         "knn-k": "5", "knn-t": "0.1", "knn-metric": "euclidean", "knn-eval": "no",
     ]
@@ -20,7 +20,7 @@ final class TrainingOptionTableTests: XCTestCase {
         "model": "resnet", "variant": "sideways", "stem-width": "0", "widths": "8,0", "blocks": "9", "kernel": "4",
         "meta-hidden": "0", "kernel-shape": "learned:0", "similarity-penalty": "-1", "epochs": "0", "batch-size": "5000", "optimizer": "lbfgs",
         "lr": "nan", "momentum": "1", "weight-decay": "-0.1", "schedule": "step:0.9,0.5", "warmup": "-1",
-        "label-smoothing": "1", "validation": "-1", "train-fraction": "0", "threads": "0", "log-every": "0",
+        "label-smoothing": "1", "label": "medium", "validation": "-1", "train-fraction": "0", "threads": "0", "log-every": "0",
         "knn-alpha": "-1", "knn-focal": "-2", "knn-features": "texture", "knn-k": "0", "knn-t": "0",
         "knn-metric": "manhattan",
     ]
@@ -49,23 +49,29 @@ final class TrainingOptionTableTests: XCTestCase {
         }
     }
 
-    /// The settings object of today's config.json (the keys written before the option table
-    /// existed, plus kernelShape): the table writes the same keys in the same order and reads
-    /// it back to the defaults.
+    /// The settings object of today's config.json, written before the option table existed:
+    /// the table writes the same keys in the same order (the options added since,
+    /// `kernelShape`, `label` and `flip`, in their places) and reads it back to the defaults.
+    /// The stem and stage widths default to the model's (nil); a run's config.json records
+    /// them resolved, as numbers, like this one.
     func testTodaysSettingsFormatIsWrittenAndReadUnchanged() throws {
         let today = """
         {"model":"nsn-lite","variant":"conv","stemWidth":16,"widths":[16,32,64],"blocksPerStage":2,"kernelSize":3,\
         "metaHidden":8,"kernelShape":"full","similarityPenalty":0.005,"epochs":15,"batchSize":128,"optimizer":"sgd","learningRate":0.1,\
         "momentum":0.9,"weightDecay":0.0005,"schedule":"step:0.5,0.75,0.9","warmupEpochs":0,"labelSmoothing":0.01,\
-        "dataDirectory":null,"validationSize":5000,"trainFraction":1,"augment":true,"seed":0,"threads":2,\
+        "dataDirectory":null,"label":"fine","validationSize":5000,"trainFraction":1,"augment":true,"flip":true,"seed":0,"threads":2,\
         "logEverySteps":50,"knnAlpha":0,"knnFocalGamma":null,"knnFeatures":"pixels","knnK":20,"knnTemperature":0.07,\
         "knnMetric":"cosine","knnEvaluate":true}
         """
         let object = try XCTUnwrap(try JSONValue.parse(today).objectValue)
-        XCTAssertEqual(TrainingConfiguration().settingsObject.keys, object.keys)
-        XCTAssertEqual(JSONWriter.string(.object(TrainingConfiguration().settingsObject)),
-                       JSONWriter.string(.object(object)))
-        XCTAssertEqual(try TrainingConfiguration(settings: object), TrainingConfiguration())
+        var defaults = TrainingConfiguration()
+        XCTAssertEqual(defaults.resolvedStemWidth, 16)
+        XCTAssertEqual(defaults.resolvedWidths, [16, 32, 64])
+        defaults.stemWidth = defaults.resolvedStemWidth
+        defaults.widths = defaults.resolvedWidths
+        XCTAssertEqual(defaults.settingsObject.keys, object.keys)
+        XCTAssertEqual(JSONWriter.string(.object(defaults.settingsObject)), JSONWriter.string(.object(object)))
+        XCTAssertEqual(try TrainingConfiguration(settings: object), defaults)
         // An older run: fewer keys (defaults kept), an unknown key (ignored).
         let old = try XCTUnwrap(try JSONValue.parse(#"{"epochs":3,"lr_old":1,"knnFocalGamma":2}"#).objectValue)
         var expected = TrainingConfiguration()

@@ -59,6 +59,19 @@ final class WidgetTests: XCTestCase {
         assertRender(mono, size: (2, 2), ["++", "+#"], "monochrome ramp")
     }
 
+    func testHalfBlockColourImageUsesRGBForBothHalves() {
+        // 1×2 RGB image, planes R, G, B: top pixel (255, 0, 51), bottom pixel (0, 128, 255).
+        let image = HalfBlockImage(width: 1, height: 2, channels: 3, bytes: [255, 0, 0, 128, 51, 255], scaling: .none)
+        var buffer = xBuffer(1, 1)
+        image.render(in: buffer.area, buffer: &buffer)
+        XCTAssertEqual(buffer[0, 0].foreground, .rgb(255, 0, 51))
+        XCTAssertEqual(buffer[0, 0].background, .rgb(0, 128, 255))
+        var mono = image
+        mono.colorMode = .monochrome
+        // Luma 0.299·1 + 0.114·0.2 = 0.32 and 0.587·0.502 + 0.114 = 0.41: mean 0.37 → "-".
+        assertRender(mono, size: (1, 1), ["-"], "monochrome ramp of the brightness")
+    }
+
     func testHalfBlockImageScaling() {
         let image = HalfBlockImage(width: 2, height: 4, bytes: [0, 255, 255, 0, 0, 255, 255, 0])
         XCTAssertEqual(image.displaySize(in: Rect(width: 4, height: 4)).width, 4)

@@ -12,8 +12,8 @@ final class DataLoadingTests: XCTestCase {
         XCTAssertEqual(data.train.labelHistogram(), [Int](repeating: 6000, count: 10))
         XCTAssertEqual(data.test.labelHistogram(), [Int](repeating: 1000, count: 10))
         XCTAssertEqual(data.train.classNames[9], "Ankle boot")
-        XCTAssertEqual(data.train.normalization.mean, 0.2860, accuracy: 0.001)
-        XCTAssertEqual(data.train.normalization.standardDeviation, 0.3530, accuracy: 0.001)
+        XCTAssertEqual(data.train.normalization.means[0], 0.2860, accuracy: 0.001)
+        XCTAssertEqual(data.train.normalization.standardDeviations[0], 0.3530, accuracy: 0.001)
         XCTAssertEqual(data.test.normalization, data.train.normalization, "test uses training statistics")
         // Pixels agree with the system gunzip of the file (header is 16 bytes).
         let reference = try gunzipped(realDataDirectory + "/t10k-images-idx3-ubyte.gz")
@@ -22,8 +22,8 @@ final class DataLoadingTests: XCTestCase {
         XCTAssertEqual(images.shape, [2, 1, 28, 28])
         XCTAssertEqual(labels, [data.test.labels[0], data.test.labels[9999]])
         let k = 28 * 14 + 14
-        XCTAssertEqual(images[1, 0, 14, 14], (Float(reference[16 + 9999 * 784 + k]) / 255 - data.train.normalization.mean)
-                       / data.train.normalization.standardDeviation, accuracy: 1e-5)
+        XCTAssertEqual(images[1, 0, 14, 14], (Float(reference[16 + 9999 * 784 + k]) / 255 - data.train.normalization.means[0])
+                       / data.train.normalization.standardDeviations[0], accuracy: 1e-5)
     }
 
     func testSyntheticPlainAndGzipLoadIdentically() throws {

@@ -64,13 +64,13 @@ final class DataSplitAugmentationTests: XCTestCase {
         XCTAssertEqual(splits.train.subset([2, 0]).sourceIndices, [split.trainIndices[2], split.trainIndices[0]])
         let (batch, labels) = splits.test.batch([1])
         XCTAssertEqual(labels, [1])
-        XCTAssertEqual(batch[0, 0, 1, 1], (200 / 255 - expected.mean) / expected.standardDeviation, accuracy: 1e-5)
+        XCTAssertEqual(batch[0, 0, 1, 1], (200 / 255 - expected.means[0]) / expected.standardDeviations[0], accuracy: 1e-5)
         // Normalization against a direct two-pass computation.
         let values = trainPixels.map { Double($0) / 255 }
         let mean = values.reduce(0, +) / Double(values.count)
         let std = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
-        XCTAssertEqual(Double(expected.mean), mean, accuracy: 1e-6)
-        XCTAssertEqual(Double(expected.standardDeviation), std, accuracy: 1e-6)
+        XCTAssertEqual(Double(expected.means[0]), mean, accuracy: 1e-6)
+        XCTAssertEqual(Double(expected.standardDeviations[0]), std, accuracy: 1e-6)
     }
 
     func randomBatch(_ shape: [Int], seed: UInt64) -> Tensor {

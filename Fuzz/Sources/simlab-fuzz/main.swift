@@ -92,6 +92,28 @@ let targets: [FuzzTarget] = [
         let magic = first & 1 == 0 ? IDXReader.imagesMagic : IDXReader.labelsMagic
         _ = try? IDXReader.decode(Array(bytes.dropFirst()), path: path, magic: magic)
     },
+    // The first byte picks CIFAR-10 or CIFAR-100 (and the label); the rest is a batch file.
+    FuzzTarget(name: "cifar", factor: 32, overhead: mebibyte) { bytes in
+        guard let first = bytes.first else { return }
+        let reader = first & 1 == 0 ? CIFARReader.cifar10 : CIFARReader.cifar100
+        let records = Array(bytes.dropFirst())
+        guard (try? reader.check(records, path: path)) != nil else { return }
+        var pixels: [UInt8] = [], labels: [Int] = []
+        reader.append(records: records, label: first & 2 == 0 ? "fine" : "coarse", pixels: &pixels, labels: &labels)
+    },
+    // A PNG file through libpng (the CPNG shim): header, then a decode to grey and to RGB when
+    // the announced image is small (a tiny file may announce a huge image: its size is the
+    // caller's to bound, as an image folder's common size is).
+    FuzzTarget(name: "png", factor: 32, overhead: 4 * mebibyte) { bytes in
+        let data = Data(bytes)
+        guard let header = try? ImageFolderReader.header(data, path: path),
+              header.width * header.height <= 1 << 16 else { return }
+        for channels in [1, 3] {
+            var pixels = [UInt8](repeating: 0, count: channels * header.width * header.height)
+            try? ImageFolderReader.decode(data, path: path, channels: channels, height: header.height, width: header.width,
+                                          into: &pixels)
+        }
+    },
 ]
 
 let selected: FuzzTarget = {

@@ -106,14 +106,12 @@ public struct LaunchForm: Equatable, Sendable {
             }
         }
         var problems = configuration.problems()
-        if configuration.model == "small-cnn" {
-            // Shape fields changed from their defaults would be ignored: say so beside them.
-            let defaults = LaunchField.defaults()
-            problems += fields.indices.filter { i in
-                TrainingConfiguration.nsnLiteShapeFlags.contains("--" + fields[i].flag)
-                    && fields[i].text.trimmingCharacters(in: .whitespaces) != defaults.first { $0.flag == fields[i].flag }?.text
-            }.map { TrainingConfiguration.smallCNNShapeProblem("--" + fields[$0].flag) }
-        }
+        // Shape fields changed from their defaults that the model would ignore: say so beside them.
+        let defaults = LaunchField.defaults()
+        problems += fields.indices.filter { i in
+            TrainingConfiguration.refusesShapeFlag("--" + fields[i].flag, model: configuration.model)
+                && fields[i].text.trimmingCharacters(in: .whitespaces) != defaults.first { $0.flag == fields[i].flag }?.text
+        }.map { TrainingConfiguration.shapeProblem("--" + fields[$0].flag, model: configuration.model) }
         if isStudy, fields.allSatisfy({ $0.error == nil }) {
             do {
                 let record = try studyRecord()

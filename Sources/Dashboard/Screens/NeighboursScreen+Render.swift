@@ -100,7 +100,8 @@ extension NeighboursScreen {
             buffer.write("no image", x: area.x, y: area.y, style: context.theme.muted, clip: area)
             return
         }
-        HalfBlockImage(width: results.imageWidth, height: results.imageHeight, bytes: bytes, scaling: .fit, colorMode: context.theme.colorMode)
+        HalfBlockImage(width: results.imageWidth, height: results.imageHeight, channels: results.imageChannels, bytes: bytes,
+                       scaling: .fit, colorMode: context.theme.colorMode)
             .render(in: area, buffer: &buffer)
     }
 }

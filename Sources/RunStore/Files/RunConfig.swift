@@ -43,6 +43,9 @@ public struct RunConfig: Equatable, Sendable {
     public var executor: ExecutorChoice = .local
     /// The study that created the run (config.json's optional `study`), nil for a lone run.
     public var study: StudyMembership?
+    /// The dataset as checked at creation (config.json's optional `dataset`); nil in runs
+    /// created before datasets were recorded (those are single-channel IDX data).
+    public var dataset: DatasetInfo?
 
     public init(name: String, model: String, variant: String, dataDirectory: String, seed: UInt64,
                 threads: Int, epochs: Int, createdAt: Date = Date(), codeVersion: String,
@@ -78,6 +81,7 @@ public struct RunConfig: Equatable, Sendable {
         ]
         if executor != .local { object["executor"] = executor.json }
         if let study { object["study"] = study.json }
+        if let dataset { object["dataset"] = dataset.json }
         return .object(object)
     }
 
@@ -117,5 +121,10 @@ public struct RunConfig: Equatable, Sendable {
         default: throw r.fail("executor", "an object")
         }
         study = StudyMembership(json: object["study"])
+        switch object["dataset"] {
+        case .object(let info)?: dataset = try DatasetInfo(json: info, path: path)
+        case nil, .null?: dataset = nil
+        default: throw r.fail("dataset", "an object")
+        }
     }
 }

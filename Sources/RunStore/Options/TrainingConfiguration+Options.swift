@@ -7,7 +7,7 @@ extension TrainingConfiguration {
     public static let options: [TrainingOption] = [
         // Model
         .option(\.model, key: "model", flag: "model", label: "Model", .model, .choice(models),
-                help: "Model: nsn-lite or small-cnn; nsn-lite:VARIANT also sets the variant.",
+                help: "Model: nsn-lite, nsl-cnn9 (the NSL paper's CIFAR backbone) or small-cnn; MODEL:VARIANT also sets the variant.",
                 apply: { configuration, text in
                     guard let colon = text.firstIndex(of: ":") else { configuration.model = text; return }
                     configuration.model = String(text[..<colon])
@@ -18,15 +18,19 @@ extension TrainingConfiguration {
                 help: "Similarity variant: \(variants.joined(separator: ", ")).",
                 range: { variants.contains($0) ? nil : "--variant must be one of \(variants.joined(separator: ", ")), got '\($0)'" },
                 combination: { c in
-                    !models.contains(c.model) || c.model == "nsn-lite" || c.variant == "conv" ? nil
-                        : "--variant \(c.variant) needs --model nsn-lite (small-cnn has plain convolutions)"
+                    !models.contains(c.model) || similarityModels.contains(c.model) || c.variant == "conv" ? nil
+                        : "--variant \(c.variant) needs --model nsn-lite or nsl-cnn9 (small-cnn has plain convolutions)"
                 }),
         .option(\.stemWidth, key: "stemWidth", flag: "stem-width", label: "Stem width", .model, .integer,
-                help: "Width of the first plain convolution (nsn-lite).", shapesNSNLite: true,
-                range: { $0 > 0 && $0 <= 1024 ? nil : "--stem-width must be in 1...1024, got \($0)" }),
+                help: "Width of the first plain convolution (empty: 16 for nsn-lite, 32 for nsl-cnn9).", shapesNSNLite: true,
+                range: { width in
+                    guard let width else { return nil }
+                    return width > 0 && width <= 1024 ? nil : "--stem-width must be in 1...1024, got \(width)"
+                }),
         .option(\.widths, key: "widths", flag: "widths", label: "Stage widths", .model, .integerList,
-                help: "Stage widths, comma-separated (nsn-lite).", shapesNSNLite: true,
+                help: "Stage widths, comma-separated (empty: 16,32,64 for nsn-lite, 32,64,128 for nsl-cnn9).", shapesNSNLite: true,
                 range: { widths in
+                    guard let widths else { return nil }
                     if widths.isEmpty || widths.count > 4 {
                         return "--widths needs 1 to 4 stages (28×28 input halves per stage), got \(widths.count)"
                     }
@@ -106,7 +110,11 @@ extension TrainingConfiguration {
 
         // Data
         .option(\.dataDirectory, key: "dataDirectory", flag: "data", label: "Data directory", .data, .text,
-                help: "Directory with the four IDX files (default: $SIMLAB_DATA or /usr/share/datasets/fashion-mnist)."),
+                help: "Dataset directory: the four IDX files, CIFAR-10 or CIFAR-100 binary files, or train/ and test/ "
+                    + "folders of PNGs per class (default: $SIMLAB_DATA or /usr/share/datasets/fashion-mnist)."),
+        .option(\.label, key: "label", flag: "label", label: "CIFAR-100 label", .data, .choice(labels),
+                help: "CIFAR-100's label: fine (100 classes) or coarse (20 superclasses).",
+                range: { labels.contains($0) ? nil : "--label must be fine or coarse, got '\($0)'" }),
         .option(\.validationSize, key: "validationSize", flag: "validation", label: "Validation images", .data, .integer,
                 help: "Training images held out for validation (stratified).",
                 range: { $0 >= 0 && $0 <= 30_000 ? nil : "--validation must be in 0...30000, got \($0)" }),
@@ -114,7 +122,10 @@ extension TrainingConfiguration {
                 help: "Fraction of the remaining training set to train on (e.g. 0.01).",
                 range: { $0 > 0 && $0 <= 1 ? nil : "--train-fraction must be in (0, 1], got \($0)" }),
         .option(\.augment, key: "augment", flag: "augment", label: "Augmentation", .data, .flag,
-                help: "Pad-2 random crop and horizontal flip (--no-augment turns it off)."),
+                help: "Random pad-and-crop (2 pixels for IDX data, min(H,W)/8 otherwise: 4 at 32×32) and, with --flip, "
+                    + "a horizontal flip (--no-augment turns both off)."),
+        .option(\.flip, key: "flip", flag: "flip", label: "Horizontal flip", .data, .flag,
+                help: "Random horizontal flip as part of augmentation (--no-flip for data whose mirror image is another class)."),
         .option(\.seed, key: "seed", flag: "seed", label: "Seed", .data, .integer,
                 help: "Random seed (initialisation, split, shuffling, augmentation)."),
         .option(\.threads, key: "threads", flag: "threads", label: "Threads", .data, .integer,

@@ -25,7 +25,7 @@ extension TrainingConfiguration {
     /// The config.json of a new run with these settings.
     public func runConfig(name: String?, dataDirectory: String, codeVersion: String,
                           createdAt: Date = Date()) -> RunConfig {
-        RunConfig(name: name ?? modelLabel, model: model, variant: model == "nsn-lite" ? variant : "conv",
+        RunConfig(name: name ?? modelLabel, model: model, variant: Self.similarityModels.contains(model) ? variant : "conv",
                   dataDirectory: dataDirectory, seed: seed, threads: threads, epochs: epochs,
                   createdAt: createdAt, codeVersion: codeVersion, settings: settingsObject, study: study)
     }

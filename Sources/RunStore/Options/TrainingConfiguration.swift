@@ -6,12 +6,12 @@
 /// before anything starts, with messages that name the option as the user typed it.
 public struct TrainingConfiguration: Equatable, Sendable {
     // Model
-    public var model: String = "nsn-lite"            // "nsn-lite" | "small-cnn"
-    public var variant: String = "conv"              // similarity variant (nsn-lite only)
-    public var stemWidth: Int = 16
-    public var widths: [Int] = [16, 32, 64]          // one per stage
-    public var blocksPerStage: Int = 2
-    public var kernelSize: Int = 3
+    public var model: String = "nsn-lite"            // "nsn-lite" | "nsl-cnn9" | "small-cnn"
+    public var variant: String = "conv"              // similarity variant (nsn-lite, nsl-cnn9)
+    public var stemWidth: Int? = nil                 // nil: the model's default (`resolvedStemWidth`)
+    public var widths: [Int]? = nil                  // one per stage; nil: the model's default
+    public var blocksPerStage: Int = 2               // nsn-lite (nsl-cnn9 has 3)
+    public var kernelSize: Int = 3                   // nsn-lite (nsl-cnn9 has 3)
     public var metaHidden: Int = 8                   // meta-network width (dynamic variants)
     public var kernelShape: String = "full"          // full | cross | learned:N (KernelShapeSetting)
     public var similarityPenalty: Double = 5e-3      // L2 on M (static-full)
@@ -29,9 +29,11 @@ public struct TrainingConfiguration: Equatable, Sendable {
 
     // Data
     public var dataDirectory: String? = nil          // nil: SIMLAB_DATA or the Debian package
+    public var label: String = "fine"                // CIFAR-100's label: fine | coarse
     public var validationSize: Int = 5000
     public var trainFraction: Double = 1
-    public var augment: Bool = true                  // pad-2 random crop + horizontal flip
+    public var augment: Bool = true                  // random pad-and-crop (+ flip)
+    public var flip: Bool = true                     // horizontal flip as part of augmentation
     public var seed: UInt64 = 0
     public var threads: Int = 2
     public var logEverySteps: Int = 50
@@ -51,7 +53,16 @@ public struct TrainingConfiguration: Equatable, Sendable {
 
     public init() {}
 
-    public static let models = ["nsn-lite", "small-cnn"]
+    public static let models = ["nsn-lite", "small-cnn", "nsl-cnn9"]
+    public static let labels = ["fine", "coarse"]
+
+    /// The models with similarity layers (a variant and the similarity shape options apply).
+    public static let similarityModels = ["nsn-lite", "nsl-cnn9"]
+
+    /// Default widths per model: nsn-lite 16 then 16,32,64; nsl-cnn9 (the NSL paper's
+    /// CIFAR backbone) 32 then 32,64,128.
+    public var resolvedStemWidth: Int { stemWidth ?? (model == "nsl-cnn9" ? 32 : 16) }
+    public var resolvedWidths: [Int] { widths ?? (model == "nsl-cnn9" ? [32, 64, 128] : [16, 32, 64]) }
     public static let variants = SimilarityVariantSpec.names
     public static let optimizers = ["sgd", "nesterov", "adam", "adamw"]
     public static let metrics = ["cosine", "euclidean"]
@@ -60,11 +71,29 @@ public struct TrainingConfiguration: Equatable, Sendable {
     public var usesKNNReweighting: Bool { knnAlpha > 0 || knnFocalGamma != nil }
 
     /// A short human label: "nsn-lite/dynamic-diag" or "small-cnn".
-    public var modelLabel: String { model == "nsn-lite" ? "\(model)/\(variant)" : model }
+    public var modelLabel: String { Self.similarityModels.contains(model) ? "\(model)/\(variant)" : model }
 
     /// Options that shape nsn-lite; small-cnn's architecture is fixed, so giving one of them
     /// with small-cnn is refused (by the command line and the Launch form alike).
     public static let nsnLiteShapeFlags = options.filter(\.shapesNSNLite).map(\.typedFlag)
+
+    /// nsn-lite shape options that nsl-cnn9 does not take (three 3×3 layers per stage).
+    public static let nslCNN9FixedFlags = ["--blocks", "--kernel"]
+
+    /// Whether `flag` (typed, "--blocks") cannot be given with `model`.
+    public static func refusesShapeFlag(_ flag: String, model: String) -> Bool {
+        switch model {
+        case "small-cnn": return nsnLiteShapeFlags.contains(flag)
+        case "nsl-cnn9": return nslCNN9FixedFlags.contains(flag)
+        default: return false
+        }
+    }
+
+    /// Why `flag` cannot be given with `model` (see `refusesShapeFlag`).
+    public static func shapeProblem(_ flag: String, model: String) -> String {
+        model == "nsl-cnn9" ? "\(flag) does not apply to nsl-cnn9 (three 3×3 similarity layers per stage)"
+            : smallCNNShapeProblem(flag)
+    }
 
     public static func smallCNNShapeProblem(_ flag: String) -> String {
         "\(flag) shapes nsn-lite; small-cnn has a fixed architecture"

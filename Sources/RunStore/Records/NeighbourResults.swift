@@ -3,13 +3,14 @@ import Foundation
 /// `neighbours.json`: the neighbour results saved at the end of training, whose images are
 /// in `neighbours-images.bin` (see `NeighbourBrowserData`).
 ///
-///     {"schemaVersion":1,"k":20,"classNames":[…],"imageHeight":28,"imageWidth":28,"trainImageOrder":[trainIndex…],
+///     {"schemaVersion":1,"k":20,"classNames":[…],"imageChannels":1,"imageHeight":28,"imageWidth":28,"trainImageOrder":[trainIndex…],
 ///      "queries":[{"testIndex":12,"label":3,"networkPrediction":5,"knnPrediction":3,
 ///                  "blendedPrediction":3,"misclassified":true,"hard":true,
 ///                  "neighbours":[{"trainIndex":…,"label":…,"similarity":…}]}]}
 ///
-/// neighbours-images.bin holds uint8 H×W images (28×28 when the size is not recorded): first
-/// one per query (in order), then one per entry of `trainImageOrder`.
+/// neighbours-images.bin holds uint8 C×H×W images (channel planes, red then green then blue
+/// for colour; 1×28×28 when the size is not recorded): first one per query (in order), then
+/// one per entry of `trainImageOrder`.
 public struct NeighbourResults: RunRecord, Equatable {
     public static let schemaVersion = 1
     /// Largest image side neighbours.json may record.
@@ -86,12 +87,14 @@ public struct NeighbourResults: RunRecord, Equatable {
     public var classNames: [String]
     public var queries: [Query]
     public var trainImageOrder: [Int]
-    /// Size of every image in neighbours-images.bin.
+    /// Size of every image in neighbours-images.bin (channels 1 grey or 3 RGB).
+    public var imageChannels = 1
     public var imageHeight = 28
     public var imageWidth = 28
 
     public init(k: Int, classNames: [String], queries: [Query], trainImageOrder: [Int],
-                imageHeight: Int = 28, imageWidth: Int = 28) {
+                imageChannels: Int = 1, imageHeight: Int = 28, imageWidth: Int = 28) {
+        self.imageChannels = imageChannels
         self.k = k
         self.classNames = classNames
         self.queries = queries
@@ -114,6 +117,7 @@ public struct NeighbourResults: RunRecord, Equatable {
             imageHeight = height
             imageWidth = width
         }
+        if let channels = c.count(.imageChannels), channels == 1 || channels == 3 { imageChannels = channels }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -121,16 +125,17 @@ public struct NeighbourResults: RunRecord, Equatable {
         try c.encode(Self.schemaVersion, forKey: .schemaVersion)
         try c.encode(k, forKey: .k)
         try c.encode(classNames, forKey: .classNames)
+        try c.encode(imageChannels, forKey: .imageChannels)
         try c.encode(imageHeight, forKey: .imageHeight)
         try c.encode(imageWidth, forKey: .imageWidth)
         try c.encode(queries, forKey: .queries)
         try c.encode(trainImageOrder, forKey: .trainImageOrder)
     }
 
-    enum CodingKeys: String, CodingKey { case schemaVersion, k, classNames, queries, trainImageOrder, imageHeight, imageWidth }
+    enum CodingKeys: String, CodingKey { case schemaVersion, k, classNames, queries, trainImageOrder, imageChannels, imageHeight, imageWidth }
 
     /// Bytes of one image in neighbours-images.bin.
-    public var imageBytes: Int { imageHeight * imageWidth }
+    public var imageBytes: Int { imageChannels * imageHeight * imageWidth }
 
     /// The name of class `label` ("class 7" when unnamed).
     public func className(_ label: Int) -> String {

@@ -119,9 +119,10 @@ public enum StudyGrid {
             do {
                 let configuration = try configuration(options: study.options, cell: cell, seed: study.seeds.first ?? 0)
                 problems += configuration.problems().map { "\(cell.label): \($0)" }
-                if configuration.model == "small-cnn",
-                   let shape = (study.options + cell.settings).first(where: { TrainingConfiguration.option(flag: $0.flag)?.shapesNSNLite ?? false }) {
-                    problems.append("\(cell.label): " + TrainingConfiguration.smallCNNShapeProblem("--" + shape.flag))
+                if let shape = (study.options + cell.settings).first(where: {
+                    TrainingConfiguration.refusesShapeFlag("--" + $0.flag, model: configuration.model)
+                }) {
+                    problems.append("\(cell.label): " + TrainingConfiguration.shapeProblem("--" + shape.flag, model: configuration.model))
                 }
             } catch {
                 problems.append("\(cell.label): \(error)")

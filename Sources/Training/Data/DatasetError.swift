@@ -14,11 +14,22 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case labelOutOfRange(path: String, index: Int, label: Int, classCount: Int)
     case countMismatch(imagesPath: String, imageCount: Int, labelsPath: String, labelCount: Int)
     case shapeMismatch(path: String, expected: [Int], found: [Int])
+    /// A directory holding none of the formats simlab reads.
+    case notRecognised(directory: String, chosenBy: String)
+    /// A CIFAR file whose size is not a positive whole number of records.
+    case badRecordSize(path: String, format: String, recordBytes: Int, foundBytes: Int)
+    /// A file that libpng cannot decode (not a PNG, truncated, corrupt).
+    case badPNG(path: String, reason: String)
+    /// An image of another size than the first training image.
+    case imageSizeDiffers(path: String, found: [Int], expected: [Int], firstPath: String)
+    /// An image folder layout problem (no classes, an empty class, a test class unknown to training).
+    case badFolder(path: String, reason: String)
 
     public static let howToGetData = "To get Fashion-MNIST, install Debian's package dataset-fashion-mnist: "
         + "sudo apt-get install dataset-fashion-mnist, or pass --data DIR / set SIMLAB_DATA to a directory "
         + "with the four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
-        + "t10k-labels-idx1-ubyte, each optionally .gz)."
+        + "t10k-labels-idx1-ubyte, each optionally .gz), CIFAR-10 binary batches (data_batch_1.bin … data_batch_5.bin, "
+        + "test_batch.bin), CIFAR-100 binary files (train.bin, test.bin) or PNG folders (train/CLASS/*.png, test/CLASS/*.png)."
 
     public var description: String { problem + ". " + DatasetError.howToGetData }
 
@@ -49,6 +60,21 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "\(imagesPath) holds \(imageCount) images but \(labelsPath) holds \(labelCount) labels"
         case .shapeMismatch(let path, let expected, let found):
             return "\(path): images are \(found.map(String.init).joined(separator: "×")), expected \(expected.map(String.init).joined(separator: "×")) like the training set"
+        case .notRecognised(let directory, let chosenBy):
+            return "no dataset recognised in \(directory) (\(chosenBy)): it holds no IDX files, no CIFAR-10 or CIFAR-100 "
+                + "binary files and no train/ and test/ class folders"
+        case .badRecordSize(let path, let format, let recordBytes, let foundBytes):
+            return foundBytes == 0
+                ? "\(path): empty; a \(format) file holds records of \(recordBytes) bytes"
+                : "\(path): \(foundBytes) bytes is not a whole number of \(format) records of \(recordBytes) bytes "
+                    + "(\(foundBytes / recordBytes) records and \(foundBytes % recordBytes) bytes left over: truncated or not a \(format) file?)"
+        case .badPNG(let path, let reason):
+            return "\(path): cannot decode as PNG: \(reason)"
+        case .imageSizeDiffers(let path, let found, let expected, let firstPath):
+            return "\(path): image is \(found.map(String.init).joined(separator: "×")) (height×width), but \(firstPath) "
+                + "is \(expected.map(String.init).joined(separator: "×")); all images of a dataset must have one size"
+        case .badFolder(let path, let reason):
+            return "\(path): \(reason)"
         }
     }
 }

@@ -61,9 +61,15 @@ public struct DatasetLocation: Equatable, Sendable {
         return files
     }
 
-    /// "Fashion-MNIST" when the directory name says so, else the directory name.
+    /// "Fashion-MNIST" when the directory name says so, else the directory name (for CIFAR
+    /// files, "CIFAR-10" or "CIFAR-100").
     public var datasetName: String {
         let last = (directory as NSString).standardizingPath.split(separator: "/").last.map(String.init) ?? directory
-        return last.lowercased().contains("fashion") ? "Fashion-MNIST" : last
+        if last.lowercased().contains("fashion") { return "Fashion-MNIST" }
+        switch DatasetFormat.recognise(in: directory) {
+        case .cifar10?: return "CIFAR-10"
+        case .cifar100?: return "CIFAR-100"
+        default: return last
+        }
     }
 }

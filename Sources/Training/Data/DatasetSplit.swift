@@ -77,12 +77,16 @@ public struct DataSplits: Sendable {
     public let validation: ImageDataset
     public let test: ImageDataset
     public let split: DatasetSplit
+    public let format: DatasetFormat
+
+    /// The pad-and-crop padding for these images (`DatasetFormat.cropPadding`).
+    public var cropPadding: Int { format.cropPadding(height: train.height, width: train.width) }
 
     public init(_ dataset: LoadedDataset, split: DatasetSplit) {
         var train = dataset.train.subset(split.trainIndices)
         var validation = dataset.train.subset(split.validationIndices)
         var test = dataset.test
-        let statistics = Normalization.compute(pixels: train.pixels)
+        let statistics = train.computedNormalization()
         train.normalization = statistics
         validation.normalization = statistics
         test.normalization = statistics
@@ -90,5 +94,6 @@ public struct DataSplits: Sendable {
         self.validation = validation
         self.test = test
         self.split = split
+        self.format = dataset.format
     }
 }

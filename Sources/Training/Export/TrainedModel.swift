@@ -44,15 +44,15 @@ public struct TrainedModel {
     public func exportFile(fold: Bool) throws -> SafetensorsFile {
         let export = try ModelExport(model, fold: fold)
         let test = splits.test
-        let channels = ModelExport.inputChannels(of: model) ?? 1
+        let channels = test.channels
         let normalization = test.normalization
         let metadata: [String: String] = [
             "format": "simlab-model/1",
             "architecture": JSONWriter.string(export.architecture(inputChannels: channels, height: test.height,
                                                                   width: test.width, classCount: test.classCount)),
             "normalization": JSONWriter.string([
-                "mean": .array(Array(repeating: .number(Double(normalization.mean)), count: channels)),
-                "std": .array(Array(repeating: .number(Double(normalization.standardDeviation)), count: channels)),
+                "mean": .array(normalization.means.map { .number(Double($0)) }),
+                "std": .array(normalization.standardDeviations.map { .number(Double($0)) }),
             ]),
             "class_names": JSONWriter.string(.array(test.classNames.map { .string($0) })),
             "model": configuration.model,

@@ -6,7 +6,7 @@ public enum DataPreparation {
     /// normalised with the training split's statistics.
     public static func load(_ configuration: TrainingConfiguration) throws -> DataSplits {
         let location = DatasetLocation.resolve(explicit: configuration.dataDirectory)
-        let loaded = try LoadedDataset.load(location)
+        let loaded = try LoadedDataset.load(location, label: configuration.label)
         let split = DatasetSplit(labels: loaded.train.labels, classCount: loaded.train.classCount,
                                  validationCount: min(configuration.validationSize, loaded.train.count / 2),
                                  trainFraction: configuration.trainFraction, seed: configuration.seed)

@@ -25,10 +25,12 @@ public enum FrozenFeatures {
 
     /// The frozen model, or nil when the configuration does not use one.
     public static func model(_ configuration: TrainingConfiguration, runsDirectory: URL,
-                             classCount: Int, imageHeight: Int = 28, imageWidth: Int = 28) throws -> ImageClassifier? {
+                             classCount: Int, inputChannels: Int = 1, imageHeight: Int = 28,
+                             imageWidth: Int = 28) throws -> ImageClassifier? {
         guard let (other, checkpointURL) = try source(configuration, runsDirectory: runsDirectory) else { return nil }
         let otherConfiguration = try other.readConfig().trainingConfiguration()
-        let model = try ModelFactory.build(otherConfiguration, classCount: classCount, imageHeight: imageHeight, imageWidth: imageWidth)
+        let model = try ModelFactory.build(otherConfiguration, classCount: classCount, inputChannels: inputChannels,
+                                           imageHeight: imageHeight, imageWidth: imageWidth)
         try TrainerCheckpoint.loadModel(model, from: CheckpointFile.read(from: checkpointURL))
         return model
     }

@@ -49,7 +49,8 @@ enum NeighbourBrowserFile {
         for i in chosen { images += test.pixels[(i * size)..<((i + 1) * size)] }
         for i in trainOrder { images += train.pixels[(i * size)..<((i + 1) * size)] }
         let results = NeighbourResults(k: neighbours.k, classNames: train.classNames, queries: queries,
-                                       trainImageOrder: trainOrder, imageHeight: test.height, imageWidth: test.width)
+                                       trainImageOrder: trainOrder, imageChannels: test.channels,
+                                       imageHeight: test.height, imageWidth: test.width)
         try run.writeNeighbours(results, images: images)
     }
 }

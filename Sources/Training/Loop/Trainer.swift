@@ -91,7 +91,8 @@ public final class Trainer {
             .derived(0xA060_0000 &+ UInt64(epoch) &* 1_000_003 &+ UInt64(progress.stepInEpoch))
         var batch = data.train.batch(indices)
         if configuration.augment {
-            Augmentation(fill: data.train.normalization.background).apply(to: &batch.images, generator: &augmentation)
+            Augmentation(padding: data.cropPadding, horizontalFlip: configuration.flip, fills: data.train.normalization.backgrounds)
+                .apply(to: &batch.images, generator: &augmentation)
         }
         let weights = exampleWeights.map { all in indices.map { all[$0] } }
 

@@ -71,7 +71,7 @@ public final class TrainingSession {
     }
 
     private func buildTrainer(_ configuration: TrainingConfiguration, data: DataSplits) throws -> Trainer {
-        let model = try ModelFactory.build(configuration, classCount: data.train.classCount,
+        let model = try ModelFactory.build(configuration, classCount: data.train.classCount, inputChannels: data.train.channels,
                                            imageHeight: data.train.height, imageWidth: data.train.width)
         host.log("model: \(model.label), \(model.parameterCount) parameters")
         try run.writeModelInfo(ModelInfo(label: model.label, parameterCount: model.parameterCount,
@@ -82,7 +82,8 @@ public final class TrainingSession {
     private func makeMiner(_ configuration: TrainingConfiguration, data: DataSplits) throws -> HardExampleMiner? {
         guard configuration.usesKNNReweighting else { return nil }
         let frozen = try FrozenFeatures.model(configuration, runsDirectory: run.url.deletingLastPathComponent(),
-                                              classCount: data.train.classCount)
+                                              classCount: data.train.classCount, inputChannels: data.train.channels,
+                                              imageHeight: data.train.height, imageWidth: data.train.width)
         return HardExampleMiner(configuration: configuration, data: data, frozenModel: frozen)
     }
 
