@@ -67,6 +67,31 @@ public struct RunSummary: Sendable {
         condition = RunSummary.condition(of: status, now: now, heartbeatTimeout: heartbeatTimeout, liveness: liveness)
     }
 
+    private init(directory: RunDirectory, config: RunConfig?, status: RunStatus?, problems: [RunStoreError],
+                 condition: RunCondition) {
+        self.directory = directory
+        self.config = config
+        self.status = status
+        self.problems = problems
+        self.condition = condition
+    }
+
+    /// Whether the condition can change while the files stay the same: a queued or active
+    /// run's worker may die and its heartbeat ages.
+    public var changesWithTime: Bool {
+        guard let state = status?.state else { return false }
+        return state == .queued || state.isActive
+    }
+
+    /// The same files judged again at `now` (see `changesWithTime`), without reading them.
+    public func rechecked(now: Date, heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout,
+                          liveness: any WorkerLiveness = LivenessByExecutor.localOnly) -> RunSummary {
+        guard let status, changesWithTime else { return self }
+        return RunSummary(directory: directory, config: config, status: status, problems: problems,
+                          condition: RunSummary.condition(of: status, now: now, heartbeatTimeout: heartbeatTimeout,
+                                                          liveness: liveness))
+    }
+
     /// Seconds without a heartbeat after which an active run is presumed dead.
     public static let defaultHeartbeatTimeout: TimeInterval = 120
 
