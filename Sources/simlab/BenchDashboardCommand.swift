@@ -45,7 +45,7 @@ struct BenchDashboardCommand: ParsableCommand {
     var runsFolder: String?
 
     @Option(name: .customLong("idle-seconds"), help: "With --many-runs: seconds of idle main loop measured per screen.")
-    var idleSeconds = 10.0
+    var idleSeconds = 30.0
 
     @Flag(help: "One JSON object per measurement instead of text.")
     var json = false
