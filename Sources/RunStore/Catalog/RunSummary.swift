@@ -115,9 +115,12 @@ public struct RunSummary: Sendable {
         }
         if silence > heartbeatTimeout {
             // Without a worker, a queued run is about to start (launch, resume) — unless it never did.
+            // The reason names the time, not the seconds since: it stays the same while nothing
+            // changes (a dashboard redraws a list only when it changed).
+            let since = ISOTime.format(status.heartbeat)
             return .lost(recorded: status.state, reason: status.state == .queued && status.worker == nil
-                ? "no worker took up the queued run in \(Int(silence)) s"
-                : "no heartbeat for \(Int(silence)) s")
+                ? "no worker took up the run queued at \(since)"
+                : "no heartbeat since \(since)")
         }
         return .recorded(status.state)
     }
