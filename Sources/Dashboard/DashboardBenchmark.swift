@@ -95,13 +95,14 @@ public enum DashboardBenchmark {
     }
 
     /// A controller that refuses everything (benchmarks only read).
-    struct NoController: RunController {
+    public struct NoController: RunController {
+        public init() {}
         struct Refused: Error {}
-        func launch(_ configuration: TrainingConfiguration, name: String?, executor: ExecutorChoice) throws -> String { throw Refused() }
-        func pause(runDirectory: String) throws { throw Refused() }
-        func resume(runDirectory: String) throws { throw Refused() }
-        func stop(runDirectory: String) throws { throw Refused() }
-        func delete(runDirectory: String) throws { throw Refused() }
-        func launchStudy(_ study: StudyRecord) throws -> [String] { throw Refused() }
+        public func launch(_ configuration: TrainingConfiguration, name: String?, executor: ExecutorChoice) throws -> String { throw Refused() }
+        public func pause(runDirectory: String) throws { throw Refused() }
+        public func resume(runDirectory: String) throws { throw Refused() }
+        public func stop(runDirectory: String) throws { throw Refused() }
+        public func delete(runDirectory: String) throws { throw Refused() }
+        public func launchStudy(_ study: StudyRecord) throws -> [String] { throw Refused() }
     }
 }

@@ -9,8 +9,10 @@ import Glibc
 import Darwin
 #endif
 
-/// `simlab bench dashboard`: time to render and diff a frame of the busiest screen, and
-/// (with `--metrics-lines N`) time to open a run whose metrics.jsonl has N lines.
+/// `simlab bench dashboard`: time to render and diff a frame of the busiest screen,
+/// (with `--metrics-lines N`) time to open a run whose metrics.jsonl has N lines, and (with
+/// `--many-runs N`) the dashboard on a folder of N runs: list refresh, redraws with every
+/// run marked, and the idle CPU of the real main loop.
 ///
 /// The frame timing builds its synthetic state (the Run screen of a 15-epoch run with 800
 /// step points, six runs listed) before the clock starts; each timed frame renders into a
@@ -34,6 +36,17 @@ struct BenchDashboardCommand: ParsableCommand {
             help: "Also write a synthetic metrics.jsonl of this many lines and time opening the run.")
     var metricsLines: Int?
 
+    @Option(name: .customLong("many-runs"),
+            help: "Also write a folder of this many realistic runs and time refreshes, redraws and idle CPU on it.")
+    var manyRuns: Int?
+
+    @Option(name: .customLong("runs-folder"),
+            help: "With --many-runs: write the runs here (must not exist) and keep them, e.g. to open `simlab dashboard` on them.")
+    var runsFolder: String?
+
+    @Option(name: .customLong("idle-seconds"), help: "With --many-runs: seconds of idle main loop measured per screen.")
+    var idleSeconds = 30.0
+
     @Flag(help: "One JSON object per measurement instead of text.")
     var json = false
 
@@ -41,11 +54,82 @@ struct BenchDashboardCommand: ParsableCommand {
         guard width >= 1, height >= 1 else { throw ValidationError("--width and --height must be positive") }
         guard frames >= 1 else { throw ValidationError("--frames must be at least 1") }
         if let lines = metricsLines, lines < 1 { throw ValidationError("--metrics-lines must be positive") }
+        if let count = manyRuns, !(1...100_000).contains(count) { throw ValidationError("--many-runs must be 1…100000") }
+        guard idleSeconds > 0, idleSeconds <= 3600 else { throw ValidationError("--idle-seconds must be in (0, 3600]") }
+        if runsFolder != nil && manyRuns == nil { throw ValidationError("--runs-folder needs --many-runs") }
+        if let folder = runsFolder, FileManager.default.fileExists(atPath: folder) {
+            throw ValidationError("--runs-folder \(folder) exists: give a new path")
+        }
     }
 
     func run() throws {
         benchFrames()
         if let lines = metricsLines { try benchOpen(lines: lines) }
+        if let count = manyRuns { try benchManyRuns(count: count) }
+    }
+
+    private func benchManyRuns(count: Int) throws {
+        let root = runsFolder.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            ?? URL(fileURLWithPath: NSTemporaryDirectory())
+                .appendingPathComponent("simlab-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", isDirectory: true)
+        defer { if runsFolder == nil { try? FileManager.default.removeItem(at: root) } }
+        let writeStart = BenchDashboardCommand.now()
+        let folder = try ManyRunsBenchmark.makeFolder(at: root, count: count)
+        let writeSeconds = BenchDashboardCommand.now() - writeStart
+        // Timings below are CPU time of this thread, so other load on the machine does not count.
+        var results: [(name: String, milliseconds: Double)] = []
+        func record(_ name: String, _ seconds: Double) { results.append((name, ms(seconds))) }
+
+        // The list: the first refresh reads every run; later ones find nothing changed.
+        let runner = EffectRunner(runsDirectory: root.path, controller: DashboardBenchmark.NoController())
+        record("firstRefresh", BenchDashboardCommand.cpuTime { _ = runner.perform(.listRuns) })
+        var refreshes: [Double] = []
+        for _ in 0..<10 { refreshes.append(BenchDashboardCommand.cpuTime { _ = runner.perform(.listRuns) }) }
+        record("refresh", refreshes.sorted()[refreshes.count / 2])
+        record("studiesRefresh", BenchDashboardCommand.cpuTime { _ = runner.perform(.listStudies) })
+        record("studiesRefreshAgain", BenchDashboardCommand.cpuTime { _ = runner.perform(.listStudies) })
+
+        // Redraws with every run marked (Compare draws every run's metrics).
+        var state = ManyRunsBenchmark.markedState(runner: EffectRunner(runsDirectory: root.path,
+                                                                       controller: DashboardBenchmark.NoController()),
+                                                  width: width, height: height)
+        let frames = min(self.frames, 20)
+        record("runsRedraw", ManyRunsBenchmark.redrawSeconds(state, frames: frames, clock: BenchDashboardCommand.threadCPU))
+        record("runsKeyDown", ManyRunsBenchmark.keySeconds(state, key: .down, frames: frames, clock: BenchDashboardCommand.threadCPU))
+        _ = state.show(CompareScreen.self)
+        record("compareRedraw", ManyRunsBenchmark.redrawSeconds(state, frames: frames, clock: BenchDashboardCommand.threadCPU))
+        _ = state.show(StudiesScreen.self)
+        record("studiesRedraw", ManyRunsBenchmark.redrawSeconds(state, frames: frames, clock: BenchDashboardCommand.threadCPU))
+
+        // Idle: the real main loop with nobody typing, on each screen, everything marked.
+        let screens: [(String, [Key])] = [
+            ("runs", [.character("a")]),
+            ("compare", [.character("a"), .character(Character(String(ScreenModel.index(of: CompareScreen.self) + 1)))]),
+            ("studies", [.character(Character(String(ScreenModel.index(of: StudiesScreen.self) + 1)))]),
+        ]
+        var idle: [(name: String, percent: Double, frames: Int)] = []
+        for (name, keys) in screens {
+            let result = ManyRunsBenchmark.idle(runsDirectory: root.path, keys: keys, seconds: idleSeconds,
+                                                width: width, height: height)
+            idle.append((name, (result.cpuPercent * 100).rounded() / 100, result.frames))
+        }
+
+        if json {
+            let timings = results.map { "\"\($0.name)Milliseconds\":\($0.milliseconds)" }.joined(separator: ",")
+            let idleJSON = idle.map { "\"\($0.name)\":{\"cpuPercent\":\($0.percent),\"frames\":\($0.frames)}" }.joined(separator: ",")
+            print("{\"benchmark\":\"dashboard-many-runs\",\"runs\":\(count),\"bytes\":\(folder.bytes),"
+                  + "\"writeSeconds\":\(round3(writeSeconds)),\(timings),\"idleSeconds\":\(idleSeconds),\"idle\":{\(idleJSON)}}")
+        } else {
+            print("\(count) runs (\(folder.finished) finished, \(folder.long) with long metrics, \(folder.running) running, "
+                  + "\(folder.queued) queued, \(folder.paused) paused, \(folder.failed) failed, \(folder.corrupt) corrupt; "
+                  + "\(folder.studyRuns) in a study; \(folder.bytes / 1_000_000) MB of metrics, written in \(round3(writeSeconds)) s):")
+            for (name, milliseconds) in results { print("  \(name): \(milliseconds) ms") }
+            for entry in idle {
+                print("  idle on \(entry.name), all marked: \(entry.percent) % of a core over \(idleSeconds) s, \(entry.frames) frames drawn")
+            }
+            print("  (CPU time; targets: redraw < 50 ms, idle < 2 % of a core)")
+            if let runsFolder { print("  runs kept in \(runsFolder)") }
+        }
     }
 
     private func benchFrames() {
@@ -151,6 +235,19 @@ struct BenchDashboardCommand: ParsableCommand {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    /// CPU seconds of the calling thread: timings that other load on a shared machine does not inflate.
+    static func threadCPU() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    static func cpuTime(_ body: () -> Void) -> Double {
+        let start = threadCPU()
+        body()
+        return threadCPU() - start
     }
 
     static func time(_ body: () -> Void) -> Double {

@@ -172,6 +172,28 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.update(.tick(now: 100.5)), [], "no polling twice within a second")
     }
 
+    /// The folder is listed every second while the list changes or keys are pressed, and
+    /// every 3 s once it has been quiet for 10 s; a change or a key makes it fast again.
+    func testPollingSlowsDownWhileNothingChangesAndSpeedsUpOnAChangeOrAKey() {
+        var state = listedState()
+        let rows = state.context.runs.rows
+        XCTAssertEqual(state.update(.tick(now: 100)).first, .listRuns)
+        _ = state.update(.runsListed(rows, error: nil))
+        for t in 101...109 { XCTAssertEqual(state.update(.tick(now: Double(t))).first, .listRuns, "listed every second at \(t)") }
+        // Quiet since 100 (the runner reports no unchanged listing): from 110 on, every 3 s.
+        XCTAssertEqual(state.update(.tick(now: 110)), [], "quiet for 10 s: not listed a second later")
+        XCTAssertEqual(state.update(.tick(now: 111)), [])
+        XCTAssertEqual(state.update(.tick(now: 112)).first, .listRuns, "3 s after the last listing")
+        XCTAssertEqual(state.update(.tick(now: 113)), [])
+        _ = state.update(.runsListed(Array(rows.dropLast()), error: nil))
+        XCTAssertEqual(state.update(.tick(now: 113.5)).first, .listRuns, "a changed list: every second again")
+        XCTAssertEqual(state.update(.tick(now: 114)), [], "never twice within a second")
+        for t in 115...122 { XCTAssertEqual(state.update(.tick(now: Double(t))).first, .listRuns, "at \(t)") }
+        XCTAssertEqual(state.update(.tick(now: 123)), [], "quiet again")
+        _ = state.press(.down)
+        XCTAssertEqual(state.update(.tick(now: 123.5)).first, .listRuns, "a key: every second again")
+    }
+
     func testAppendedMetricsAccumulateAndARestartReplacesThem() {
         var state = listedState()
         let p1 = MetricPoint(x: 1, epoch: 1, split: .val, accuracy: 0.5)

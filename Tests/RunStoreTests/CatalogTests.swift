@@ -24,17 +24,17 @@ final class CatalogTests: XCTestCase {
             ("pid gone", RunStatus(state: .running, pid: deadPid(), heartbeat: now),
              .lost(recorded: .running, reason: "worker process \(deadPid()) is gone")),
             ("stale heartbeat", RunStatus(state: .paused, pid: getpid(), heartbeat: now.addingTimeInterval(-600)),
-             .lost(recorded: .paused, reason: "no heartbeat for 600 s")),
+             .lost(recorded: .paused, reason: "no heartbeat since \(ISOTime.format(now.addingTimeInterval(-600)))")),
             ("finished, pid gone is fine", RunStatus(state: .finished, pid: deadPid(), heartbeat: now.addingTimeInterval(-9999)),
              .recorded(.finished)),
             ("queued, its worker starting", RunStatus(state: .queued, heartbeat: now.addingTimeInterval(-5)), .recorded(.queued)),
             ("queued, no worker ever came", RunStatus(state: .queued, heartbeat: now.addingTimeInterval(-9999)),
-             .lost(recorded: .queued, reason: "no worker took up the queued run in 9999 s")),
+             .lost(recorded: .queued, reason: "no worker took up the run queued at \(ISOTime.format(now.addingTimeInterval(-9999)))")),
             ("queued and waiting", RunStatus(state: .queued, pid: getpid(), heartbeat: now.addingTimeInterval(-5)), .recorded(.queued)),
             ("queued, waiting worker gone", RunStatus(state: .queued, pid: deadPid(), heartbeat: now),
              .lost(recorded: .queued, reason: "queued worker process \(deadPid()) is gone")),
             ("queued, waiting worker silent", RunStatus(state: .queued, pid: getpid(), heartbeat: now.addingTimeInterval(-600)),
-             .lost(recorded: .queued, reason: "no heartbeat for 600 s")),
+             .lost(recorded: .queued, reason: "no heartbeat since \(ISOTime.format(now.addingTimeInterval(-600)))")),
         ]
         for (label, status, expected) in cases {
             let run = try catalog.createRun(config: config(), status: status, at: now)

@@ -53,7 +53,10 @@ final class RunFormatCompatibilityTests: XCTestCase {
         XCTAssertEqual(knn.histogram.reduce(0, +), 160)
         XCTAssertEqual(knn.alpha, 0.01)
         XCTAssertEqual(knn.accuracyByLambda.count, 11)
-        XCTAssertNotNil(knn.agreement)
+        // The agreement as the file holds it, read without the record type.
+        let rawKNN = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: run.knnSnapshotURL(epoch: 2))) as? [String: Any])
+        let network = try XCTUnwrap((rawKNN["statistics"] as? [String: Any])?["network"] as? [String: Any])
+        XCTAssertEqual(knn.agreement, try XCTUnwrap(network["agreement"] as? Double))
 
         let evaluation = try XCTUnwrap(run.readEvaluation())
         XCTAssertEqual(evaluation.k, 20)

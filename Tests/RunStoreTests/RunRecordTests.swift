@@ -55,7 +55,8 @@ final class RunRecordTests: XCTestCase {
             return XCTFail("statistics nested under \"statistics\": \(object)")
         }
         XCTAssertEqual(nested["trueClassProbabilityHistogram"], [5, 10, 85])
-        XCTAssertNotNil(top["blendCurve"])
+        XCTAssertEqual(top["blendCurve"], [["accuracy": 0.8, "lambda": 0], ["accuracy": 0.9, "lambda": 0.5]],
+                       "the λ sweep beside the statistics (keys sorted, as written)")
         XCTAssertNil(nested["network"].flatMap { if case .object(let n) = $0 { return n["agreement"] }; return nil },
                      "absent figures are left out, not invented")
     }

@@ -158,8 +158,11 @@ final class StudyTests: XCTestCase {
         XCTAssertEqual(baseline["delta"], .null, "the baseline has no comparison")
         XCTAssertEqual(baseline["test_accuracy"]?["n"], 3)
         XCTAssertEqual(baseline["test_accuracy"]?["mean"]?.doubleValue ?? 0, (0.9322 + 0.9271 + 0.9312) / 3, accuracy: 1e-12)
-        XCTAssertNotNil(baseline["test_accuracy"]?["std"]?.doubleValue)
-        XCTAssertNotNil(baseline["test_accuracy_at_best_val"]?["mean"]?.doubleValue)
+        // Sample std (n − 1) of the three test accuracies.
+        let baselineMean = (0.9322 + 0.9271 + 0.9312) / 3
+        let baselineStd = ([0.9322, 0.9271, 0.9312].map { ($0 - baselineMean) * ($0 - baselineMean) }.reduce(0, +) / 2).squareRoot()
+        XCTAssertEqual(baseline["test_accuracy"]?["std"]?.doubleValue ?? 0, baselineStd, accuracy: 1e-12)
+        XCTAssertEqual(baseline["test_accuracy_at_best_val"]?["mean"]?.doubleValue ?? 0, baselineMean - 0.001, accuracy: 1e-12)
         XCTAssertEqual(baseline["seconds_per_epoch"]?["mean"], 10)
         XCTAssertEqual(baseline["parameters"], 1234)
         XCTAssertEqual(baseline["knn_accuracy"], .null, "no kNN evaluation")
@@ -169,9 +172,13 @@ final class StudyTests: XCTestCase {
         // Seeds 0 and 1 pair: differences 0.0019 and 0.0049.
         XCTAssertEqual(other["delta"]?["mean"]?.doubleValue ?? 0, 0.0034, accuracy: 1e-12)
         XCTAssertEqual(other["delta"]?["n"], 2)
-        let expected = Statistics.pairedTest([0.9341, 0.9320], [0.9322, 0.9271])
-        XCTAssertEqual(other["delta"]?["p"]?.doubleValue, expected?.p)
-        XCTAssertNotNil(expected?.p)
+        // Two pairs: t = mean / (sd / √2) with one degree of freedom, whose two-sided p is
+        // 1 − (2/π)·atan|t| (Student's t with ν = 1 is the Cauchy distribution).
+        let differences = [0.9341 - 0.9322, 0.9320 - 0.9271]
+        let meanDifference = (differences[0] + differences[1]) / 2
+        let sdDifference = abs(differences[1] - differences[0]) / 2.0.squareRoot()
+        let t = meanDifference / (sdDifference / 2.0.squareRoot())
+        XCTAssertEqual(other["delta"]?["p"]?.doubleValue ?? -1, 1 - 2 / Double.pi * atan(abs(t)), accuracy: 1e-9)
 
         // One pair only: the mean difference, no p.
         facts["20261201-100001-0001"]!.state = "failed"

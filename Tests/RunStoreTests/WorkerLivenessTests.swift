@@ -36,7 +36,8 @@ final class WorkerLivenessTests: XCTestCase {
         let running = status(.running, worker: job("18"), silentFor: 10)
         XCTAssertEqual(condition(running), .recorded(.running))
         XCTAssertEqual(condition(status(.running, worker: job("18"), silentFor: 600)),
-                       .lost(recorded: .running, reason: "no heartbeat for 600 s"), "a running job must keep the heartbeat")
+                       .lost(recorded: .running, reason: "no heartbeat since \(ISOTime.format(now.addingTimeInterval(-600)))"),
+                       "a running job must keep the heartbeat")
         XCTAssertEqual(presence(status(.running, worker: job("18"), silentFor: 600)), .alive(job("18")),
                        "a silent live job is stopped, not duplicated")
 
@@ -47,7 +48,7 @@ final class WorkerLivenessTests: XCTestCase {
         // An executor this reader does not know: the heartbeat decides.
         let foreign = WorkerHandle(executor: "elsewhere", id: "x")
         XCTAssertEqual(condition(status(.running, worker: foreign, silentFor: 5)), .recorded(.running))
-        XCTAssertEqual(condition(status(.running, worker: foreign, silentFor: 500)), .lost(recorded: .running, reason: "no heartbeat for 500 s"))
+        XCTAssertEqual(condition(status(.running, worker: foreign, silentFor: 500)), .lost(recorded: .running, reason: "no heartbeat since \(ISOTime.format(now.addingTimeInterval(-500)))"))
         XCTAssertEqual(presence(status(.running, worker: foreign, silentFor: 500)), .none)
     }
 

@@ -38,7 +38,14 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(host.progress.last?.epoch, 2)
         XCTAssertEqual(host.progress.last?.totalSteps, 16)
         XCTAssertNil(host.progress.first?.etaSeconds, "no ETA before a step was timed")
-        XCTAssertNotNil(host.progress.last?.etaSeconds)
+        // The ETA is the images still to train (16 steps of batch 32 in all) at the measured rate.
+        for report in host.progress.dropFirst() {
+            let remaining = Double((16 - report.step) * 32)
+            XCTAssertGreaterThan(report.imagesPerSecond, 0, "step \(report.step) was timed")
+            XCTAssertEqual(report.etaSeconds ?? -1, remaining / report.imagesPerSecond,
+                           accuracy: 1e-9 * max(1, remaining / report.imagesPerSecond), "step \(report.step)")
+        }
+        XCTAssertEqual(host.progress.last?.etaSeconds, 0, "nothing left after the last step")
         XCTAssertEqual(host.states, [], "no pause or stop asked for")
         XCTAssertEqual(run.latestCheckpoint()?.lastPathComponent, run.checkpointURL(epoch: 2).lastPathComponent)
         XCTAssertEqual(host.lines.filter { $0.contains("/2: train loss") }.count, 2, "\(host.lines)")

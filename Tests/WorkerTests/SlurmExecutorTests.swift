@@ -201,6 +201,7 @@ final class SlurmExecutorTests: XCTestCase {
         XCTAssertEqual(WorkerPresence.of(status), .none, "resume submits a new job")
         status.claim(WorkerHandle(executor: "slurm", host: "n1", id: "9"))
         XCTAssertEqual(RunSummary.condition(of: status, now: Date(), heartbeatTimeout: 120),
-                       .lost(recorded: .paused, reason: "no heartbeat for 3600 s"), "a paused worker that went silent is lost")
+                       .lost(recorded: .paused, reason: "no heartbeat since \(ISOTime.format(status.heartbeat))"),
+                       "a paused worker that went silent is lost")
     }
 }

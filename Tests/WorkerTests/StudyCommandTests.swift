@@ -50,19 +50,41 @@ final class StudyCommandTests: XCTestCase {
         XCTAssertEqual(json["baseline"], .object(["lr": 0.05]))
         let groups = try XCTUnwrap(json["groups"]?.arrayValue)
         XCTAssertEqual(groups.count, 2)
-        for group in groups {
+        // Each run's figures straight from its files: the last test line of metrics.jsonl, model.json.
+        func rawObject(_ bytes: Data) throws -> [String: Any] {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        }
+        func testAccuracy(_ id: String) throws -> Double {
+            let url = harness.runs.appendingPathComponent(id).appendingPathComponent("metrics.jsonl")
+            let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+            let tests = try lines.map { try rawObject(Data($0.utf8)) }.filter { $0["split"] as? String == "test" }
+            return try XCTUnwrap(tests.last?["accuracy"] as? Double, "\(id) has a test accuracy")
+        }
+        func parameterCount(_ id: String) throws -> Int {
+            let url = harness.runs.appendingPathComponent(id).appendingPathComponent("model.json")
+            return try XCTUnwrap(rawObject(Data(contentsOf: url))["parameterCount"] as? Int)
+        }
+        var accuracies: [[Double]] = []
+        for (group, cell) in zip(groups, record.cells) {
             XCTAssertEqual(group["finished"], 2)
             XCTAssertEqual(group["seeds"], [0, 1])
             XCTAssertEqual(group["runs"]?.arrayValue?.count, 2)
             XCTAssertEqual(group["test_accuracy"]?["n"], 2)
-            let mean = try XCTUnwrap(group["test_accuracy"]?["mean"]?.doubleValue)
-            XCTAssertTrue((0...1).contains(mean), "accuracy as a fraction: \(mean)")
-            XCTAssertNotNil(group["test_accuracy"]?["std"]?.doubleValue)
-            XCTAssertNotNil(group["parameters"]?.intValue)
+            let ids = record.runs(of: cell).map(\.run)
+            let values = try ids.map(testAccuracy)
+            accuracies.append(values)
+            let mean = (values[0] + values[1]) / 2
+            XCTAssertEqual(group["test_accuracy"]?["mean"]?.doubleValue ?? -1, mean, accuracy: 1e-12, "as a fraction")
+            // Sample std of two values: |a − b| / √2.
+            XCTAssertEqual(group["test_accuracy"]?["std"]?.doubleValue ?? -1, abs(values[0] - values[1]) / 2.0.squareRoot(),
+                           accuracy: 1e-12)
+            XCTAssertEqual(group["parameters"]?.intValue, try parameterCount(ids[0]))
         }
         XCTAssertEqual(groups[0]["delta"], .null)
         XCTAssertEqual(groups[1]["delta"]?["n"], 2)
-        XCTAssertNotNil(groups[1]["delta"]?["mean"]?.doubleValue)
+        // Paired by seed: the mean of (lr 0.1 − lr 0.05) per seed.
+        let meanDelta = ((accuracies[1][0] - accuracies[0][0]) + (accuracies[1][1] - accuracies[0][1])) / 2
+        XCTAssertEqual(groups[1]["delta"]?["mean"]?.doubleValue ?? -1, meanDelta, accuracy: 1e-12)
 
         let markdown = try study(harness, ["report", "tiny"])
         XCTAssertTrue(markdown.stdout.contains("| lr | n | test acc. % |"), markdown.stdout)

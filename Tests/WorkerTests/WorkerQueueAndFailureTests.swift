@@ -438,10 +438,11 @@ final class WorkerQueueAndFailureTests: XCTestCase {
         }
         XCTAssertEqual(object["testCount"], .number(100))
         let knnLine = SimlabHarness.records(run).last
-        XCTAssertNotNil(knnLine?.knnAccuracy, "the last metrics line carries the kNN accuracy")
-        XCTAssertNotNil(knnLine?.blendedAccuracy, "the last metrics line carries the blended accuracy")
-        XCTAssertEqual(knnLine?.accuracy, { if case .number(let v)? = object["networkAccuracy"] { return v }; return nil }(),
-                       "the metrics line and evaluation.json agree")
+        func evaluated(_ key: String) -> Double? { if case .number(let v)? = object[key] { return v }; return nil }
+        XCTAssertEqual(knnLine?.knnAccuracy, evaluated("knnAccuracy"), "the last metrics line carries evaluation.json's kNN accuracy")
+        XCTAssertEqual(knnLine?.blendedAccuracy, evaluated("blendedAccuracy"),
+                       "the last metrics line carries evaluation.json's blended accuracy")
+        XCTAssertEqual(knnLine?.accuracy, evaluated("networkAccuracy"), "the metrics line and evaluation.json agree")
 
         let neighbours = try run.readJSON(from: run.neighboursURL)
         guard case .object(let file) = neighbours, case .array(let queries)? = file["queries"],

@@ -4,8 +4,11 @@ import RunStore
 /// Performs the dashboard's effects against the run folder and a `RunController`, and
 /// answers each with messages.
 ///
-/// It keeps the only I/O state: a metrics tail reader per run (so only appended bytes are
-/// read), a second one per run for the list's best accuracies, and the log file sizes.
+/// It keeps the only I/O state: what the last listing read of each run with its files'
+/// `stat` signature (so a run whose files did not change is not read again), a metrics tail
+/// reader per run (so only appended bytes are read), a second one per run for the list's
+/// best accuracies, and the log file sizes. A listing or a study list that is the same as
+/// the one reported last is not reported again, so an idle dashboard draws nothing.
 public final class EffectRunner {
     public let catalog: RunCatalog
     public let controller: RunController
@@ -15,6 +18,8 @@ public final class EffectRunner {
     public var clock: () -> Date = Date.init
 
     private var chartReaders: [String: ChartTailReader] = [:]
+    /// metrics.jsonl's stamp when each chart reader last read it.
+    private var tailedStamps: [String: FileStamp] = [:]
     private var listReaders: [String: MetricsHeadlineScanner] = [:]
     private var settingsCache: [String: (modified: Date, settings: [(key: String, value: String)])] = [:]
     private var logSizes: [String: UInt64] = [:]
@@ -31,7 +36,7 @@ public final class EffectRunner {
     public func perform(_ effect: Effect) -> [DashboardMessage] {
         switch effect {
         case .listRuns:
-            return [listRuns()]
+            return listRuns().map { [$0] } ?? []
         case .tailMetrics(let ids):
             return ids.compactMap(tailMetrics)
         case .loadLog(let id):
@@ -72,7 +77,7 @@ public final class EffectRunner {
                 return [.launched(runID: nil, error: "\(error)")]
             }
         case .listStudies:
-            return [listStudies()]
+            return listStudies().map { [$0] } ?? []
         case .launchStudy(let study):
             do {
                 return [.studyLaunched(name: study.name, runIDs: try controller.launchStudy(study), error: nil)]
@@ -95,7 +100,12 @@ public final class EffectRunner {
     }
     private var studyMetrics: [String: StudyRunMetrics] = [:]
 
-    func listStudies() -> DashboardMessage {
+    /// model.json's parameter count per run, read again only when the file changed.
+    private var modelInfo: [String: (stamp: FileStamp, parameters: Int?)] = [:]
+    /// The study list reported last (an unchanged one is not reported again).
+    private var reportedStudies: (overviews: [StudyOverview], error: String?)?
+
+    func listStudies() -> DashboardMessage? {
         let (studies, problems) = StudyCatalog(runsRoot: catalog.root).studies()
         let now = clock()
         var overviews: [StudyOverview] = []
@@ -104,7 +114,7 @@ public final class EffectRunner {
             var values: [String: [CompareMetric: [Int: Double]]] = [:]
             for run in study.runs where RunID(run.run).hasGeneratedShape {
                 let directory = catalog.directory(for: RunID(run.run))
-                guard FileManager.default.fileExists(atPath: directory.url.path) else {
+                guard let summary = currentSummary(directory, now: now) else {
                     facts[run.run] = StudyRunFacts(state: "missing")
                     continue
                 }
@@ -118,20 +128,45 @@ public final class EffectRunner {
                                               values: StudyOverview.epochValues(records))
                     studyMetrics[run.run] = metrics
                 }
-                facts[run.run] = StudyRunFacts(state: RunSummary(directory: directory, now: now).condition.label,
+                facts[run.run] = StudyRunFacts(state: summary.condition.label,
                                                metrics: metrics!.summary, secondsPerEpoch: metrics!.secondsPerEpoch,
-                                               parameters: (try? directory.readModelInfo())?.parameterCount)
+                                               parameters: parameterCount(run.run, directory))
                 values[run.run] = metrics!.values
             }
             overviews.append(StudyOverview(report: StudyReport(study: study, facts: facts),
                                            curves: StudyOverview.curves(study, runValues: values)))
         }
         let error = problems.isEmpty ? nil : problems.map(\.shortDescription).joined(separator: "; ")
+        if let last = reportedStudies, last.error == error, last.overviews == overviews { return nil }
+        reportedStudies = (overviews, error)
         return .studiesListed(overviews, error: error)
     }
 
+    /// A run's summary now: the listing's when its config.json and status.json are unchanged
+    /// since (judged again at `now`), else read; nil when the run folder does not exist.
+    private func currentSummary(_ directory: RunDirectory, now: Date) -> RunSummary? {
+        let id = directory.id.rawValue
+        if let known = listedRuns[id] {
+            let signature = RunFileSignature(known.paths)
+            if known.signature.sameSummaryFiles(as: signature) { return known.summary.rechecked(now: now, liveness: catalog.liveness) }
+        }
+        guard FileStamp(path: directory.url.path).isDirectory else { return nil }
+        runFileReads += 1
+        return RunSummary(directory: directory, now: now, liveness: catalog.liveness)
+    }
+
+    private func parameterCount(_ id: String, _ directory: RunDirectory) -> Int? {
+        let stamp = FileStamp(path: directory.modelInfoURL.path)
+        if let known = modelInfo[id], known.stamp == stamp { return known.parameters }
+        let parameters = (try? directory.readModelInfo())?.parameterCount
+        modelInfo[id] = (stamp, parameters)
+        return parameters
+    }
+
     private func forget(_ id: String) {
+        listedRuns[id] = nil
         chartReaders[id] = nil
+        tailedStamps[id] = nil
         listReaders[id] = nil
         settingsCache[id] = nil
         logSizes[id] = nil
@@ -139,18 +174,86 @@ public final class EffectRunner {
 
     // MARK: listing
 
-    func listRuns() -> DashboardMessage {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: catalog.root.path, isDirectory: &isDirectory)
-        guard exists && isDirectory.boolValue else {
-            return .runsListed([], error: "no run folder at \(catalog.root.path) yet: launch a run with n")
+    /// What the last listing read of one run, reused while its files are unchanged.
+    private struct ListedRun {
+        let paths: RunFileSignature.Paths
+        var signature: RunFileSignature
+        var summary: RunSummary
+        var row: RunRow
+    }
+    private var listedRuns: [String: ListedRun] = [:]
+    /// The run folders of the last scan of the root, with the root's stamp and the time then.
+    private var scannedRoot: (stamp: FileStamp, time: Date, directories: [RunDirectory])?
+    /// The last listing reported, so an unchanged one is not reported again (nor redrawn).
+    private var reportedListing: (rows: [RunRow], error: String?)?
+    /// How many times a listing read a run's config.json and status.json; a run whose files
+    /// are unchanged is not read again (tests check it).
+    public private(set) var runFileReads = 0
+    /// Seconds after which the root is scanned again although its modification time is
+    /// the same (a folder that gains a config.json becomes a run without touching it).
+    public static let rescanInterval: TimeInterval = 10
+
+    /// The run list, or nil when it is the same as the one reported last. Each run's four
+    /// files are `stat`ed; only those that changed are read again, and the root is listed
+    /// again only when its own modification time changed (or every `rescanInterval`).
+    func listRuns() -> DashboardMessage? {
+        let rootStamp = FileStamp(path: catalog.root.path)
+        guard rootStamp.isDirectory else {
+            return report([], error: "no run folder at \(catalog.root.path) yet: launch a run with n")
         }
-        let summaries = catalog.summaries(now: clock())
-        let queue = Dictionary(uniqueKeysWithValues: QueuePosition.startOrder(summaries).enumerated().map { ($1.id, $0 + 1) })
-        let rows = summaries.map { row($0, queuePosition: queue[$0.id]) }
-        let present = Set(rows.map(\.id))
-        for id in listReaders.keys where !present.contains(id) { listReaders[id] = nil }
-        return .runsListed(rows, error: nil)
+        let now = clock()
+        let directories: [RunDirectory]
+        if let scanned = scannedRoot, scanned.stamp == rootStamp, abs(now.timeIntervalSince(scanned.time)) < Self.rescanInterval {
+            directories = scanned.directories
+        } else {
+            directories = catalog.runDirectories()
+            scannedRoot = (rootStamp, now, directories)
+        }
+        var current: [(paths: RunFileSignature.Paths, signature: RunFileSignature, summary: RunSummary)] = []
+        current.reserveCapacity(directories.count)
+        for directory in directories {
+            let known = listedRuns[directory.id.rawValue]
+            let paths = known?.paths ?? RunFileSignature.Paths(directory)
+            let signature = RunFileSignature(paths)
+            let summary: RunSummary
+            if let known, known.signature.sameSummaryFiles(as: signature) {
+                summary = known.summary.rechecked(now: now, liveness: catalog.liveness)
+            } else {
+                summary = RunSummary(directory: directory, now: now, liveness: catalog.liveness)
+                runFileReads += 1
+            }
+            current.append((paths, signature, summary))
+        }
+        let queue = Dictionary(uniqueKeysWithValues: QueuePosition.startOrder(current.map(\.summary)).enumerated().map { ($1.id, $0 + 1) })
+        var listed: [String: ListedRun] = [:]
+        listed.reserveCapacity(current.count)
+        var rows: [RunRow] = []
+        rows.reserveCapacity(current.count)
+        for (paths, signature, summary) in current {
+            let id = summary.id.rawValue
+            var row: RunRow
+            if let known = listedRuns[id], known.signature == signature, known.summary.condition == summary.condition {
+                row = known.row
+                row.queuePosition = queue[summary.id]
+            } else {
+                row = self.row(summary, queuePosition: queue[summary.id])
+            }
+            listed[id] = ListedRun(paths: paths, signature: signature, summary: summary, row: row)
+            rows.append(row)
+        }
+        for id in listedRuns.keys where listed[id] == nil {
+            listReaders[id] = nil
+            settingsCache[id] = nil
+        }
+        listedRuns = listed
+        return report(rows, error: nil)
+    }
+
+    /// `.runsListed`, unless it is what was reported last.
+    private func report(_ rows: [RunRow], error: String?) -> DashboardMessage? {
+        if let last = reportedListing, last.error == error, last.rows == rows { return nil }
+        reportedListing = (rows, error)
+        return .runsListed(rows, error: error)
     }
 
     func row(_ summary: RunSummary, queuePosition: Int? = nil) -> RunRow {
@@ -238,6 +341,11 @@ public final class EffectRunner {
     // MARK: metrics
 
     func tailMetrics(_ id: String) -> DashboardMessage? {
+        // Compare polls every marked run each second: a file whose stamp is as at the last
+        // read has nothing new, and is not opened.
+        let stamp = FileStamp(path: listedRuns[id]?.paths.metrics ?? catalog.directory(for: RunID(id)).metricsURL.path)
+        if chartReaders[id] != nil, tailedStamps[id] == stamp { return nil }
+        tailedStamps[id] = stamp
         let directory = catalog.directory(for: RunID(id))
         let reader = chartReaders[id] ?? ChartTailReader(url: directory.metricsURL)
         chartReaders[id] = reader

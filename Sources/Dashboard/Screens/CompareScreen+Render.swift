@@ -31,27 +31,32 @@ extension CompareScreen {
         context.renderChart(title: "Compare \(compared.count) runs · \(metric.title) (v) · " + context.charts.label,
                     series: series.filter { !$0.points.isEmpty }, xMax: xMax, percent: percent, in: chartArea, buffer: &buffer)
 
-        // Settings table: one row per setting, one column per run.
+        // Settings table: one row per setting, one column per run — as many runs as fit
+        // columns of at least 12 cells (which settings differ is judged over all of them).
         var keys: [String] = []
         var seen = Set<String>()
         for run in compared { for (key, _) in run.settings where !seen.contains(key) { seen.insert(key); keys.append(key) } }
         let differing = keys.filter { key in Set(compared.map { $0.setting(key) ?? "—" }).count > 1 }
+        let differingSet = Set(differing)
         let shownKeys = diffOnly ? differing : keys
+        let block = Block(title: "", theme: context.theme)
+        let inner = block.inner(tableArea)
+        let fitting = max(1, (inner.width - 21) / 13)
+        let tabled = Array(compared.prefix(fitting))
         var rows: [[String]] = [
-            ["state"] + compared.map(\.stateLabel),
-            ["best val"] + compared.map { Format.percent($0.bestValidationAccuracy) },
-            ["test @ best val"] + compared.map { Format.percent($0.testAccuracy) },
+            ["state"] + tabled.map(\.stateLabel),
+            ["best val"] + tabled.map { Format.percent($0.bestValidationAccuracy) },
+            ["test @ best val"] + tabled.map { Format.percent($0.testAccuracy) },
         ]
         // Named as typed on the command line (--similarity-penalty), not as config.json keys.
-        rows += shownKeys.map { key in [SettingNames.flag(key)] + compared.map { $0.setting(key) ?? "—" } }
+        rows += shownKeys.map { key in [SettingNames.flag(key)] + tabled.map { $0.setting(key) ?? "—" } }
         var styles: [Int: Style] = [:]
-        for (i, key) in shownKeys.enumerated() where differing.contains(key) { styles[i + 3] = context.theme.accent }
-        let title = "Settings · \(diffOnly ? "only the \(differing.count) that differ" : "all \(keys.count), differing highlighted") (f)"
-        let block = Block(title: title, theme: context.theme)
-        block.render(in: tableArea, buffer: &buffer)
-        let inner = block.inner(tableArea)
+        for (i, key) in shownKeys.enumerated() where differingSet.contains(key) { styles[i + 3] = context.theme.accent }
+        var title = "Settings · \(diffOnly ? "only the \(differing.count) that differ" : "all \(keys.count), differing highlighted") (f)"
+        if tabled.count < compared.count { title += " · first \(tabled.count) of \(compared.count) runs" }
+        Block(title: title, theme: context.theme).render(in: tableArea, buffer: &buffer)
         let columns = [TableColumn("setting", width: .fixed(20))]
-            + labels.map { TableColumn(Text.truncate($0, to: 20), width: .flex(1)) }
+            + labels.prefix(tabled.count).map { TableColumn(Text.truncate($0, to: 20), width: .flex(1)) }
         let visibleRows = Table.visibleRows(height: inner.height)
         let offset = min(scroll, max(0, rows.count - visibleRows))
         var state = TableState(selected: nil, offset: offset)

@@ -49,7 +49,8 @@ extension RunsScreen {
         title += " · sort \(list.sort.title) \(list.sortAscending ? "▲" : "▼")"
         if !list.filter.isEmpty { title += " · filter \"\(list.filter)\"" }
         if !list.markedIDs.isEmpty { title += " · \(list.markedIDs.count) marked" }
-        let selected = list.selected
+        let selectedIndex = list.selectedIndex(in: visible)
+        let selected = selectedIndex.map { visible[$0] }
         let detailHeight = selected.map { ($0.problem != nil || $0.lastError != nil) ? 4 : 3 } ?? 0
         let (tableArea, detailArea) = area.splitBottom(min(detailHeight, max(0, area.height - 4)))
         let block = Block(title: title, focused: true, theme: context.theme)
@@ -65,11 +66,15 @@ extension RunsScreen {
                 .render(in: inner.inset(top: max(0, inner.height / 2 - 1)), buffer: &buffer)
             return
         }
-        let rows = visible.map(RunsScreen.cells)
+        // Only the rows on screen are formatted: the window that keeps the selection visible.
+        let first = TableState.scrollOffset(selected: selectedIndex, offset: offset,
+                                            visibleRows: Table.visibleRows(height: inner.height), rowCount: visible.count)
+        let window = visible[first..<min(visible.count, first + Table.visibleRows(height: inner.height))]
+        let rows = window.map(RunsScreen.cells)
         var styles: [Int: Style] = [:]
-        for (i, run) in visible.enumerated() { styles[i] = context.style(for: run.state) }
-        var tableState = TableState(selected: list.selectedIndex, offset: offset,
-                                    marked: Set(visible.indices.filter { list.markedIDs.contains(visible[$0].id) }),
+        for (i, run) in window.enumerated() { styles[i] = context.style(for: run.state) }
+        var tableState = TableState(selected: selectedIndex.map { $0 - first }, offset: 0,
+                                    marked: Set(window.indices.filter { list.markedIDs.contains(visible[$0].id) }.map { $0 - first }),
                                     sortColumn: RunsScreen.column(of: list.sort), sortAscending: list.sortAscending)
         // Narrow terminals drop the id column (the detail line below shows it).
         let wide = inner.width >= 130

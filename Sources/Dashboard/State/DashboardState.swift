@@ -16,6 +16,9 @@ public struct DashboardState: Equatable, Sendable {
     /// The list of every screen (`0`), when open.
     public var screenList: ScreenList?
     public var lastListTime: Double = -1_000
+    /// When the run list last changed or a key was pressed (nil: not yet); after
+    /// `quietSeconds` without either, the folder is polled every `idleListInterval`.
+    public var lastActivityTime: Double?
 
     /// The screen picker: every screen with its number, one highlighted; digits typed so
     /// far (screens past 9 have two).

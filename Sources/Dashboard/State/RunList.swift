@@ -51,23 +51,32 @@ public struct RunList: Equatable, Sendable {
     }
 
     /// Index of the selected run in `visible`.
-    public var selectedIndex: Int? {
-        let visible = visible
+    public var selectedIndex: Int? { selectedIndex(in: visible) }
+
+    /// Index of the selected run in `visible` as already computed (filtering and sorting a
+    /// thousand runs is the costly part, so callers that need both compute it once).
+    public func selectedIndex(in visible: [RunRow]) -> Int? {
         guard !visible.isEmpty else { return nil }
         if let id = selectedID, let i = visible.firstIndex(where: { $0.id == id }) { return i }
         return 0
     }
 
-    public var selected: RunRow? { selectedIndex.map { visible[$0] } }
+    public var selected: RunRow? {
+        let visible = visible
+        return selectedIndex(in: visible).map { visible[$0] }
+    }
     public var open: RunRow? { openID.flatMap { id in rows.first { $0.id == id } } }
 
-    /// The runs Compare shows: the marked ones, or the selected one when none is marked.
+    /// The runs Compare shows: the marked ones (those the filter shows first, in the table's
+    /// order), or the selected one when none is marked.
     public var compared: [RunRow] {
         let visible = visible
+        guard !markedIDs.isEmpty else { return selectedIndex(in: visible).map { [visible[$0]] } ?? [] }
+        let shown = Set(visible.map(\.id))
         let marked = visible.filter { markedIDs.contains($0.id) }
-            + rows.filter { markedIDs.contains($0.id) && !visible.contains($0) }
+            + rows.filter { markedIDs.contains($0.id) && !shown.contains($0.id) }
         if !marked.isEmpty { return marked }
-        return selected.map { [$0] } ?? []
+        return selectedIndex(in: visible).map { [visible[$0]] } ?? []
     }
 
     /// The marked runs, else the selected one: what a control key acts on from a list.
@@ -86,7 +95,7 @@ public struct RunList: Equatable, Sendable {
     public mutating func moveSelection(by delta: Int) {
         let visible = visible
         guard !visible.isEmpty else { return }
-        let current = selectedIndex ?? 0
+        let current = selectedIndex(in: visible) ?? 0
         let next = min(max(current.addingReportingOverflow(delta).overflow ? current : current + delta, 0), visible.count - 1)
         selectedID = visible[next].id
     }

@@ -4,6 +4,15 @@ import TerminalUI
 extension DashboardState {
     /// How often the run folder is listed and the shown screen polls.
     public static let listInterval = 1.0
+    /// … and once nothing changed and no key was pressed for `quietSeconds`.
+    public static let idleListInterval = 3.0
+    public static let quietSeconds = 10.0
+
+    /// The polling interval now: slower while the folder is quiet and nobody types.
+    public var currentListInterval: Double {
+        guard let last = lastActivityTime, context.now - last >= DashboardState.quietSeconds else { return DashboardState.listInterval }
+        return DashboardState.idleListInterval
+    }
     /// How long a notice stays in the status bar.
     public static let noticeSeconds = 6.0
 
@@ -18,7 +27,8 @@ extension DashboardState {
         case .tick(let now):
             context.now = now
             if let notice = context.notice, now - notice.time > DashboardState.noticeSeconds { context.notice = nil }
-            guard now - lastListTime >= DashboardState.listInterval else { return [] }
+            if lastActivityTime == nil { lastActivityTime = now }
+            guard now - lastListTime >= currentListInterval else { return [] }
             lastListTime = now
             return [.listRuns] + shown.poll(context)
         case .resized(let width, let height):
@@ -27,6 +37,7 @@ extension DashboardState {
             return []
         case .runsListed(let rows, let error):
             context.runs.list(rows, error: error)
+            lastActivityTime = context.now
             return []
         case .metricsAppended(let runID, let points, let restarted):
             // In place: copying a run's points out and back would copy them all every second.
@@ -104,6 +115,7 @@ extension DashboardState {
     // MARK: keys
 
     mutating func handleKey(_ key: Key) -> [Effect] {
+        lastActivityTime = context.now
         if key == .resize { return [] }
         if isTooSmall {
             guard key == .character("q") || key == .ctrl("c") else { return [] }

@@ -67,6 +67,31 @@ public struct RunSummary: Sendable {
         condition = RunSummary.condition(of: status, now: now, heartbeatTimeout: heartbeatTimeout, liveness: liveness)
     }
 
+    private init(directory: RunDirectory, config: RunConfig?, status: RunStatus?, problems: [RunStoreError],
+                 condition: RunCondition) {
+        self.directory = directory
+        self.config = config
+        self.status = status
+        self.problems = problems
+        self.condition = condition
+    }
+
+    /// Whether the condition can change while the files stay the same: a queued or active
+    /// run's worker may die and its heartbeat ages.
+    public var changesWithTime: Bool {
+        guard let state = status?.state else { return false }
+        return state == .queued || state.isActive
+    }
+
+    /// The same files judged again at `now` (see `changesWithTime`), without reading them.
+    public func rechecked(now: Date, heartbeatTimeout: TimeInterval = RunSummary.defaultHeartbeatTimeout,
+                          liveness: any WorkerLiveness = LivenessByExecutor.localOnly) -> RunSummary {
+        guard let status, changesWithTime else { return self }
+        return RunSummary(directory: directory, config: config, status: status, problems: problems,
+                          condition: RunSummary.condition(of: status, now: now, heartbeatTimeout: heartbeatTimeout,
+                                                          liveness: liveness))
+    }
+
     /// Seconds without a heartbeat after which an active run is presumed dead.
     public static let defaultHeartbeatTimeout: TimeInterval = 120
 
@@ -90,9 +115,12 @@ public struct RunSummary: Sendable {
         }
         if silence > heartbeatTimeout {
             // Without a worker, a queued run is about to start (launch, resume) — unless it never did.
+            // The reason names the time, not the seconds since: it stays the same while nothing
+            // changes (a dashboard redraws a list only when it changed).
+            let since = ISOTime.format(status.heartbeat)
             return .lost(recorded: status.state, reason: status.state == .queued && status.worker == nil
-                ? "no worker took up the queued run in \(Int(silence)) s"
-                : "no heartbeat for \(Int(silence)) s")
+                ? "no worker took up the run queued at \(since)"
+                : "no heartbeat since \(since)")
         }
         return .recorded(status.state)
     }

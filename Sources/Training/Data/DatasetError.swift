@@ -11,6 +11,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case badHeader(path: String, reason: String)
     case truncated(path: String, expectedBytes: Int, foundBytes: Int)
     case trailingBytes(path: String, expectedBytes: Int, foundBytes: Int)
+    /// A gzip file inflates past the size its IDX header announces (inflating stopped there).
+    case largerThanHeader(path: String, expectedBytes: Int)
     case labelOutOfRange(path: String, index: Int, label: Int, classCount: Int)
     case countMismatch(imagesPath: String, imageCount: Int, labelsPath: String, labelCount: Int)
     case shapeMismatch(path: String, expected: [Int], found: [Int])
@@ -54,6 +56,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "\(path): truncated: the IDX header announces \(expected) bytes (decompressed), found \(found)"
         case .trailingBytes(let path, let expected, let found):
             return "\(path): unexpected trailing data: the IDX header announces \(expected) bytes (decompressed), found \(found)"
+        case .largerThanHeader(let path, let expected):
+            return "\(path): the gzip data decompresses to more than the \(expected) bytes its IDX header announces "
+                + "(decompression stopped there): the header's counts or the data are wrong"
         case .labelOutOfRange(let path, let index, let label, let classCount):
             return "\(path): label \(label) at index \(index) is outside 0..<\(classCount)"
         case .countMismatch(let imagesPath, let imageCount, let labelsPath, let labelCount):

@@ -38,8 +38,19 @@ public enum IDXReader {
 
     /// The contents of an IDX file from its bytes as stored, plain or gzip-compressed
     /// (`path` names the file in errors).
+    ///
+    /// A gzip file is inflated no further than the size its own IDX header announces: once
+    /// the header is out, the rest may not exceed the payload it declares, so a small file
+    /// that claims 10 images but expands to gigabytes fails at once, holding little memory.
     public static func decode(_ raw: [UInt8], path: String, magic: UInt32) throws -> IDXFile {
-        let bytes = raw.count >= 2 && raw[0] == 0x1F && raw[1] == 0x8B ? try gunzip(raw, path: path) : raw
+        guard raw.count >= 2 && raw[0] == 0x1F && raw[1] == 0x8B else { return try parse(raw, path: path, magic: magic) }
+        let headerBytes = 4 + 4 * Int(magic & 0xFF)
+        let bytes = try gunzip(raw, path: path, sizeFromHeader: (headerBytes, { header in
+            let payload = try parseHeader(header, path: path, magic: magic).payloadBytes
+            let (total, overflow) = headerBytes.addingReportingOverflow(payload)
+            guard !overflow else { throw DatasetError.badHeader(path: path, reason: "the announced size overflows") }
+            return total
+        }))
         return try parse(bytes, path: path, magic: magic)
     }
 
@@ -83,9 +94,17 @@ public enum IDXReader {
 
     /// Decompresses a whole gzip file (several members allowed). A stream that ends early,
     /// bad data, and non-gzip bytes after the last member are errors.
-    public static func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
+    ///
+    /// With `sizeFromHeader` (the header's length, and the total size a header of that
+    /// length announces — it may throw for a bad header), the output is bounded by that
+    /// size as soon as the header is out: inflating stops with `.largerThanHeader` the
+    /// moment the output would exceed it (memory stays within the size plus one chunk).
+    public static func gunzip(_ input: [UInt8], path: String,
+                              sizeFromHeader: (headerBytes: Int, size: ([UInt8]) throws -> Int)? = nil) throws -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(gunzipCapacity(input))
+        // Until the header bounds it, the trailer's claim is not trusted with much memory.
+        output.reserveCapacity(sizeFromHeader == nil ? gunzipCapacity(input) : min(gunzipCapacity(input), 1 << 16))
+        var limit: Int?
         var stream = z_stream()
         // 15 + 32: maximum window, accept a gzip or zlib header.
         guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -108,7 +127,16 @@ public enum IDXReader {
                         status = inflate(&stream, Z_NO_FLUSH)
                         return out.count - Int(stream.avail_out)
                     }
+                    if let limit, produced > limit - output.count {
+                        throw DatasetError.largerThanHeader(path: path, expectedBytes: limit)
+                    }
                     output.append(contentsOf: chunk[0..<produced])
+                    if limit == nil, let sizeFromHeader, output.count >= sizeFromHeader.headerBytes {
+                        let size = try sizeFromHeader.size(Array(output.prefix(sizeFromHeader.headerBytes)))
+                        guard output.count <= size else { throw DatasetError.largerThanHeader(path: path, expectedBytes: size) }
+                        limit = size
+                        output.reserveCapacity(min(size, max(gunzipCapacity(input), output.count)))
+                    }
                     if status == Z_STREAM_END { break }
                     guard status == Z_OK || (status == Z_BUF_ERROR && stream.avail_in == 0 && produced == 0) else {
                         let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
