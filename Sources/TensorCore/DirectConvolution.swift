@@ -26,7 +26,7 @@ public struct DirectConvolution: Sendable {
     /// Wp.
     let paddedWidth: Int
     /// P = Hp·Wp.
-    let paddedPlane: Int
+    public let paddedPlane: Int
     /// Lp, padded-flat output positions.
     let span: Int
     /// ⌈Lp / 16⌉ · 16: the columns of a product buffer.
@@ -109,7 +109,8 @@ public struct DirectConvolution: Sendable {
     // MARK: - Per image
 
     /// y [O, H, W] = W ⋆ x + bias.  x [C, H, W]; `padded` and `product` are scratch of
-    /// `paddedCount(channels: C)` and `productCount(rows: O)` scalars.
+    /// `paddedCount(channels: C)` and `productCount(rows: O)` scalars (`padded` is left
+    /// holding the padded image).
     public func forward(image x: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>,
                         padded: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>) {
@@ -173,10 +174,25 @@ public struct DirectConvolution: Sendable {
         }
     }
 
+    /// out[i·W + j] = Σ_t plane[off(t) + i·Wp + j]: the sum over the k×k window at each
+    /// output position of one padded plane (as filled by `pad`, `paddedCount(channels: 1)`
+    /// scalars). A window sum is symmetric, so this is also its own adjoint.
+    public func windowSum(_ plane: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let height = geometry.height, width = geometry.width, taps = geometry.taps
+        out.update(repeating: 0, count: height * width)
+        for t in 0..<taps {
+            let source = plane + inputOffsets[t]
+            for i in 0..<height {
+                let from = source + i * paddedWidth, to = out + i * width
+                for j in 0..<width { to[j] += from[j] }
+            }
+        }
+    }
+
     // MARK: - Steps
 
     /// padded [channels, Hp, Wp] ← source [channels, H, W] with zero borders, plus a zero tail.
-    func pad(_ source: UnsafePointer<Float>, channels: Int, into padded: UnsafeMutablePointer<Float>) {
+    public func pad(_ source: UnsafePointer<Float>, channels: Int, into padded: UnsafeMutablePointer<Float>) {
         let height = geometry.height, width = geometry.width, p = geometry.padding, wp = paddedWidth
         for c in 0..<channels {
             let plane = padded + c * paddedPlane, image = source + c * height * width

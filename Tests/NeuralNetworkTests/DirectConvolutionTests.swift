@@ -90,4 +90,32 @@ final class DirectConvolutionTests: XCTestCase {
             assertGradientsMatch(layer, input: input, label: "direct Conv2D k=\(kernel) \(height)×\(width)")
         }
     }
+
+    /// PatchNormConv (the meta-network's first layer) on the direct path against its im2col twin.
+    func testPatchNormConvMatchesIm2colPath() {
+        let saved = (ConvolutionEngine.usesDirectConvolution, Parallel.threadCount)
+        defer { (ConvolutionEngine.usesDirectConvolution, Parallel.threadCount) = saved }
+        for kernel in [1, 3, 5] {
+            for (height, width) in [(1, 1), (6, 9), (13, 7)] {
+                for (inC, outC, batch, threads) in [(1, 8, 1, 1), (16, 8, 3, 2), (5, 17, 2, 2)] {
+                    let label = "PatchNormConv k=\(kernel) \(height)×\(width) \(inC)→\(outC) N=\(batch) threads=\(threads)"
+                    var generator = SeededGenerator(seed: UInt64(kernel * 100 + height * 7 + inC + outC))
+                    let layer = PatchNormConv(inputChannels: inC, outputChannels: outC, kernelSize: kernel, generator: &generator)
+                    let input = Tensor.randomNormal(shape: [batch, inC, height, width], generator: &generator)
+                    let outputGradient = Tensor.randomNormal(shape: [batch, outC, height, width], generator: &generator)
+                    Parallel.threadCount = threads
+                    var results: [(Tensor, Tensor, Tensor)] = []
+                    for direct in [true, false] {
+                        ConvolutionEngine.usesDirectConvolution = direct
+                        layer.weight.zeroGradient()
+                        let y = layer.forward(input, mode: .training)
+                        results.append((y, layer.backward(outputGradient), layer.weight.gradient))
+                    }
+                    assertClose(results[0].0, results[1].0, tolerance: 1e-5, "\(label): forward")
+                    assertClose(results[0].1, results[1].1, tolerance: 1e-4, "\(label): input gradient")
+                    assertClose(results[0].2, results[1].2, tolerance: 1e-5, "\(label): weight gradient")
+                }
+            }
+        }
+    }
 }
