@@ -8,6 +8,16 @@ import TensorCore
 //
 // Legend: `N` batch, `C` input channels, `O` output channels, `K = k²` taps.
 
+/// The switch between the two ways of computing a stride-1 "same" convolution, for
+/// benchmarks that compare them in one binary (`simlab bench train --im2col`).
+public enum ConvolutionKernels {
+    /// true (default): `DirectConvolution`; false: im2col + GEMM for every shape.
+    public static var usesDirectConvolution: Bool {
+        get { ConvolutionEngine.usesDirectConvolution }
+        set { ConvolutionEngine.usesDirectConvolution = newValue }
+    }
+}
+
 extension ConvolutionEngine {
     /// Whether `forward`/`backward` use `DirectConvolution` where it applies. Off, every
     /// shape takes the im2col + GEMM path (its twin in tests and benchmarks).
