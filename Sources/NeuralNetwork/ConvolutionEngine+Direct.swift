@@ -27,16 +27,9 @@ extension ConvolutionEngine {
         usesDirectConvolution && mixing == nil && DirectConvolution.supports(g)
     }
 
-    /// Whether a forward with this mixing can run on `DirectConvolution` (a diagonal mixing
-    /// can: it scales the patch values; its backward keeps the im2col path).
-    static func usesDirectForward(_ g: ConvolutionGeometry, mixing: Mixing?) -> Bool {
-        usesDirectConvolution && (mixing == nil || mixing!.diagonal) && DirectConvolution.supports(g)
-    }
-
-    /// y = W ⋆ x + b, or with a diagonal mixing y[n] = W · (m[n] ⊙ patches) + b.
-    /// input [N, C, H, W], weight [O, C·K], bias [O], mixing [N, K, L] → [N, O, H, W].
+    /// y = W ⋆ x + b.  input [N, C, H, W], weight [O, C·K], bias [O] → [N, O, H, W].
     static func directForward(input: Tensor, weight: Tensor, bias: Tensor?, outputChannels: Int,
-                              geometry g: ConvolutionGeometry, diagonalMixing: UnsafePointer<Float>? = nil) -> Tensor {
+                              geometry g: ConvolutionGeometry) -> Tensor {
         let batch = input.shape[0]
         let direct = DirectConvolution(geometry: g, outputChannels: outputChannels)
         let packed = weight.withUnsafeBufferPointer { direct.packWeights($0.baseAddress!) }
@@ -49,21 +42,12 @@ extension ConvolutionEngine {
                     forEachChunk(batch: batch) { images, _, _ in
                         let padded = UnsafeMutablePointer<Float>.allocate(capacity: direct.paddedCount(channels: g.channels))
                         let product = UnsafeMutablePointer<Float>.allocate(capacity: direct.productCount(rows: outputChannels))
-                        let planes = diagonalMixing == nil ? nil
-                            : UnsafeMutablePointer<Float>.allocate(capacity: direct.mixingPlanesCount)
-                        defer { padded.deallocate(); product.deallocate(); planes?.deallocate() }
+                        defer { padded.deallocate(); product.deallocate() }
                         (biasValues ?? []).withUnsafeBufferPointer { biasBuffer in
-                            let biasPointer = biasValues == nil ? nil : biasBuffer.baseAddress
                             for n in images {
-                                if let diagonalMixing, let planes {
-                                    direct.forwardMixed(image: x + n * g.imageSize,
-                                                        diagonalMixing: diagonalMixing + n * g.taps * g.positions,
-                                                        packedWeights: w, bias: biasPointer, output: y + n * outputSize,
-                                                        padded: padded, planes: planes, product: product)
-                                } else {
-                                    direct.forward(image: x + n * g.imageSize, packedWeights: w, bias: biasPointer,
-                                                   output: y + n * outputSize, padded: padded, product: product)
-                                }
+                                direct.forward(image: x + n * g.imageSize, packedWeights: w,
+                                               bias: biasValues == nil ? nil : biasBuffer.baseAddress,
+                                               output: y + n * outputSize, padded: padded, product: product)
                             }
                         }
                     }

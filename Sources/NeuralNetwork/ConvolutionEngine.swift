@@ -69,9 +69,8 @@ enum ConvolutionEngine {
                      "convolution weight \(weight.shape) does not match [\(outputChannels), \(g.channels), \(g.kernel), \(g.kernel)]")
         let outputShape = [batch, outputChannels, g.outputHeight, g.outputWidth]
         if batch == 0 || positions == 0 { return Tensor(shape: outputShape) }
-        if usesDirectForward(g, mixing: mixing) {
-            return directForward(input: input, weight: weight, bias: bias, outputChannels: outputChannels, geometry: g,
-                                 diagonalMixing: mixing?.entries)
+        if usesDirect(g, mixing: mixing) {
+            return directForward(input: input, weight: weight, bias: bias, outputChannels: outputChannels, geometry: g)
         }
         let biasValues = bias?.scalars
         return input.withUnsafeBufferPointer { xBuffer in

@@ -34,8 +34,6 @@ public struct DirectConvolution: Sendable {
     /// off(c, t) = c·P + kh·Wp + kw for the C input planes (forward, dW) and the O output planes (dx).
     let inputOffsets: [Int]
     let outputOffsets: [Int]
-    /// t·spanRounded for row c·K + t: where tap t's mixing plane starts (diagonal mixing).
-    let mixingOffsets: [Int]
 
     static let tileColumns = GEMM.microColumns
     static let tileRows = GEMM.microRows
@@ -63,8 +61,6 @@ public struct DirectConvolution: Sendable {
         }
         inputOffsets = offsets(g.channels)
         outputOffsets = offsets(outputChannels)
-        let rounded = spanRounded
-        mixingOffsets = (0..<g.channels * k * k).map { row in (row % (k * k)) * rounded }
     }
 
     // MARK: - Scratch sizes
@@ -122,42 +118,6 @@ public struct DirectConvolution: Sendable {
         inputOffsets.withUnsafeBufferPointer { offsets in
             correlate(padded, offsets: offsets.baseAddress!, depth: geometry.patchLength,
                       packed: packedWeights, rows: outputChannels, into: product)
-        }
-        unpad(product, rows: outputChannels, bias: bias, into: y)
-    }
-
-    /// Scalars of the per-image mixing planes of `forwardMixed` [K, Lp rounded to 16].
-    public var mixingPlanesCount: Int { geometry.taps * spanRounded }
-
-    /// y [O, H, W] = Σ_(c,t) W[o, c·K + t] · m[t, l] · patch(c, t, l) + bias: the forward of a
-    /// per-position diagonal tap mixing, m [K, H·W] (the whole diagonal, identity included).
-    /// Scratch as for `forward`, plus `planes` of `mixingPlanesCount` scalars.
-    public func forwardMixed(image x: UnsafePointer<Float>, diagonalMixing m: UnsafePointer<Float>,
-                             packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                             output y: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>,
-                             planes: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>) {
-        pad(x, channels: geometry.channels, into: padded)
-        // planes[t, oh·Wp + ow] = m[t, oh·W + ow], 0 in the gaps and the tail
-        let height = geometry.height, width = geometry.width, taps = geometry.taps
-        planes.update(repeating: 0, count: mixingPlanesCount)
-        for t in 0..<taps {
-            for h in 0..<height {
-                (planes + t * spanRounded + h * paddedWidth).update(from: m + (t * height + h) * width, count: width)
-            }
-        }
-        let mr = Self.tileRows, nr = Self.tileColumns, rowPanels = (outputChannels + mr - 1) / mr
-        let depth = geometry.patchLength
-        inputOffsets.withUnsafeBufferPointer { offsets in
-            mixingOffsets.withUnsafeBufferPointer { scaleOffsets in
-                for q in stride(from: 0, to: span, by: nr) {
-                    for panel in 0..<rowPanels {
-                        GEMM.offsetKernel6x16(depth: depth, a: packedWeights + panel * depth * mr, base: padded + q,
-                                              offsets: offsets.baseAddress!, scales: planes + q,
-                                              scaleOffsets: scaleOffsets.baseAddress!,
-                                              c: product + panel * mr * spanRounded + q, ldc: spanRounded)
-                    }
-                }
-            }
         }
         unpad(product, rows: outputChannels, bias: bias, into: y)
     }
@@ -327,50 +287,6 @@ extension GEMM {
             let bPointer = bBase + offsets[p] &* MemoryLayout<Float>.stride
             let b0 = bPointer.loadUnaligned(as: SIMD8<Float>.self)
             let b1 = bPointer.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-            var broadcast = SIMD8<Float>(repeating: aPointer[0])
-            c00 = c00.addingProduct(broadcast, b0); c01 = c01.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[1])
-            c10 = c10.addingProduct(broadcast, b0); c11 = c11.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[2])
-            c20 = c20.addingProduct(broadcast, b0); c21 = c21.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[3])
-            c30 = c30.addingProduct(broadcast, b0); c31 = c31.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[4])
-            c40 = c40.addingProduct(broadcast, b0); c41 = c41.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[5])
-            c50 = c50.addingProduct(broadcast, b0); c51 = c51.addingProduct(broadcast, b1)
-            aPointer += 6
-        }
-        storeRow(c00, c01, to: c, alpha: 1, beta: 0)
-        storeRow(c10, c11, to: c + ldc, alpha: 1, beta: 0)
-        storeRow(c20, c21, to: c + 2 * ldc, alpha: 1, beta: 0)
-        storeRow(c30, c31, to: c + 3 * ldc, alpha: 1, beta: 0)
-        storeRow(c40, c41, to: c + 4 * ldc, alpha: 1, beta: 0)
-        storeRow(c50, c51, to: c + 5 * ldc, alpha: 1, beta: 0)
-    }
-
-    /// `offsetKernel6x16` with every B row scaled lane by lane:
-    /// C[6×16] = Σ_p Apanel[p·6 + r] · base[offsets[p] + j] · scales[scaleOffsets[p] + j].
-    @inline(never)
-    public static func offsetKernel6x16(
-        depth: Int, a: UnsafePointer<Float>, base: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-        scales: UnsafePointer<Float>, scaleOffsets: UnsafePointer<Int>,
-        c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
-        var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
-        var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
-        var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-        var aPointer = a
-        let bBase = UnsafeRawPointer(base), sBase = UnsafeRawPointer(scales)
-        for p in 0..<depth {
-            let bPointer = bBase + offsets[p] &* MemoryLayout<Float>.stride
-            let sPointer = sBase + scaleOffsets[p] &* MemoryLayout<Float>.stride
-            let b0 = bPointer.loadUnaligned(as: SIMD8<Float>.self) * sPointer.loadUnaligned(as: SIMD8<Float>.self)
-            let b1 = bPointer.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                * sPointer.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
             var broadcast = SIMD8<Float>(repeating: aPointer[0])
             c00 = c00.addingProduct(broadcast, b0); c01 = c01.addingProduct(broadcast, b1)
             broadcast = SIMD8<Float>(repeating: aPointer[1])
