@@ -69,6 +69,9 @@ enum ConvolutionEngine {
                      "convolution weight \(weight.shape) does not match [\(outputChannels), \(g.channels), \(g.kernel), \(g.kernel)]")
         let outputShape = [batch, outputChannels, g.outputHeight, g.outputWidth]
         if batch == 0 || positions == 0 { return Tensor(shape: outputShape) }
+        if usesDirect(g, mixing: mixing) {
+            return directForward(input: input, weight: weight, bias: bias, outputChannels: outputChannels, geometry: g)
+        }
         let biasValues = bias?.scalars
         return input.withUnsafeBufferPointer { xBuffer in
             weight.withUnsafeBufferPointer { wBuffer in
@@ -132,6 +135,11 @@ enum ConvolutionEngine {
                      "convolution backward expects gradient [\(batch), \(outputChannels), \(g.outputHeight), \(g.outputWidth)], got \(outputGradient.shape)")
         precondition(mixing == nil || mixingGradient != nil, "a mixed convolution needs a mixing gradient buffer")
         if batch == 0 || positions == 0 { return Tensor(shape: input.shape) }
+        if usesDirect(g, mixing: mixing) {
+            return directBackward(input: input, outputGradient: outputGradient, weight: weight,
+                                  outputChannels: outputChannels, geometry: g, weightGradient: &weightGradient,
+                                  biasGradient: biasGradient, computesInputGradient: computesInputGradient)
+        }
         let chunks = max(1, min(Parallel.threadCount, batch))
         // Per-chunk partial dW (first chunk writes straight into weightGradient).
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(0, chunks - 1) * outputChannels * rows + 1)

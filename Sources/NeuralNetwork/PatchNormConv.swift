@@ -49,6 +49,13 @@ public final class PatchNormConv: Layer {
 
     public func forward(_ input: Tensor, mode: ForwardMode) -> Tensor {
         let g = geometry(for: input)
+        if ConvolutionEngine.usesDirect(g, mixing: nil) {
+            let (output, inverseNorm) = directForward(input, geometry: g)
+            cachedInput = mode == .training ? input : nil
+            cachedOutput = mode == .training ? output : nil
+            cachedInverseNorm = mode == .training ? inverseNorm : []
+            return output
+        }
         let batch = input.shape[0], rows = g.patchLength, positions = g.positions, outC = outputChannels
         var output = Tensor(shape: [batch, outC, g.outputHeight, g.outputWidth])
         var inverseNorm = [Float](repeating: 0, count: batch * positions)
@@ -103,6 +110,9 @@ public final class PatchNormConv: Layer {
         precondition(outputGradient.shape == output.shape,
                      "PatchNormConv.backward expects gradient \(output.shape), got \(outputGradient.shape)")
         let g = geometry(for: input)
+        if ConvolutionEngine.usesDirect(g, mixing: nil) {
+            return directBackward(outputGradient, input: input, output: output, inverseNorm: cachedInverseNorm, geometry: g)
+        }
         let batch = input.shape[0], rows = g.patchLength, positions = g.positions, outC = outputChannels
         let chunks = max(1, min(Parallel.threadCount, batch))
         var partialGradients = [Float](repeating: 0, count: chunks * outC * rows)

@@ -33,6 +33,8 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per line instead of a table.") var json = false
     @Flag(name: .long, help: "Time forward and backward per layer, the loss, the optimizer, the data pipeline and evaluation (a table per model).")
     var profile = false
+    @Flag(name: .long, help: "Compute every convolution with im2col + GEMM instead of the direct stride-1 kernels (to compare the two).")
+    var im2col = false
 
     /// One parsed `--model` value.
     struct ModelChoice {
@@ -73,6 +75,7 @@ struct BenchTrainCommand: ParsableCommand {
     func run() throws {
         Parallel.threadCount = threads
         AllocatorTuning.keepFreedBlocks()
+        ConvolutionKernels.usesDirectConvolution = !im2col
         if profile {
             for name in model { printProfile(ModelChoice(name)!) }
             return
