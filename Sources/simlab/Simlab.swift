@@ -10,7 +10,7 @@ struct Simlab: ParsableCommand {
         subcommands: [
             DashboardCommand.self, TrainCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
             PauseCommand.self, ResumeCommand.self, StopCommand.self, RemoveCommand.self, QueueCommand.self,
-            StudyCommand.self, BenchCommand.self, WorkerCommand.self, KNNCommand.self,
+            StudyCommand.self, BenchCommand.self, WorkerCommand.self, KNNCommand.self, FewShotCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )

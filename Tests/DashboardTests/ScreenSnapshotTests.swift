@@ -138,7 +138,7 @@ final class ScreenSnapshotTests: XCTestCase {
         _ = state.press(.down, .down, .enter, .character("5"))
         let stats = try [1, 2].map { try JSONDecoder().decode(KNNEpochStatistics.self, from: Data(RunFixtures.knnJSON(epoch: $0, knnAccuracy: 0.7 + 0.05 * Double($0)).utf8)) }
         let evaluation = try JSONDecoder().decode(NeighbourEvaluationSummary.self, from: Data(RunFixtures.evaluationJSON.utf8))
-        _ = state.update(.knnLoaded(runID: runID, epochs: stats, evaluation: evaluation, error: nil))
+        _ = state.update(.knnLoaded(runID: runID, epochs: stats, evaluation: evaluation, fewShot: nil, error: nil))
         assertSnapshot(state, named: "knn")
         XCTAssertTrue(screenText(state).contains("val (final)"), "the validation λ curve is drawn")
         XCTAssertTrue(screenText(state).contains("λ=0.3 k=20"), "the chosen blend is shown")

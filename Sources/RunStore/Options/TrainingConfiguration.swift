@@ -30,6 +30,10 @@ public struct TrainingConfiguration: Equatable, Sendable {
     public var dataDirectory: String? = nil          // nil: SIMLAB_DATA or the Debian package
     public var validationSize: Int = 5000
     public var trainFraction: Double = 1
+    /// The classes trained on, ascending (nil: every class). Training label i is the dataset's
+    /// class `classes[i]`; the other classes never appear in training, validation or the
+    /// feature bank, and are what `simlab fewshot` evaluates on.
+    public var classes: [Int]? = nil
     public var augment: Bool = true                  // pad-2 random crop + horizontal flip
     public var seed: UInt64 = 0
     public var threads: Int = 2
@@ -54,6 +58,24 @@ public struct TrainingConfiguration: Equatable, Sendable {
     public static let variants = SimilarityVariantSpec.names
     public static let optimizers = ["sgd", "nesterov", "adam", "adamw"]
     public static let metrics = ["cosine", "euclidean"]
+    /// The classes of the dataset (Fashion-MNIST's 10): what `--classes` may name.
+    public static let datasetClassCount = 10
+
+    /// The dataset classes the run trains on, ascending: `classes`, or all of them.
+    public var trainedClasses: [Int] { classes ?? Array(0..<Self.datasetClassCount) }
+
+    /// The problem with a `--classes` list (nil when fine): duplicates, out of range, fewer than 2.
+    public static func classListProblem(_ classes: [Int]) -> String? {
+        if let outside = classes.first(where: { !(0..<datasetClassCount).contains($0) }) {
+            return "--classes must name classes in 0...\(datasetClassCount - 1), got \(outside)"
+        }
+        var seen = Set<Int>()
+        if let repeated = classes.first(where: { !seen.insert($0).inserted }) {
+            return "--classes lists class \(repeated) twice"
+        }
+        return classes.count >= 2 ? nil
+            : "--classes needs at least 2 classes to train a classifier, got \(classes.count)"
+    }
 
     /// Whether the training loss is reweighted by the kNN vote.
     public var usesKNNReweighting: Bool { knnAlpha > 0 || knnFocalGamma != nil }
