@@ -90,7 +90,7 @@ public struct FewShotResults: RunRecord, Equatable {
         }
     }
 
-    /// Sorted by classes, classifier, ways, shots.
+    /// Sorted by classes, classifier (prototype first), ways, shots.
     public private(set) var evaluations: [Evaluation]
 
     public init(evaluations: [Evaluation] = []) {
@@ -104,7 +104,9 @@ public struct FewShotResults: RunRecord, Equatable {
         evaluations.append(evaluation)
         evaluations.sort { a, b in
             if a.classes != b.classes { return a.classes.lexicographicallyPrecedes(b.classes) }
-            return (a.classifier, a.ways, a.shots, a.k ?? 0, a.queries) < (b.classifier, b.ways, b.shots, b.k ?? 0, b.queries)
+            // The prototype classifier first, then the others by name.
+            return (a.classifier == "prototype" ? 0 : 1, a.classifier, a.ways, a.shots, a.k ?? 0, a.queries)
+                < (b.classifier == "prototype" ? 0 : 1, b.classifier, b.ways, b.shots, b.k ?? 0, b.queries)
         }
     }
 
