@@ -3,7 +3,7 @@
 
 For every finished run of the few-shot study (runs trained on a class subset) and of the
 reference study (runs trained on every class), runs `simlab fewshot` where the run's
-fewshot.json lacks the setting (prototype classifier, 4-way, 1- and 5-shot, 15 queries,
+fewshot.json lacks the setting (prototype classifier, or --classifier knn, 4-way, 1- and 5-shot, 15 queries,
 600 episodes, seed 0, classes 6-9), then prints per variant and shot count: the mean over
 seeds of each run's episode-mean accuracy ± the sample std over seeds, the mean 95 % CI
 half-width of a run, and the paired difference to conv (paired by seed) with its two-sided
@@ -45,7 +45,8 @@ def evaluation(runs, run, shots, args):
     results = read_json(os.path.join(runs, run, "fewshot.json")) or {}
     for e in results.get("evaluations", []):
         if (e.get("classifier"), e.get("ways"), e.get("shots"), e.get("queries"), e.get("episodes"), e.get("seed"),
-                e.get("classes")) == ("prototype", args.ways, shots, args.queries, args.episodes, args.seed, CLASSES):
+                e.get("classes")) == (args.classifier, args.ways, shots, args.queries, args.episodes, args.seed, CLASSES) \
+                and (args.classifier != "knn" or e.get("k") == args.k):
             return e
     return None
 
@@ -55,7 +56,8 @@ def ensure(runs, run, args):
         return
     command = [args.simlab, "fewshot", run, "--runs", runs, "--ways", str(args.ways),
                "--shots", ",".join(map(str, SHOTS)), "--queries", str(args.queries), "--episodes", str(args.episodes),
-               "--seed", str(args.seed), "--classes", ",".join(map(str, CLASSES)), "--threads", "1"]
+               "--seed", str(args.seed), "--classes", ",".join(map(str, CLASSES)), "--threads", "1",
+               "--classifier", args.classifier, "--k", str(args.k)]
     print("$ " + " ".join(command), file=sys.stderr)
     subprocess.run(command, check=True, stdout=sys.stderr)
 
@@ -157,13 +159,17 @@ def main():
     parser.add_argument("--queries", type=int, default=15)
     parser.add_argument("--episodes", type=int, default=600)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--classifier", default="prototype", choices=["prototype", "knn"])
+    parser.add_argument("--k", type=int, default=1, help="neighbours of the knn classifier")
     args = parser.parse_args()
     few = collect(args.runs, args.study, args)
     reference = collect(args.runs, args.reference, args)
-    print(summary(few, f"### Few-shot: trained on classes 0–5, episodes on the held-out classes 6–9 (study `{args.study}`)"))
+    classifier = "prototype classifier" if args.classifier == "prototype" else f"kNN classifier, k = {args.k}"
+    print(summary(few, f"### Few-shot: trained on classes 0–5, episodes on the held-out classes 6–9 "
+                       f"(study `{args.study}`, {classifier})"))
     print()
     print(summary(reference, f"### Upper reference: trained on all 10 classes, the same episodes on classes 6–9, "
-                             f"which these runs have seen (study `{args.reference}`) — not few-shot"))
+                             f"which these runs have seen (study `{args.reference}`, {classifier}) — not few-shot"))
     print()
     print("### The price of not having seen the classes\n")
     print(gap(few, reference))
