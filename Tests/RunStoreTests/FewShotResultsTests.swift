@@ -5,6 +5,13 @@ import XCTest
 /// fewshot.json: one entry per setting, a new evaluation replacing the old one of its
 /// setting; unreadable entries are left out, a newer schema is refused.
 final class FewShotResultsTests: XCTestCase {
+    /// A run folder inside a runs folder (its lock file goes beside it, in `.locks`).
+    private func makeRun() throws -> RunDirectory {
+        let url = try makeTemporaryDirectory(self).appendingPathComponent("20261206-110000-abcd")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return RunDirectory(url: url)
+    }
+
     static func evaluation(shots: Int, classifier: String = "prototype", classes: [Int] = [6, 7, 8, 9],
                            accuracy: Double = 0.7) -> FewShotResults.Evaluation {
         FewShotResults.Evaluation(classifier: classifier, k: classifier == "knn" ? 1 : nil, ways: 4, shots: shots,
@@ -14,7 +21,7 @@ final class FewShotResultsTests: XCTestCase {
     }
 
     func testEvaluationsAreRecordedPerSettingAndRoundTrip() throws {
-        let run = RunDirectory(url: try makeTemporaryDirectory(self))
+        let run = try makeRun()
         XCTAssertNil(try run.readFewShot(), "no file before the first evaluation")
         try run.recordFewShot(Self.evaluation(shots: 5))
         try run.recordFewShot(Self.evaluation(shots: 1))
@@ -33,7 +40,7 @@ final class FewShotResultsTests: XCTestCase {
     }
 
     func testUnreadableEntriesAreLeftOutAndANewerSchemaRefused() throws {
-        let run = RunDirectory(url: try makeTemporaryDirectory(self))
+        let run = try makeRun()
         try Data(#"""
         {"evaluations":[{"classifier":"prototype","ways":4,"shots":1,"queries":15,"episodes":600,"accuracy":0.7,"classes":[6,7]},
                         {"classifier":"prototype","ways":0,"shots":1,"queries":15,"episodes":600,"accuracy":0.7},

@@ -43,13 +43,16 @@ extension RunDirectory {
     }
 
     /// Adds `evaluation` to fewshot.json (replacing one of the same setting) and returns the
-    /// file's new content. An unreadable file is an error, never silently replaced.
+    /// file's new content, under the run's lock so two evaluations finishing together both
+    /// stay. An unreadable file is an error, never silently replaced.
     @discardableResult
     public func recordFewShot(_ evaluation: FewShotResults.Evaluation) throws -> FewShotResults {
-        var results = try readFewShot() ?? FewShotResults()
-        results.record(evaluation)
-        try writeRecord(results, to: fewShotURL)
-        return results
+        try withExclusiveLock {
+            var results = try readFewShot() ?? FewShotResults()
+            results.record(evaluation)
+            try writeRecord(results, to: fewShotURL)
+            return results
+        }
     }
 
     // MARK: reading (nil when the file does not exist; an error when it cannot be read)
