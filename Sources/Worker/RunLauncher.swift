@@ -46,6 +46,10 @@ public struct RunLauncher: Sendable {
         var configuration = configuration
         let location = DatasetLocation.resolve(explicit: configuration.dataDirectory)
         let dataset = try location.checkHeaders(label: configuration.label)   // a bad dataset leaves no failed run behind
+        if let outside = configuration.classes?.first(where: { $0 >= dataset.classNames.count }) {
+            throw ControlError("--classes names class \(outside), but the dataset in \(location.directory) has classes "
+                               + "0...\(dataset.classNames.count - 1)")
+        }
         configuration.dataDirectory = URL(fileURLWithPath: location.directory).standardizedFileURL.path
         if TrainingConfiguration.similarityModels.contains(configuration.model) {
             // The model's default widths, recorded as numbers: config.json alone rebuilds the model.

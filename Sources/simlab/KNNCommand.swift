@@ -136,7 +136,8 @@ struct KNNCommand: ParsableCommand {
             throw ValidationError("run \(run.id) has no checkpoint yet")
         }
         let configuration = try run.readConfig().trainingConfiguration()
-        let model = try ModelFactory.build(configuration, classCount: train.classCount, inputChannels: train.channels,
+        let model = try ModelFactory.build(configuration, classCount: configuration.classes?.count ?? train.classCount,
+                                           inputChannels: train.channels,
                                            imageHeight: train.height, imageWidth: train.width)
         try TrainerCheckpoint.loadModel(model, from: CheckpointFile.read(from: checkpointURL))
         // The normalisation the run trained with: statistics of its own training split.

@@ -10,8 +10,8 @@ struct Simlab: ParsableCommand {
         subcommands: [
             DashboardCommand.self, TrainCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
             PauseCommand.self, ResumeCommand.self, StopCommand.self, RemoveCommand.self, QueueCommand.self,
-            StudyCommand.self, BenchCommand.self, WorkerCommand.self, KNNCommand.self, ExportModelCommand.self,
-            PredictCommand.self,
+            StudyCommand.self, BenchCommand.self, WorkerCommand.self, KNNCommand.self, FewShotCommand.self,
+            ExportModelCommand.self, PredictCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )

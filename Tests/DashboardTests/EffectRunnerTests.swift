@@ -219,7 +219,7 @@ final class EffectRunnerTests: XCTestCase {
 
         try fixtures.write(RunFixtures.knnJSON(epoch: 1, knnAccuracy: 0.8), to: run.knnSnapshotURL(epoch: 1))
         try fixtures.write("{\"epoch\":2}", to: run.knnSnapshotURL(epoch: 2))
-        guard case .knnLoaded(_, let stats, let noEvaluation, let knnError)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
+        guard case .knnLoaded(_, let stats, let noEvaluation, _, let knnError)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
         else { return XCTFail() }
         XCTAssertNil(knnError)
         XCTAssertNil(noEvaluation, "no evaluation.json yet")
@@ -238,7 +238,7 @@ final class EffectRunnerTests: XCTestCase {
         // but a copy or a crash can leave one): reported, never a crash.
         let evaluationURL = run.evaluationURL
         try fixtures.write(RunFixtures.evaluationJSON, to: evaluationURL)
-        guard case .knnLoaded(_, _, let evaluation?, nil)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
+        guard case .knnLoaded(_, _, let evaluation?, _, nil)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
         else { return XCTFail("evaluation.json not loaded") }
         XCTAssertEqual(evaluation.k, 20)
         XCTAssertEqual(evaluation.lambda ?? 0, 0.3, accuracy: 1e-6)
@@ -247,7 +247,7 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertEqual(evaluation.knnAccuracy, 0.82)
         XCTAssertEqual(evaluation.testCount, 100)
         try fixtures.write(String(RunFixtures.evaluationJSON.prefix(60)), to: evaluationURL)
-        guard case .knnLoaded(_, let stillThere, nil, let halfError?)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
+        guard case .knnLoaded(_, let stillThere, nil, _, let halfError?)? = runner.perform(.loadKNN(runID: run.id.rawValue)).first
         else { return XCTFail("a half-written evaluation.json is reported") }
         XCTAssertEqual(stillThere.count, 2)
         XCTAssertTrue(halfError.contains("evaluation.json"), halfError)

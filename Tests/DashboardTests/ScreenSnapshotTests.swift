@@ -152,12 +152,33 @@ final class ScreenSnapshotTests: XCTestCase {
         _ = state.press(.down, .down, .enter, .character("5"))
         let stats = try [1, 2].map { try JSONDecoder().decode(KNNEpochStatistics.self, from: Data(RunFixtures.knnJSON(epoch: $0, knnAccuracy: 0.7 + 0.05 * Double($0)).utf8)) }
         let evaluation = try JSONDecoder().decode(NeighbourEvaluationSummary.self, from: Data(RunFixtures.evaluationJSON.utf8))
-        _ = state.update(.knnLoaded(runID: runID, epochs: stats, evaluation: evaluation, error: nil))
+        _ = state.update(.knnLoaded(runID: runID, epochs: stats, evaluation: evaluation, fewShot: nil, error: nil))
         assertSnapshot(state, named: "knn")
         XCTAssertTrue(screenText(state).contains("val (final)"), "the validation λ curve is drawn")
         XCTAssertTrue(screenText(state).contains("λ=0.3 k=20"), "the chosen blend is shown")
         _ = state.press(.left)
         XCTAssertTrue(screenText(state).contains("[1]"), "← steps to epoch 1")
+    }
+
+    /// A run without kNN reweighting: its final evaluation and `simlab fewshot`'s results.
+    func testKNNScreenShowsFewShotResults() throws {
+        var state = scripted()
+        _ = state.press(.down, .down, .enter, .character("5"))
+        let evaluation = try JSONDecoder().decode(NeighbourEvaluationSummary.self, from: Data(RunFixtures.evaluationJSON.utf8))
+        func entry(_ shots: Int, _ classifier: String, _ classes: [Int], _ accuracy: Double) -> FewShotResults.Evaluation {
+            FewShotResults.Evaluation(classifier: classifier, k: classifier == "knn" ? 1 : nil, ways: 4, shots: shots,
+                                      queries: 15, episodes: 600, seed: 0, classes: classes, heldOut: classes.first == 6,
+                                      checkpoint: "epoch-006", evaluatedAt: "2026-12-06T11:00:00Z",
+                                      accuracy: accuracy, ci95: 0.0087, standardDeviation: 0.108)
+        }
+        let fewShot = FewShotResults(evaluations: [entry(1, "prototype", [6, 7, 8, 9], 0.6821), entry(5, "prototype", [6, 7, 8, 9], 0.8212),
+                                                   entry(5, "knn", [6, 7, 8, 9], 0.7904), entry(1, "prototype", [2, 3, 4, 5], 0.9)])
+        _ = state.update(.knnLoaded(runID: runID, epochs: [], evaluation: evaluation, fewShot: fewShot, error: nil))
+        assertSnapshot(state, named: "knn-fewshot")
+        let text = screenText(state)
+        XCTAssertTrue(text.contains("Few-shot · classes 6,7,8,9 (held out)"), text)
+        XCTAssertTrue(text.contains("4-way 5-shot proto") && text.contains("82.1% ± 0.9"), text)
+        XCTAssertTrue(text.contains("Few-shot · classes 2,3,4,5 (seen: reference)"), text)
     }
 
     func testNeighboursScreenAndFilters() throws {

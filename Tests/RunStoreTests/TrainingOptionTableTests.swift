@@ -10,7 +10,7 @@ final class TrainingOptionTableTests: XCTestCase {
         "kernel": "5", "meta-hidden": "4", "kernel-shape": "learned:5", "similarity-penalty": "0.001", "epochs": "7", "batch-size": "64",
         "optimizer": "adamw", "lr": "0.05", "momentum": "0.8", "weight-decay": "0.0001",
         "schedule": "cosine;min=0.001", "warmup": "0.5", "label-smoothing": "0.1", "data": "/data/fm",
-        "validation": "1000", "train-fraction": "0.1", "augment": "no", "flip": "no", "label": "coarse", "seed": "42", "threads": "4",
+        "validation": "1000", "train-fraction": "0.1", "classes": "0,1,2,3,4,5", "augment": "no", "flip": "no", "label": "coarse", "seed": "42", "threads": "4",
         "log-every": "10", "knn-alpha": "0.5", "knn-focal": "2", "knn-features": "frozen:20261122-120000-abcd",
         "knn-k": "5", "knn-t": "0.1", "knn-metric": "euclidean", "knn-eval": "no",
     ]
@@ -20,7 +20,7 @@ final class TrainingOptionTableTests: XCTestCase {
         "model": "resnet", "variant": "sideways", "stem-width": "0", "widths": "8,0", "blocks": "9", "kernel": "4",
         "meta-hidden": "0", "kernel-shape": "learned:0", "similarity-penalty": "-1", "epochs": "0", "batch-size": "5000", "optimizer": "lbfgs",
         "lr": "nan", "momentum": "1", "weight-decay": "-0.1", "schedule": "step:0.9,0.5", "warmup": "-1",
-        "label-smoothing": "1", "label": "medium", "validation": "-1", "train-fraction": "0", "threads": "0", "log-every": "0",
+        "label-smoothing": "1", "label": "medium", "validation": "-1", "train-fraction": "0", "classes": "3,3", "threads": "0", "log-every": "0",
         "knn-alpha": "-1", "knn-focal": "-2", "knn-features": "texture", "knn-k": "0", "knn-t": "0",
         "knn-metric": "manhattan",
     ]
@@ -51,15 +51,15 @@ final class TrainingOptionTableTests: XCTestCase {
 
     /// The settings object of today's config.json, written before the option table existed:
     /// the table writes the same keys in the same order (the options added since,
-    /// `kernelShape`, `label` and `flip`, in their places) and reads it back to the defaults.
-    /// The stem and stage widths default to the model's (nil); a run's config.json records
-    /// them resolved, as numbers, like this one.
+    /// `kernelShape`, `label`, `classes` (null for every class) and `flip`, in their places)
+    /// and reads it back to the defaults. The stem and stage widths default to the model's
+    /// (nil); a run's config.json records them resolved, as numbers, like this one.
     func testTodaysSettingsFormatIsWrittenAndReadUnchanged() throws {
         let today = """
         {"model":"nsn-lite","variant":"conv","stemWidth":16,"widths":[16,32,64],"blocksPerStage":2,"kernelSize":3,\
         "metaHidden":8,"kernelShape":"full","similarityPenalty":0.005,"epochs":15,"batchSize":128,"optimizer":"sgd","learningRate":0.1,\
         "momentum":0.9,"weightDecay":0.0005,"schedule":"step:0.5,0.75,0.9","warmupEpochs":0,"labelSmoothing":0.01,\
-        "dataDirectory":null,"label":"fine","validationSize":5000,"trainFraction":1,"augment":true,"flip":true,"seed":0,"threads":2,\
+        "dataDirectory":null,"label":"fine","validationSize":5000,"trainFraction":1,"classes":null,"augment":true,"flip":true,"seed":0,"threads":2,\
         "logEverySteps":50,"knnAlpha":0,"knnFocalGamma":null,"knnFeatures":"pixels","knnK":20,"knnTemperature":0.07,\
         "knnMetric":"cosine","knnEvaluate":true}
         """
@@ -177,5 +177,28 @@ final class TrainingOptionTableTests: XCTestCase {
         XCTAssertEqual(try KernelShapeSetting(parsing: "cross"), .cross)
         XCTAssertEqual(try KernelShapeSetting(parsing: "learned:7").description, "learned:7")
         XCTAssertTrue(TrainingConfiguration.nsnLiteShapeFlags.contains("--kernel-shape"), "small-cnn refuses it")
+    }
+
+    func testClassSubsetsAreSortedAndBadListsRefusedWithTheirReason() throws {
+        var configuration = TrainingConfiguration()
+        XCTAssertNil(configuration.classes, "every class by default")
+        XCTAssertEqual(configuration.trainedClasses(of: 10), Array(0...9))
+        try configuration.set(flag: "classes", valueText: "5, 0,3,1")
+        XCTAssertEqual(configuration.classes, [0, 1, 3, 5], "kept ascending: training label i is class classes[i]")
+        XCTAssertEqual(configuration.settingsObject["classes"], [0, 1, 3, 5], "config.json records the subset")
+        try configuration.set(flag: "classes", valueText: "")
+        XCTAssertNil(configuration.classes, "empty (the Launch form's blank field) is every class")
+        let refused = [
+            "1,2,2": "--classes lists class 2 twice",
+            "-1,3": "--classes must name class numbers 0, 1, 2, …, got -1",
+            "4": "--classes needs at least 2 classes to train a classifier, got 1",
+            "0,a": "--classes must be comma-separated class numbers like 0,1,2,3,4,5, got '0,a'",
+        ]
+        for (text, message) in refused {
+            var unchanged = TrainingConfiguration()
+            XCTAssertThrowsError(try unchanged.set(flag: "classes", valueText: text), text) { error in
+                XCTAssertEqual("\(error)", message)
+            }
+        }
     }
 }

@@ -94,7 +94,9 @@ final class ColourDatasetEndToEndTests: XCTestCase {
         let show = try harness.run(["show", run.url.lastPathComponent, "--runs", harness.runs.path])
         let settings = try XCTUnwrap(show.stdout.split(separator: "\n").first { $0.hasPrefix("settings") }, show.stdout)
         XCTAssertTrue(settings.contains("--model nsl-cnn9") && settings.contains("--widths 4,6,8"), String(settings))
-        XCTAssertFalse(settings.contains("--blocks") || settings.contains("--kernel"), String(settings))
+        let flags = settings.split(separator: " ").map(String.init)
+        XCTAssertFalse(flags.contains("--blocks") || flags.contains("--kernel"), String(settings))
+        XCTAssertTrue(flags.contains("--kernel-shape"), "nsl-cnn9 takes a kernel shape: \(settings)")
 
         let folders = harness.root.appendingPathComponent("folders")
         try Self.writeFolders(to: folders)

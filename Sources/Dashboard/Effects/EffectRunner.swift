@@ -413,7 +413,9 @@ public final class EffectRunner {
         }
         var evaluation: NeighbourEvaluationSummary?
         do { evaluation = try directory.readEvaluation() } catch { errors.append(EffectRunner.describe(error)) }
-        return .knnLoaded(runID: id, epochs: loaded, evaluation: evaluation,
+        var fewShot: FewShotResults?
+        do { fewShot = try directory.readFewShot() } catch { errors.append(EffectRunner.describe(error)) }
+        return .knnLoaded(runID: id, epochs: loaded, evaluation: evaluation, fewShot: fewShot,
                           error: errors.isEmpty ? nil : errors.joined(separator: "; "))
     }
 

@@ -12,14 +12,14 @@ extension KNNScreen {
                          index: view.epochIndex, in: header, buffer: &buffer)
         guard !view.epochs.isEmpty else {
             let message = view.error ?? "No kNN statistics per epoch (knn/epoch-NNN.json is written when --knn-alpha or --knn-focal reweights the loss)."
-            if let evaluation = view.evaluation {
-                // No reweighting, but the final evaluation exists: show it alone.
+            if view.evaluation != nil || view.fewShot != nil {
+                // No reweighting, but the final or a few-shot evaluation exists: show them alone.
                 let (note, rest) = body.splitTop(2)
                 Paragraph(message, style: view.error == nil ? context.theme.muted : context.theme.error, alignment: .center, wrap: true)
                     .render(in: note, buffer: &buffer)
                 let halves = rest.split(.horizontal, [.flex(1), .flex(1)])
-                renderEvaluationNumbers(evaluation, in: halves[0], buffer: &buffer, context)
-                renderLambdaCurve(nil, evaluation: evaluation, in: halves[1], buffer: &buffer, context)
+                renderEvaluationNumbers(view.evaluation, fewShot: view.fewShot, in: halves[0], buffer: &buffer, context)
+                renderLambdaCurve(nil, evaluation: view.evaluation, in: halves[1], buffer: &buffer, context)
                 return
             }
             Paragraph(message, style: view.error == nil ? context.theme.muted : context.theme.error, alignment: .center, wrap: true)
@@ -32,7 +32,7 @@ extension KNNScreen {
         let bottom = rows[1].split(.horizontal, [.flex(1), .flex(1), .flex(1)])
         renderHistogram(stats, in: top[0], buffer: &buffer, context)
         renderClassErrors(stats, in: top[1], buffer: &buffer, context)
-        renderKNNNumbers(stats, evaluation: view.evaluation, in: bottom[0], buffer: &buffer, context)
+        renderKNNNumbers(stats, evaluation: view.evaluation, fewShot: view.fewShot, in: bottom[0], buffer: &buffer, context)
         renderLambdaCurve(stats, evaluation: view.evaluation, in: bottom[1], buffer: &buffer, context)
         renderKNNTrend(view.epochs, in: bottom[2], buffer: &buffer, context)
         if let error = view.error {
@@ -82,7 +82,7 @@ extension KNNScreen {
         }
     }
 
-    func renderKNNNumbers(_ stats: KNNEpochStatistics, evaluation: NeighbourEvaluationSummary?, in area: Rect,
+    func renderKNNNumbers(_ stats: KNNEpochStatistics, evaluation: NeighbourEvaluationSummary?, fewShot: FewShotResults?, in area: Rect,
                           buffer: inout CellBuffer, _ context: ScreenContext) {
         let block = Block(title: "Loss weights · kNN vs network", theme: context.theme)
         block.render(in: area, buffer: &buffer)
@@ -112,6 +112,7 @@ extension KNNScreen {
         if let evaluation {
             lines += evaluationLines(evaluation, context)
         }
+        if let fewShot { lines += fewShotLines(fewShot, context) }
         Paragraph(lines).render(in: inner, buffer: &buffer)
     }
 
@@ -131,10 +132,33 @@ extension KNNScreen {
         ]
     }
 
-    func renderEvaluationNumbers(_ e: NeighbourEvaluationSummary, in area: Rect, buffer: inout CellBuffer, _ context: ScreenContext) {
-        let block = Block(title: "Final kNN evaluation · \(e.featureSpace ?? "model") features", theme: context.theme)
+    /// The few-shot evaluations (`simlab fewshot`), grouped by the classes the episodes drew from.
+    func fewShotLines(_ results: FewShotResults, _ context: ScreenContext) -> [Line] {
+        var lines: [Line] = []
+        var shownClasses: [Int]?
+        for e in results.evaluations {
+            if e.classes != shownClasses {
+                let list = e.classes.map(String.init).joined(separator: ",")
+                lines.append(Line("Few-shot · classes \(list)" + (e.heldOut ? " (held out)" : " (seen: reference)"),
+                                  style: context.theme.header))
+                shownClasses = e.classes
+            }
+            let classifier = e.classifier == "prototype" ? "proto" : "kNN k=\(e.k ?? 1)"
+            let label = "\(e.ways)-way \(e.shots)-shot \(classifier)"
+            lines.append(Line(spans: [(Text.fit(label, width: 22), context.theme.muted),
+                                      (NumberFormat.fixed(e.accuracy * 100, decimals: 1) + "% ± "
+                                          + NumberFormat.fixed(e.ci95 * 100, decimals: 1), context.theme.text)]))
+        }
+        return lines
+    }
+
+    func renderEvaluationNumbers(_ e: NeighbourEvaluationSummary?, fewShot: FewShotResults?, in area: Rect,
+                                 buffer: inout CellBuffer, _ context: ScreenContext) {
+        let title = e.map { "Final kNN evaluation · \($0.featureSpace ?? "model") features" } ?? "Few-shot evaluation"
+        let block = Block(title: title, theme: context.theme)
         block.render(in: area, buffer: &buffer)
-        Paragraph(evaluationLines(e, context)).render(in: block.inner(area).inset(left: 1, right: 1), buffer: &buffer)
+        let lines = (e.map { evaluationLines($0, context) } ?? []) + (fewShot.map { fewShotLines($0, context) } ?? [])
+        Paragraph(lines).render(in: block.inner(area).inset(left: 1, right: 1), buffer: &buffer)
     }
 
     /// Accuracy of λ·kNN + (1−λ)·net across λ: this epoch's training curve (blendCurve) and,

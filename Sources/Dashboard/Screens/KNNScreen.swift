@@ -1,8 +1,8 @@
 import RunStore
 import TerminalUI
 
-/// The open run's kNN hard-example statistics per epoch (knn/epoch-NNN.json) and its final
-/// evaluation (evaluation.json).
+/// The open run's kNN hard-example statistics per epoch (knn/epoch-NNN.json), its final
+/// evaluation (evaluation.json) and its few-shot evaluations (fewshot.json).
 public struct KNNScreen: DashboardScreen {
     public enum Action: Equatable, Sendable {
         case back, step(Int), latestEpoch
@@ -14,6 +14,8 @@ public struct KNNScreen: DashboardScreen {
         public var epochs: [KNNEpochStatistics] = []
         /// The end-of-training evaluation (evaluation.json), once written.
         public var evaluation: NeighbourEvaluationSummary?
+        /// `simlab fewshot`'s results (fewshot.json), once written.
+        public var fewShot: FewShotResults?
         public var epochIndex: Int?
         public var error: String?
     }
@@ -63,9 +65,10 @@ public struct KNNScreen: DashboardScreen {
 
     public mutating func receive(_ message: DashboardMessage, _ context: inout ScreenContext) -> [Effect] {
         switch message {
-        case .knnLoaded(let runID, let epochs, let evaluation, let error) where view?.runID == runID:
+        case .knnLoaded(let runID, let epochs, let evaluation, let fewShot, let error) where view?.runID == runID:
             view!.epochs = epochs
             view!.evaluation = evaluation
+            view!.fewShot = fewShot
             view!.error = error
             if let index = view!.epochIndex, index >= epochs.count { view!.epochIndex = nil }
         case .neighboursLoaded(let runID, let data?, _):

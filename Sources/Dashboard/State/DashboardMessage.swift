@@ -14,8 +14,10 @@ public enum DashboardMessage: Sendable {
     case metricsAppended(runID: String, points: [MetricPoint], restarted: Bool)
     case logLoaded(runID: String, lines: [String])
     case kernelsLoaded(runID: String, epochs: [Int], snapshot: KernelSnapshot?, error: String?)
-    /// The per-epoch kNN statistics and the final evaluation (evaluation.json), when present.
-    case knnLoaded(runID: String, epochs: [KNNEpochStatistics], evaluation: NeighbourEvaluationSummary?, error: String?)
+    /// The per-epoch kNN statistics, the final evaluation (evaluation.json) and the few-shot
+    /// evaluations (fewshot.json), when present.
+    case knnLoaded(runID: String, epochs: [KNNEpochStatistics], evaluation: NeighbourEvaluationSummary?,
+                   fewShot: FewShotResults?, error: String?)
     case neighboursLoaded(runID: String, data: NeighbourBrowserData?, error: String?)
     /// A control action finished; `errors` lists what failed, one line per run.
     case controlFinished(action: RunControlAction, runIDs: [String], errors: [String])

@@ -10,12 +10,14 @@ import Foundation
 /// evaluation.json             NeighbourEvaluationSummary
 /// neighbours.json             NeighbourResults
 /// neighbours-images.bin       the images NeighbourBrowserData splits
+/// fewshot.json                FewShotResults          simlab fewshot, one entry per setting
 /// ```
 extension RunDirectory {
     public var modelInfoURL: URL { url.appendingPathComponent("model.json") }
     public var evaluationURL: URL { url.appendingPathComponent("evaluation.json") }
     public var neighboursURL: URL { url.appendingPathComponent("neighbours.json") }
     public var neighbourImagesURL: URL { url.appendingPathComponent("neighbours-images.bin") }
+    public var fewShotURL: URL { url.appendingPathComponent("fewshot.json") }
 
     // MARK: writing
 
@@ -40,6 +42,19 @@ extension RunDirectory {
         try writeRecord(results, to: neighboursURL)
     }
 
+    /// Adds `evaluation` to fewshot.json (replacing one of the same setting) and returns the
+    /// file's new content, under the run's lock so two evaluations finishing together both
+    /// stay. An unreadable file is an error, never silently replaced.
+    @discardableResult
+    public func recordFewShot(_ evaluation: FewShotResults.Evaluation) throws -> FewShotResults {
+        try withExclusiveLock {
+            var results = try readFewShot() ?? FewShotResults()
+            results.record(evaluation)
+            try writeRecord(results, to: fewShotURL)
+            return results
+        }
+    }
+
     // MARK: reading (nil when the file does not exist; an error when it cannot be read)
 
     public func readModelInfo() throws -> ModelInfo? { try readRecord(ModelInfo.self, from: modelInfoURL) }
@@ -59,6 +74,8 @@ extension RunDirectory {
     public func readEvaluation() throws -> NeighbourEvaluationSummary? {
         try readRecord(NeighbourEvaluationSummary.self, from: evaluationURL)
     }
+
+    public func readFewShot() throws -> FewShotResults? { try readRecord(FewShotResults.self, from: fewShotURL) }
 
     /// The neighbour results with their images; images missing from a short image file are
     /// left out (`missingImageBytes` says how many bytes were expected beyond the file).

@@ -121,6 +121,19 @@ extension TrainingConfiguration {
         .option(\.trainFraction, key: "trainFraction", flag: "train-fraction", label: "Train fraction", .data, .number,
                 help: "Fraction of the remaining training set to train on (e.g. 0.01).",
                 range: { $0 > 0 && $0 <= 1 ? nil : "--train-fraction must be in (0, 1], got \($0)" }),
+        .option(\.classes, key: "classes", flag: "classes", label: "Classes (empty: all)", .data, .integerList,
+                help: "Train on these classes only, e.g. 0,1,2,3,4,5 (the others stay unseen for simlab fewshot); empty: all.",
+                parse: { text in
+                    if text.isEmpty { return nil }
+                    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+                        .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                    guard parts.allSatisfy({ $0 != nil }) else {
+                        throw TrainingOptionError("--classes must be comma-separated class numbers like 0,1,2,3,4,5, got '\(text)'")
+                    }
+                    return parts.compactMap { $0 }
+                },
+                apply: { configuration, classes in configuration.classes = classes?.sorted() },
+                range: { classes in classes.flatMap(classListProblem) }),
         .option(\.augment, key: "augment", flag: "augment", label: "Augmentation", .data, .flag,
                 help: "Random pad-and-crop (2 pixels for IDX data, min(H,W)/8 otherwise: 4 at 32×32) and, with --flip, "
                     + "a horizontal flip (--no-augment turns both off)."),

@@ -32,6 +32,10 @@ public struct TrainingConfiguration: Equatable, Sendable {
     public var label: String = "fine"                // CIFAR-100's label: fine | coarse
     public var validationSize: Int = 5000
     public var trainFraction: Double = 1
+    /// The classes trained on, ascending (nil: every class). Training label i is the dataset's
+    /// class `classes[i]`; the other classes never appear in training, validation or the
+    /// feature bank, and are what `simlab fewshot` evaluates on.
+    public var classes: [Int]? = nil
     public var augment: Bool = true                  // random pad-and-crop (+ flip)
     public var flip: Bool = true                     // horizontal flip as part of augmentation
     public var seed: UInt64 = 0
@@ -66,6 +70,23 @@ public struct TrainingConfiguration: Equatable, Sendable {
     public static let variants = SimilarityVariantSpec.names
     public static let optimizers = ["sgd", "nesterov", "adam", "adamw"]
     public static let metrics = ["cosine", "euclidean"]
+    /// The dataset classes the run trains on, ascending: `classes`, or all `classCount` of the data's.
+    public func trainedClasses(of classCount: Int) -> [Int] { classes ?? Array(0..<classCount) }
+
+    /// The problem with a `--classes` list (nil when fine): duplicates, negative, fewer than 2.
+    /// Whether the data has those classes is checked when it is loaded (`DataPreparation`):
+    /// Fashion-MNIST has 10, CIFAR-100 100, an image folder as many as its class folders.
+    public static func classListProblem(_ classes: [Int]) -> String? {
+        if let outside = classes.first(where: { $0 < 0 }) {
+            return "--classes must name class numbers 0, 1, 2, …, got \(outside)"
+        }
+        var seen = Set<Int>()
+        if let repeated = classes.first(where: { !seen.insert($0).inserted }) {
+            return "--classes lists class \(repeated) twice"
+        }
+        return classes.count >= 2 ? nil
+            : "--classes needs at least 2 classes to train a classifier, got \(classes.count)"
+    }
 
     /// Whether the training loss is reweighted by the kNN vote.
     public var usesKNNReweighting: Bool { knnAlpha > 0 || knnFocalGamma != nil }

@@ -29,7 +29,9 @@ public enum FrozenFeatures {
                              imageWidth: Int = 28) throws -> ImageClassifier? {
         guard let (other, checkpointURL) = try source(configuration, runsDirectory: runsDirectory) else { return nil }
         let otherConfiguration = try other.readConfig().trainingConfiguration()
-        let model = try ModelFactory.build(otherConfiguration, classCount: classCount, inputChannels: inputChannels,
+        // Its own head: a run trained on a class subset has one output per class it trained on.
+        let model = try ModelFactory.build(otherConfiguration, classCount: otherConfiguration.classes?.count ?? classCount,
+                                           inputChannels: inputChannels,
                                            imageHeight: imageHeight, imageWidth: imageWidth)
         try TrainerCheckpoint.loadModel(model, from: CheckpointFile.read(from: checkpointURL))
         return model

@@ -67,6 +67,10 @@ public final class TrainingSession {
         }
         host.log("data: \(data.train.count) train and \(data.validation.count) validation images from \(data.train.name), "
                  + "\(data.test.count) test images from \(data.test.name)")
+        if let classes = configuration.classes {
+            host.log("classes: \(classes.map(String.init).joined(separator: ",")) only, as labels 0...\(classes.count - 1) "
+                     + "(\(data.train.classNames.joined(separator: ", ")))")
+        }
         return data
     }
 
