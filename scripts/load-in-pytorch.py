@@ -6,7 +6,8 @@
 The network is rebuilt from torch.nn layers following the layer list in the file's metadata
 (`architecture`), so any simlab model made of the known layer types loads without code of
 its own: Conv2D, SimilarityConv2D (every variant; the dynamic variants' meta-network and tap
-mixing written with torch ops), BatchNorm2D, MaxPool2D, GlobalAveragePool, ReLU, Linear.
+mixing written with torch ops; a kernel shape's tap mask `shape_mask` applied as M·D),
+BatchNorm2D, MaxPool2D, GlobalAveragePool, ReLU, Linear.
 The tensors load with `load_state_dict(strict=True)`. Test images are normalised per channel
 with the training statistics in the metadata (`normalization`).
 
@@ -95,6 +96,8 @@ class SimilarityConv2d(nn.Module):
     Taps t, p index the k×k kernel in row-major order (K = k²): static-full `mixing` is M [K, K],
     static-diag `mixing` is m [K] (M = diag(m)), conv has M = I; dynamic-full M = I + g (entry
     t·K + p of g's K² channels), dynamic-diag M = diag(1 + g) (g has K channels).
+    A kernel shape (`kernel_shape` cross or learned:N) multiplies M by D = diag(d), d the 0/1 tap
+    mask `shape_mask` [K]: column p of M·D is M's column p times d_p, in every variant.
     """
 
     def __init__(self, spec):
@@ -111,6 +114,9 @@ class SimilarityConv2d(nn.Module):
             self.mixing = nn.Parameter(torch.empty(taps))
         elif self.variant not in ("conv", "dynamic-full", "dynamic-diag"):
             raise ValueError(f"unknown similarity variant {self.variant!r}")
+        self.kernel_shape = spec.get("kernel_shape", "full")
+        if self.kernel_shape != "full":
+            self.register_buffer("shape_mask", torch.empty(taps))  # d [K], loaded from NAME.shape_mask
         self.meta_network = None  # set by the builder for the dynamic variants (its parts are registered by name)
         self.largest_deviation = 0.0  # dynamic variants: max |M − I| = max |g| seen so far
 
@@ -125,10 +131,14 @@ class SimilarityConv2d(nn.Module):
         patches = patches.view(n, -1, taps, h_out * w_out)  # [N, C, K, L]
         if self.variant == "dynamic-diag":
             mixing = 1 + g.view(n, 1, taps, -1)  # diag(1 + g): a per-tap scale
+            if self.kernel_shape != "full":
+                mixing = mixing * self.shape_mask.view(1, 1, taps, 1)  # diag(1 + g)·D
             mixed = patches * mixing
         else:
             identity = torch.eye(taps, dtype=x.dtype).view(1, taps, taps, 1)
             mixing = identity + g.view(n, taps, taps, -1)  # M[n, t, p, l]
+            if self.kernel_shape != "full":
+                mixing = mixing * self.shape_mask.view(1, 1, taps, 1)  # M·D: column p times d_p
             mixed = torch.einsum("ntpl,ncpl->nctl", mixing, patches)  # P'[c, t] = Σ_p M[t, p]·P[c, p]
         y = self.weight.view(o, -1) @ mixed.reshape(n, -1, h_out * w_out)  # [N, O, L]
         if self.bias is not None:
@@ -136,12 +146,16 @@ class SimilarityConv2d(nn.Module):
         return y.view(n, o, h_out, w_out)
 
     def effective_weight(self):
-        """W_eff[o, c, p] = Σ_t W[o, c, t]·M[t, p] (the folded kernel)."""
-        if self.variant == "conv":
-            return self.weight
+        """W_eff[o, c, p] = Σ_t W[o, c, t]·M[t, p]·d_p (the folded kernel; d = 1 without a shape)."""
         o, c, k, _ = self.weight.shape
-        matrix = torch.diag(self.mixing) if self.variant == "static-diag" else self.mixing
-        return (self.weight.reshape(o * c, k * k) @ matrix).view(o, c, k, k)
+        if self.variant == "conv":
+            weight = self.weight
+        else:
+            matrix = torch.diag(self.mixing) if self.variant == "static-diag" else self.mixing
+            weight = (self.weight.reshape(o * c, k * k) @ matrix).view(o, c, k, k)
+        if self.kernel_shape != "full":
+            weight = weight * self.shape_mask.view(1, 1, k, k)
+        return weight
 
 
 class GlobalAveragePool(nn.Module):
