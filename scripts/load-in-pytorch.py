@@ -480,7 +480,9 @@ def main():
     logits = torch.cat(outputs)
     predictions = logits.argmax(1).numpy()
     accuracy = float((predictions == labels).mean())
-    label = metadata.get("label", "?") + (" (folded)" if metadata.get("folded") == "true" else "")
+    shapes = sorted({layer["kernel_shape"] for layer in architecture["body"] if "kernel_shape" in layer})
+    label = (metadata.get("label", "?") + "".join(f" kernel shape {shape}" for shape in shapes)
+             + (" (folded)" if metadata.get("folded") == "true" else ""))
     print(f"{label}: PyTorch test accuracy {accuracy:.4f} on {len(labels)} images")
     dynamic = [m for m in network.modules() if isinstance(m, SimilarityConv2d) and m.meta_network is not None]
     if dynamic:
