@@ -7,9 +7,10 @@ import XCTest
 final class ModelExportTests: XCTestCase {
     /// A small nsn-lite (two stages of one block) whose parameters and running statistics are
     /// all perturbed away from their initial values, so a misplaced tensor shows.
-    private func model(_ variant: SimilarityVariant, seed: UInt64 = 7) -> ImageClassifier {
+    private func model(_ variant: SimilarityVariant, shape: KernelShape = .full, seed: UInt64 = 7) -> ImageClassifier {
         var options = ModelBuilder.NSNLiteOptions()
         options.variant = variant
+        options.kernelShape = shape
         options.stemWidth = 4
         options.widths = [4, 6]
         options.blocksPerStage = 1
@@ -75,15 +76,19 @@ final class ModelExportTests: XCTestCase {
 
     func testFoldWritesPlainConvolutionsThatComputeTheSameOutputs() throws {
         for variant in [SimilarityVariant.conv, .staticFull, .staticDiag] {
-            let model = self.model(variant)
+          for shape in [KernelShape.full, .cross, .learned(activeTaps: 5)] {
+            let model = self.model(variant, shape: shape)
             let export = try ModelExport(model, fold: true)
+            XCTAssertFalse(export.tensors.contains { $0.name.hasSuffix(".shape_mask") }, "\(variant) \(shape)")
+            XCTAssertEqual(export.body[2]["kernel_shape"]?.stringValue, shape == .full ? nil : shape.description)
             XCTAssertFalse(export.tensors.contains { $0.name.hasSuffix(".mixing") }, "\(variant)")
             XCTAssertFalse(export.body.contains { $0["type"]?.stringValue == "similarity_conv2d" }, "\(variant)")
             for layer in model.similarityLayers {
                 let name = String(layer.weight.name.dropLast(".weight".count))
                 let folded = try XCTUnwrap(export.tensors.first { $0.name == name + ".weight" }, "\(variant) \(name)")
                 XCTAssertEqual(folded.shape, layer.weight.value.shape)
-                // W_eff[o, c, p] = Σ_t W[o, c, t]·M[t, p], computed here in Double from the definition.
+                // W_eff[o, c, p] = Σ_t W[o, c, t]·M[t, p]·d_p, computed here in Double from the definition
+                // (mixingMatrix is M·D for a shaped layer: an inactive tap's column is zero).
                 let taps = layer.taps, matrix = layer.mixingMatrix.scalars, w = layer.weight.value.scalars
                 let values = stride(from: 0, to: folded.bytes.count, by: 4).map { i in
                     Float(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(folded.bytes[i + $1]) << (8 * UInt32($1)) })
@@ -103,9 +108,102 @@ final class ModelExportTests: XCTestCase {
                 conv.weight.value = Tensor(shape: folded.shape, scalars: values)
                 let expected = layer.forward(input, mode: .inference), actual = conv.forward(input, mode: .inference)
                 for i in 0..<expected.count {
-                    XCTAssertEqual(actual.scalars[i], expected.scalars[i], accuracy: 1e-4, "\(variant) \(name) output \(i)")
+                    XCTAssertEqual(actual.scalars[i], expected.scalars[i], accuracy: 1e-4, "\(variant) \(shape) \(name) output \(i)")
                 }
             }
+          }
+        }
+    }
+
+    /// A shaped layer's export, read back and computed the way scripts/load-in-pytorch.py does
+    /// (y_o = Σ_c Σ_t,p W[o,c,t]·M[t,p]·d_p·x_c[p], d = NAME.shape_mask), gives the Swift
+    /// layer's forward, for every variant and for a fixed and a learned shape.
+    func testShapedLayersExportTheirMaskAndMatchTheLayersForward() throws {
+        for shape in [KernelShape.cross, .learned(activeTaps: 5)] {
+            for variant in SimilarityVariant.allCases {
+                let model = self.model(variant, shape: shape)
+                let export = try ModelExport(model, fold: false)
+                XCTAssertFalse(export.tensors.contains { $0.name.contains("shapeScores") }, "\(variant) \(shape)")
+                for layer in model.similarityLayers {
+                    let name = String(layer.weight.name.dropLast(".weight".count)), label = "\(variant) \(shape) \(name)"
+                    func tensor(_ suffix: String) -> [Float]? {
+                        export.tensors.first { $0.name == name + suffix }.map(Self.floats)
+                    }
+                    let specification = try XCTUnwrap(export.body.first { $0["name"]?.stringValue == name }, label)
+                    XCTAssertEqual(specification["kernel_shape"]?.stringValue, shape.description, label)
+                    let mask = try XCTUnwrap(tensor(".shape_mask"), label)
+                    XCTAssertEqual(mask, layer.tapMask, label)          // learned: the top-N the forward uses
+                    XCTAssertEqual(mask.filter { $0 == 1 }.count, 5, label)
+                    XCTAssertEqual(mask.filter { $0 != 0 && $0 != 1 }.count, 0, label)
+
+                    var generator = SeededGenerator(seed: 11)
+                    let input = Tensor.randomNormal(shape: [2, layer.inputChannels, 5, 6], generator: &generator)
+                    let expected = layer.forward(input, mode: .inference)
+                    let g = layer.metaNetwork?.forward(input, mode: .inference)
+                    let shaped = reference(layer, weight: try XCTUnwrap(tensor(".weight")), mixing: tensor(".mixing"),
+                                           g: g, mask: mask, input: input)
+                    XCTAssertEqual(shaped.count, expected.count, label)
+                    for i in 0..<min(shaped.count, expected.count) {
+                        XCTAssertEqual(shaped[i], Double(expected.scalars[i]), accuracy: 1e-4 * max(1, abs(shaped[i])),
+                                       "\(label) output \(i)")
+                    }
+                    // The mask matters here: without it the outputs differ.
+                    let unshaped = reference(layer, weight: try XCTUnwrap(tensor(".weight")), mixing: tensor(".mixing"),
+                                             g: g, mask: [Float](repeating: 1, count: layer.taps), input: input)
+                    XCTAssertGreaterThan(zip(unshaped, shaped).map { abs($0 - $1) }.max() ?? 0, 1e-2, label)
+                }
+            }
+        }
+    }
+
+    /// y[n, o, i, j] = Σ_c Σ_t,p W[o,c,t]·M_nl[t,p]·d_p·x[n, c, i·s − pad + p/k, j·s − pad + p%k] in Double,
+    /// with M from the exported tensors (conv I, static-full mixing, static-diag diag(mixing),
+    /// dynamic-full I + g, entry t·K + p, dynamic-diag diag(1 + g)).
+    private func reference(_ layer: SimilarityConv2D, weight: [Float], mixing: [Float]?, g: Tensor?, mask: [Float],
+                           input: Tensor) -> [Double] {
+        let n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3]
+        let k = layer.kernelSize, taps = k * k, s = layer.stride, pad = layer.padding, o = layer.outputChannels
+        let hOut = (h + 2 * pad - k) / s + 1, wOut = (w + 2 * pad - k) / s + 1, positions = hOut * wOut
+        func entry(_ sample: Int, _ position: Int, _ t: Int, _ p: Int) -> Double {
+            let identity: Double = t == p ? 1 : 0
+            switch layer.variant {
+            case .conv: return identity
+            case .staticFull: return Double(mixing![t * taps + p])
+            case .staticDiag: return t == p ? Double(mixing![t]) : 0
+            case .dynamicFull:
+                return identity + Double(g!.scalars[(sample * taps * taps + t * taps + p) * positions + position])
+            case .dynamicDiag:
+                return t == p ? 1 + Double(g!.scalars[(sample * taps + t) * positions + position]) : 0
+            }
+        }
+        var output = [Double](repeating: 0, count: n * o * positions)
+        for sample in 0..<n {
+            for i in 0..<hOut {
+                for j in 0..<wOut {
+                    let position = i * wOut + j
+                    for p in 0..<taps where mask[p] != 0 {
+                        let row = i * s - pad + p / k, column = j * s - pad + p % k
+                        guard row >= 0, row < h, column >= 0, column < w else { continue }
+                        var mixed = [Double](repeating: 0, count: taps)   // Σ_t-weights of x_p: M[t, p]·d_p
+                        for t in 0..<taps { mixed[t] = entry(sample, position, t, p) * Double(mask[p]) }
+                        for channel in 0..<c {
+                            let x = Double(input.scalars[((sample * c + channel) * h + row) * w + column])
+                            for out in 0..<o {
+                                var sum = 0.0
+                                for t in 0..<taps { sum += Double(weight[(out * c + channel) * taps + t]) * mixed[t] }
+                                output[(sample * o + out) * positions + position] += sum * x
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    private static func floats(_ t: SafetensorsFile.Tensor) -> [Float] {
+        stride(from: 0, to: t.bytes.count, by: 4).map { i in
+            Float(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(t.bytes[i + $1]) << (8 * UInt32($1)) })
         }
     }
 

@@ -94,9 +94,22 @@ final class ColourDatasetEndToEndTests: XCTestCase {
         let show = try harness.run(["show", run.url.lastPathComponent, "--runs", harness.runs.path])
         let settings = try XCTUnwrap(show.stdout.split(separator: "\n").first { $0.hasPrefix("settings") }, show.stdout)
         XCTAssertTrue(settings.contains("--model nsl-cnn9") && settings.contains("--widths 4,6,8"), String(settings))
-        let flags = settings.split(separator: " ").map(String.init)
+        let flags = settings.split(separator: " ")   // whole flags: --kernel-shape is allowed, --kernel is not
         XCTAssertFalse(flags.contains("--blocks") || flags.contains("--kernel"), String(settings))
         XCTAssertTrue(flags.contains("--kernel-shape"), "nsl-cnn9 takes a kernel shape: \(settings)")
+
+        // export-model and predict rebuild the model for the data's 3 channels (the checkpoint's stem is [4, 3, 3, 3]).
+        let exported = harness.root.appendingPathComponent("model.safetensors")
+        let export = try harness.run(["export-model", run.url.lastPathComponent, "--runs", harness.runs.path,
+                                      "--output", exported.path])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let bytes = [UInt8](try Data(contentsOf: exported))
+        let headerLength = Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) })
+        let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(header.contains(#"\"channels\":3"#), header)
+        let predict = try harness.run(["predict", run.url.lastPathComponent, "--runs", harness.runs.path,
+                                       "--output", harness.root.appendingPathComponent("logits.safetensors").path])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
 
         let folders = harness.root.appendingPathComponent("folders")
         try Self.writeFolders(to: folders)

@@ -19,9 +19,13 @@ import TensorCore
 ///       dynamic-*          NAME.meta.patchNormConv.weight [h, C, k, k], NAME.meta.hiddenNorm.*,
 ///                          NAME.meta.projection.weight [G, h, 3, 3], NAME.meta.outputNorm.*
 ///                          (G = K diag, K² full; M = I + g at each position, entry t·K + p)
+///       shaped (any)       NAME.shape_mask [K]: the kernel shape's tap mask d ∈ {0, 1}^K (cross, or a
+///                          learned shape's current top-N, the mask its forward uses); the layer
+///                          computes with M·D, D = diag(d), and its spec names the shape
+///                          ("kernel_shape": "cross" | "learned:N"). Full shapes write neither.
 ///
 /// With `fold`, conv and static similarity layers become plain convolutions with
-/// W_eff[o, c, p] = Σ_t W[o, c, t]·M[t, p]; dynamic variants cannot fold (M depends on the input).
+/// W_eff[o, c, p] = Σ_t W[o, c, t]·M[t, p]·d_p; dynamic variants cannot fold (M depends on the input).
 public struct ModelExport {
     /// The tensors in the order the walk met them.
     public private(set) var tensors: [SafetensorsFile.Tensor] = []
@@ -106,19 +110,26 @@ public struct ModelExport {
             guard !layer.variant.isDynamic else {
                 throw ModelExportError.cannotFold(layer: name, variant: layer.variant.rawValue)
             }
-            let conv = layer.folded()
-            return addConvolution(name: name, weight: conv.weight.value, bias: conv.bias?.value,
-                                  stride: layer.stride, padding: layer.padding)
+            let conv = layer.folded()   // W·M·D: the mask is part of the folded kernel
+            let specification = addConvolution(name: name, weight: conv.weight.value, bias: conv.bias?.value,
+                                               stride: layer.stride, padding: layer.padding)
+            guard layer.tapShape != .full, var object = specification.objectValue else { return specification }
+            object["kernel_shape"] = .string(layer.tapShape.description)   // recorded; the loader needs nothing
+            return .object(object)
         }
         addTensor(name + ".weight", layer.weight.value)
         if let bias = layer.bias { addTensor(name + ".bias", bias.value) }
         if let mixing = layer.mixing { addTensor(name + ".mixing", mixing.value) }
+        if layer.tapShape != .full {
+            addTensor(name + ".shape_mask", Tensor(shape: [layer.taps], scalars: layer.tapMask))
+        }
         var specification: JSONObject = [
             "type": "similarity_conv2d", "name": .string(name), "variant": .string(layer.variant.rawValue),
             "in_channels": .number(Double(layer.inputChannels)), "out_channels": .number(Double(layer.outputChannels)),
             "kernel_size": .number(Double(layer.kernelSize)), "stride": .number(Double(layer.stride)),
             "padding": .number(Double(layer.padding)), "bias": .bool(layer.bias != nil),
         ]
+        if layer.tapShape != .full { specification["kernel_shape"] = .string(layer.tapShape.description) }
         if let meta = layer.metaNetwork {
             let patchNorm = meta.patchNormConv
             addTensor(prefix(patchNorm.weight, "weight") + ".weight", patchNorm.weight.value)

@@ -23,8 +23,7 @@ public struct TrainedModel {
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         self.configuration = configuration
         splits = try DataPreparation.load(configuration)
-        model = try ModelFactory.build(configuration, classCount: splits.test.classCount,
-                                       inputChannels: splits.test.channels,
+        model = try ModelFactory.build(configuration, classCount: splits.test.classCount, inputChannels: splits.test.channels,
                                        imageHeight: splits.test.height, imageWidth: splits.test.width)
         let file: Checkpoint
         do { file = try CheckpointFile.read(from: checkpoint) } catch {
