@@ -44,11 +44,12 @@ public enum ManyRunsBenchmark {
                 seed = UInt64(studyRuns.count / cells.count)
                 membership = StudyMembership(name: study.name, cell: cell)
             }
-            let config = RunConfig(name: "run \(i) lr \(0.05 + Double(i % 7) * 0.01)", model: "nsn-lite",
+            let learningRate = Double(5 + i % 7) / 100   // 0.05 … 0.11, printed without float noise
+            let config = RunConfig(name: "run \(i) lr \(learningRate)", model: "nsn-lite",
                                    variant: TrainingConfiguration.variants[i % TrainingConfiguration.variants.count],
                                    dataDirectory: "/data/mnist", seed: seed, threads: 1, epochs: epochs, createdAt: created,
                                    codeVersion: "bench",
-                                   settings: ["lr": .number(0.05 + Double(i % 7) * 0.01), "batchSize": .number(128),
+                                   settings: ["lr": .number(learningRate), "batchSize": .number(128),
                                               "knnAlpha": .number(Double(i % 3) * 0.01), "weightDecay": .number(5e-4)],
                                    study: membership)
             let stepsPerEpoch = 469

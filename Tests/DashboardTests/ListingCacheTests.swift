@@ -122,4 +122,34 @@ final class ListingCacheTests: XCTestCase {
         guard case .studiesListed(let second, _)? = runner.perform(.listStudies).first else { return XCTFail("change not reported") }
         XCTAssertEqual(second.first?.finishedCount, 1)
     }
+
+    func testAStudysOverviewIsRebuiltOnlyWhenItsFileOrAMembersFilesChange() throws {
+        var study = StudyRecord(name: "beta", grid: [try StudyGrid.axis("lr=0.1,0.2")], seeds: [0], options: [])
+        var runs: [RunDirectory] = []
+        for (c, cell) in study.cells.enumerated() {
+            let id = "20261122-12000\(c)-0000"
+            let run = try fixtures.makeRun(id: id, state: .finished)
+            try fixtures.appendMetrics(run, epochs: 1...2)
+            study.runs.append(StudyRun(cell: cell, seed: 0, run: id))
+            runs.append(run)
+        }
+        let studies = StudyCatalog(runsRoot: fixtures.root)
+        try studies.write(study)
+        XCTAssertNotNil(listing())
+        XCTAssertFalse(runner.perform(.listStudies).isEmpty)
+        XCTAssertEqual(runner.studyOverviewBuilds, 1)
+        _ = runner.perform(.listStudies)
+        _ = runner.perform(.listStudies)
+        XCTAssertEqual(runner.studyOverviewBuilds, 1, "nothing changed: the overview is reused")
+
+        try fixtures.appendMetrics(runs[0], epochs: 3...3)
+        guard case .studiesListed(let grown, _)? = runner.perform(.listStudies).first else { return XCTFail("metrics not picked up") }
+        XCTAssertEqual(runner.studyOverviewBuilds, 2, "a member's metrics grew")
+        XCTAssertEqual(grown.first?.name, "beta")
+
+        study.createdAt = study.createdAt.addingTimeInterval(-3600)
+        try studies.write(study)
+        XCTAssertFalse(runner.perform(.listStudies).isEmpty, "an edited study.json is reported")
+        XCTAssertEqual(runner.studyOverviewBuilds, 3, "study.json changed")
+    }
 }

@@ -104,6 +104,10 @@ public final class EffectRunner {
     private var modelInfo: [String: (stamp: FileStamp, parameters: Int?)] = [:]
     /// The study list reported last (an unchanged one is not reported again).
     private var reportedStudies: (overviews: [StudyOverview], error: String?)?
+    /// Each study's overview with what it was built from: rebuilt (statistics, curves) only
+    /// when study.json, a member's facts or a member's metrics file changed.
+    private var studyOverviews: [String: (study: StudyRecord, facts: [String: StudyRunFacts],
+                                          metricsSizes: [String: UInt64], overview: StudyOverview)] = [:]
 
     func listStudies() -> DashboardMessage? {
         let (studies, problems) = StudyCatalog(runsRoot: catalog.root).studies()
@@ -112,6 +116,7 @@ public final class EffectRunner {
         for study in studies {
             var facts: [String: StudyRunFacts] = [:]
             var values: [String: [CompareMetric: [Int: Double]]] = [:]
+            var metricsSizes: [String: UInt64] = [:]
             for run in study.runs where RunID(run.run).hasGeneratedShape {
                 let directory = catalog.directory(for: RunID(run.run))
                 guard let summary = currentSummary(directory, now: now) else {
@@ -119,6 +124,7 @@ public final class EffectRunner {
                     continue
                 }
                 let size = fileSize(directory.metricsURL.path)
+                metricsSizes[run.run] = size
                 var metrics = studyMetrics[run.run]
                 if metrics?.size != size {
                     let records = (try? MetricsTailReader(url: directory.metricsURL).readNew().records) ?? []
@@ -133,9 +139,19 @@ public final class EffectRunner {
                                                parameters: parameterCount(run.run, directory))
                 values[run.run] = metrics!.values
             }
-            overviews.append(StudyOverview(report: StudyReport(study: study, facts: facts),
-                                           curves: StudyOverview.curves(study, runValues: values)))
+            if let known = studyOverviews[study.name], known.study == study, known.facts == facts,
+               known.metricsSizes == metricsSizes {
+                overviews.append(known.overview)
+                continue
+            }
+            studyOverviewBuilds += 1
+            let overview = StudyOverview(report: StudyReport(study: study, facts: facts),
+                                         curves: StudyOverview.curves(study, runValues: values))
+            studyOverviews[study.name] = (study, facts, metricsSizes, overview)
+            overviews.append(overview)
         }
+        let listed = Set(studies.map(\.name))
+        studyOverviews = studyOverviews.filter { listed.contains($0.key) }
         let error = problems.isEmpty ? nil : problems.map(\.shortDescription).joined(separator: "; ")
         if let last = reportedStudies, last.error == error, last.overviews == overviews { return nil }
         reportedStudies = (overviews, error)
@@ -189,6 +205,9 @@ public final class EffectRunner {
     /// How many times a listing read a run's config.json and status.json; a run whose files
     /// are unchanged is not read again (tests check it).
     public private(set) var runFileReads = 0
+    /// How many times a study's overview (statistics, curves) was built; an unchanged study
+    /// reuses the last one (tests check it).
+    public private(set) var studyOverviewBuilds = 0
     /// Seconds after which the root is scanned again although its modification time is
     /// the same (a folder that gains a config.json becomes a run without touching it).
     public static let rescanInterval: TimeInterval = 10

@@ -52,16 +52,6 @@ public struct ModelExport {
         ]
     }
 
-    /// The input channels the first convolution (or linear layer) expects.
-    public static func inputChannels(of model: ImageClassifier) -> Int? {
-        for layer in flatten(model.body.layers) {
-            if let conv = layer as? Conv2D { return conv.inputChannels }
-            if let similarity = layer as? SimilarityConv2D { return similarity.inputChannels }
-            if layer is Linear { return nil }
-        }
-        return nil
-    }
-
     private static func flatten(_ layers: [Layer]) -> [Layer] {
         layers.flatMap { ($0 as? Sequential).map { flatten($0.layers) } ?? [$0] }
     }
