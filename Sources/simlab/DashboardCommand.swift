@@ -32,6 +32,7 @@ struct DashboardCommand: ParsableCommand {
 
     func run() throws {
         let runsPath = runs.url.path
+        LaunchField.executorNames = Executors.names
         let controller = WorkerRunController(runsDirectory: runsPath)
         let runner = EffectRunner(runsDirectory: runsPath, controller: controller,
                                   liveness: Executors.liveness(runsDirectory: URL(fileURLWithPath: runsPath)))

@@ -34,8 +34,10 @@ extension LaunchField {
     /// --executor --partition --time --sbatch-arg`); not training options.
     static let executorFlags: Set<String> = ["executor", "partition", "time", "sbatch-arg"]
 
-    /// The executors the form offers (the executable registers them in `Executors.all`).
-    static let executorNames = ["local", "slurm"]
+    /// The executors the form offers. The executable sets it once at start-up from its
+    /// registry (`Executors.names`; the dashboard does not link the workers), so a new
+    /// executor appears in the form without a change here.
+    nonisolated(unsafe) public static var executorNames = ["local", "slurm"]
 
     static func executorFields() -> [LaunchField] {
         [LaunchField(flag: "executor", property: "executor", label: "Executor", kind: .choice(executorNames),
