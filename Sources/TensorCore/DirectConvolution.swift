@@ -242,26 +242,34 @@ public struct DirectConvolution: Sendable {
     }
 
     /// panels[panel][q·16 + j] = dYq[panel·16 + j, q] for q < Lp: dy at q = oh·Wp + ow
-    /// (ow < W), 0 in the gaps and for channels past O.
+    /// (ow < W), 0 in the gaps and for channels past O. Written in order of q (16 channels
+    /// gathered per position), so every store is contiguous.
     func packGradientPanels(_ dy: UnsafePointer<Float>, into panels: UnsafeMutablePointer<Float>) {
-        let nr = Self.tileColumns, height = geometry.height, width = geometry.width
+        let nr = Self.tileColumns, height = geometry.height, width = geometry.width, positions = geometry.positions
         let columnPanels = (outputChannels + nr - 1) / nr
+        let gap = (paddedWidth - width) * nr
         for panel in 0..<columnPanels {
             let target = panels + panel * span * nr
-            for j in 0..<nr {
-                let o = panel * nr + j
-                if o >= outputChannels {
-                    for q in 0..<span { target[q * nr + j] = 0 }
-                    continue
-                }
-                let plane = dy + o * height * width
-                var q = 0
-                for h in 0..<height {
-                    for w in 0..<paddedWidth where q < span {
-                        target[q * nr + j] = w < width ? plane[h * width + w] : 0
-                        q += 1
+            let channels = min(nr, outputChannels - panel * nr)
+            let planes = dy + panel * nr * positions
+            if channels < nr { target.update(repeating: 0, count: span * nr) }
+            for h in 0..<height {
+                var out = target + h * paddedWidth * nr
+                let row = planes + h * width
+                if channels == nr {
+                    for w in 0..<width {
+                        let source = row + w
+                        for j in 0..<nr { out[j] = source[j * positions] }
+                        out += nr
+                    }
+                } else {
+                    for w in 0..<width {
+                        let source = row + w
+                        for j in 0..<channels { out[j] = source[j * positions] }
+                        out += nr
                     }
                 }
+                if h + 1 < height { out.update(repeating: 0, count: gap) }
             }
         }
     }
