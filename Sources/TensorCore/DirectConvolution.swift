@@ -204,9 +204,9 @@ public struct DirectConvolution: Sendable {
             plane.update(repeating: 0, count: p * wp + p)
             for h in 0..<height {
                 let row = plane + (h + p) * wp + p
-                row.update(from: image + h * width, count: width)
+                Self.copyRow(image + h * width, to: row, count: width)
                 // The right border of this row and the left border of the next one.
-                (row + width).update(repeating: 0, count: 2 * p)
+                for j in 0..<2 * p { row[width + j] = 0 }
             }
             let end = p * wp + p + height * wp
             (plane + end).update(repeating: 0, count: paddedPlane - end)
@@ -247,11 +247,23 @@ public struct DirectConvolution: Sendable {
                     for w in 0..<width { to[w] = from[w] + value }
                 }
             } else {
-                for h in 0..<height {
-                    (plane + h * width).update(from: source + h * paddedWidth, count: width)
-                }
+                for h in 0..<height { Self.copyRow(source + h * paddedWidth, to: plane + h * width, count: width) }
             }
         }
+    }
+
+    /// to[0..<count] = from[0..<count], inline (rows of 7–28 scalars: a call to memmove
+    /// costs more than the copy).
+    @inline(__always)
+    static func copyRow(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
+        let source = UnsafeRawPointer(from), target = UnsafeMutableRawPointer(to)
+        var j = 0
+        while j + 8 <= count {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self),
+                              toByteOffset: j * 4, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count { to[j] = from[j]; j += 1 }
     }
 
     /// panels[panel][q·16 + j] = dYq[panel·16 + j, q] for q < Lp: dy at q = oh·Wp + ow
