@@ -4,8 +4,9 @@
 // Legend: `C` input channels, `O` output channels, `k` kernel size, `K = k²` taps, `H`,`W`
 // image size, `Wp = W + 2p`, `Hp = H + 2p`, `P = Hp·Wp` a padded plane. An output position
 // (oh, ow) has the padded-flat index q = oh·Wp + ow; `Lp = (H − 1)·Wp + W` of them cover the
-// image (those with ow ≥ W are gaps, computed and dropped), in tiles of 24 (forward, dx;
-// GEMM+OffsetKernels.swift) or 16 (dW).
+// image (those with ow ≥ W are gaps, computed and dropped): in vectors of 8 consecutive q,
+// or, when rows are short (7×7: 7 of 9), one 8-wide vector per image row; forward and dx
+// take three (or two) vectors per tile (GEMM+OffsetKernels.swift), dW tiles of 16 q.
 //
 // In a padded image xp [C, Hp, Wp] the patch value of tap (c, kh, kw) at q is
 // xp[c·P + kh·Wp + kw + q]: for a fixed tap, 16 consecutive q are 16 consecutive scalars.
@@ -30,8 +31,10 @@ public struct DirectConvolution: Sendable {
     public let paddedPlane: Int
     /// Lp, padded-flat output positions.
     let span: Int
-    /// The columns of a product buffer: Lp covered by tiles of 24, the last one 16 wide when
-    /// ≤ 16 positions remain (at most Lp + 15).
+    /// The first q of each 8-wide vector the forward and dx compute: 0, 8, 16, … over Lp, or
+    /// oh·Wp + 8j (j < ⌈W/8⌉) when that covers the image with fewer vectors.
+    let vectorStarts: [Int]
+    /// The columns of a product buffer: the last vector's end (at most Lp + 7).
     let spanRounded: Int
     /// off(c, t) = c·P + kh·Wp + kw for the C input planes (forward, dW) and the O output planes (dx).
     let inputOffsets: [Int]
@@ -55,8 +58,11 @@ public struct DirectConvolution: Sendable {
         paddedWidth = g.width + 2 * g.padding
         paddedPlane = (g.height + 2 * g.padding) * paddedWidth
         span = (g.height - 1) * paddedWidth + g.width
-        let remainder = span % 24
-        spanRounded = span - remainder + (remainder == 0 ? 0 : remainder <= 16 ? 16 : 24)
+        let rowVectors = (g.width + 7) / 8, spanVectors = (span + 7) / 8
+        vectorStarts = g.height * rowVectors < spanVectors
+            ? (0..<g.height).flatMap { [paddedWidth] oh in (0..<rowVectors).map { oh * paddedWidth + 8 * $0 } }
+            : (0..<spanVectors).map { 8 * $0 }
+        spanRounded = vectorStarts.last! + 8
         let k = g.kernel, plane = paddedPlane, width = paddedWidth
         func offsets(_ channels: Int) -> [Int] {
             (0..<channels * k * k).map { row in
@@ -215,22 +221,28 @@ public struct DirectConvolution: Sendable {
     }
 
     /// product [rows (rounded to 4), spanRounded] = packed-A · (tap rows read at `offsets`),
-    /// in tiles of 4 rows × 24 positions (the last 16 wide when ≤ 16 positions remain).
+    /// at the `vectorStarts`, three vectors per tile (two for the last two or four).
     func correlate(_ padded: UnsafePointer<Float>, offsets: UnsafePointer<Int>, depth: Int,
                    packed: UnsafePointer<Float>, rows: Int, into product: UnsafeMutablePointer<Float>) {
         let mr = Self.correlationRows, rowPanels = (rows + mr - 1) / mr
-        var q = 0
-        while q < span {
-            let wide = span - q > 16
-            for panel in 0..<rowPanels {
-                let a = packed + panel * depth * mr, c = product + panel * mr * spanRounded + q
-                if wide {
-                    GEMM.offsetKernel4x24(depth: depth, a: a, base: padded + q, offsets: offsets, c: c, ldc: spanRounded)
-                } else {
-                    GEMM.offsetKernel4x16(depth: depth, a: a, base: padded + q, offsets: offsets, c: c, ldc: spanRounded)
+        vectorStarts.withUnsafeBufferPointer { starts in
+            var i = 0
+            while i < starts.count {
+                let left = starts.count - i, three = left >= 3 && left != 4
+                for panel in 0..<rowPanels {
+                    let a = packed + panel * depth * mr, c = product + panel * mr * spanRounded
+                    if three {
+                        GEMM.offsetKernel4x24(depth: depth, a: a, base: padded, starts: (starts[i], starts[i + 1], starts[i + 2]),
+                                              offsets: offsets, c: c, ldc: spanRounded)
+                    } else {
+                        // The last two vectors (or the only one, computed twice).
+                        let second = starts[min(i + 1, starts.count - 1)]
+                        GEMM.offsetKernel4x16(depth: depth, a: a, base: padded, starts: (starts[i], second),
+                                              offsets: offsets, c: c, ldc: spanRounded)
+                    }
                 }
+                i += three ? 3 : 2
             }
-            q += wide ? 24 : 16
         }
     }
 
