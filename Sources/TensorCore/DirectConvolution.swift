@@ -4,7 +4,9 @@
 // Legend: `C` input channels, `O` output channels, `k` kernel size, `K = k²` taps, `H`,`W`
 // image size, `Wp = W + 2p`, `Hp = H + 2p`, `P = Hp·Wp` a padded plane. An output position
 // (oh, ow) has the padded-flat index q = oh·Wp + ow; `Lp = (H − 1)·Wp + W` of them cover the
-// image (those with ow ≥ W are gaps, computed and dropped), in tiles of 16.
+// image (those with ow ≥ W are gaps, computed and dropped): in vectors of 8 consecutive q,
+// or, when rows are short (7×7: 7 of 9), one 8-wide vector per image row; forward and dx
+// take three (or two) vectors per tile (GEMM+OffsetKernels.swift), dW tiles of 16 q.
 //
 // In a padded image xp [C, Hp, Wp] the patch value of tap (c, kh, kw) at q is
 // xp[c·P + kh·Wp + kw + q]: for a fixed tap, 16 consecutive q are 16 consecutive scalars.
@@ -29,7 +31,10 @@ public struct DirectConvolution: Sendable {
     public let paddedPlane: Int
     /// Lp, padded-flat output positions.
     let span: Int
-    /// ⌈Lp / 16⌉ · 16: the columns of a product buffer.
+    /// The first q of each 8-wide vector the forward and dx compute: 0, 8, 16, … over Lp, or
+    /// oh·Wp + 8j (j < ⌈W/8⌉) when that covers the image with fewer vectors.
+    let vectorStarts: [Int]
+    /// The columns of a product buffer: the last vector's end (at most Lp + 7).
     let spanRounded: Int
     /// off(c, t) = c·P + kh·Wp + kw for the C input planes (forward, dW) and the O output planes (dx).
     let inputOffsets: [Int]
@@ -37,6 +42,8 @@ public struct DirectConvolution: Sendable {
 
     static let tileColumns = GEMM.microColumns
     static let tileRows = GEMM.microRows
+    /// Rows of the forward and input-gradient tiles (`GEMM.offsetKernel4x24`).
+    static let correlationRows = 4
 
     /// Stride 1, odd k, p = k/2 (the output has the input's size).
     public static func supports(_ g: ConvolutionGeometry) -> Bool {
@@ -51,7 +58,11 @@ public struct DirectConvolution: Sendable {
         paddedWidth = g.width + 2 * g.padding
         paddedPlane = (g.height + 2 * g.padding) * paddedWidth
         span = (g.height - 1) * paddedWidth + g.width
-        spanRounded = GEMM.roundUp(span, to: Self.tileColumns)
+        let rowVectors = (g.width + 7) / 8, spanVectors = (span + 7) / 8
+        vectorStarts = g.height * rowVectors < spanVectors
+            ? (0..<g.height).flatMap { [paddedWidth] oh in (0..<rowVectors).map { oh * paddedWidth + 8 * $0 } }
+            : (0..<spanVectors).map { 8 * $0 }
+        spanRounded = vectorStarts.last! + 8
         let k = g.kernel, plane = paddedPlane, width = paddedWidth
         func offsets(_ channels: Int) -> [Int] {
             (0..<channels * k * k).map { row in
@@ -67,8 +78,8 @@ public struct DirectConvolution: Sendable {
 
     /// Scalars of a padded buffer of `channels` planes (plus the zero tail the last tile reads).
     public func paddedCount(channels: Int) -> Int { channels * paddedPlane + Self.tileColumns }
-    /// Scalars of a product buffer [⌈rows/6⌉·6, Lp rounded to 16].
-    public func productCount(rows: Int) -> Int { GEMM.roundUp(rows, to: Self.tileRows) * spanRounded }
+    /// Scalars of a product buffer [⌈rows/4⌉·4, `spanRounded`].
+    public func productCount(rows: Int) -> Int { GEMM.roundUp(rows, to: Self.correlationRows) * spanRounded }
     /// Scalars of the packed dYq panels [⌈O/16⌉ panels of Lp × 16].
     public var gradientPanelsCount: Int { GEMM.roundUp(outputChannels, to: Self.tileColumns) * span }
     /// Scalars of a transposed weight gradient dWᵀ [⌈C·K/6⌉·6, ⌈O/16⌉·16].
@@ -78,8 +89,8 @@ public struct DirectConvolution: Sendable {
 
     // MARK: - Weights
 
-    /// W [O, C·K] as the left operand: panels of 6 rows, `packed[(panel·C·K + p)·6 + r] =
-    /// W[panel·6 + r, p]`, rows past O zero.
+    /// W [O, C·K] as the left operand: panels of 4 rows, `packed[(panel·C·K + p)·4 + r] =
+    /// W[panel·4 + r, p]`, rows past O zero.
     public func packWeights(_ weight: UnsafePointer<Float>) -> [Float] {
         let depth = geometry.patchLength
         return Self.packRows(outputChannels, depth: depth) { row, p in weight[row * depth + p] }
@@ -96,7 +107,7 @@ public struct DirectConvolution: Sendable {
     }
 
     static func packRows(_ rows: Int, depth: Int, _ value: (Int, Int) -> Float) -> [Float] {
-        let mr = tileRows, panels = (rows + mr - 1) / mr
+        let mr = correlationRows, panels = (rows + mr - 1) / mr
         var packed = [Float](repeating: 0, count: max(1, panels * depth * mr))
         for panel in 0..<panels {
             for r in 0..<min(mr, rows - panel * mr) {
@@ -199,9 +210,9 @@ public struct DirectConvolution: Sendable {
             plane.update(repeating: 0, count: p * wp + p)
             for h in 0..<height {
                 let row = plane + (h + p) * wp + p
-                row.update(from: image + h * width, count: width)
+                Self.copyRow(image + h * width, to: row, count: width)
                 // The right border of this row and the left border of the next one.
-                (row + width).update(repeating: 0, count: 2 * p)
+                for j in 0..<2 * p { row[width + j] = 0 }
             }
             let end = p * wp + p + height * wp
             (plane + end).update(repeating: 0, count: paddedPlane - end)
@@ -209,14 +220,28 @@ public struct DirectConvolution: Sendable {
         (padded + channels * paddedPlane).update(repeating: 0, count: Self.tileColumns)
     }
 
-    /// product [rows (rounded to 6), spanRounded] = packed-A · (tap rows read at `offsets`).
+    /// product [rows (rounded to 4), spanRounded] = packed-A · (tap rows read at `offsets`),
+    /// at the `vectorStarts`, three vectors per tile (two for the last two or four).
     func correlate(_ padded: UnsafePointer<Float>, offsets: UnsafePointer<Int>, depth: Int,
                    packed: UnsafePointer<Float>, rows: Int, into product: UnsafeMutablePointer<Float>) {
-        let mr = Self.tileRows, nr = Self.tileColumns, rowPanels = (rows + mr - 1) / mr
-        for q in stride(from: 0, to: span, by: nr) {
-            for panel in 0..<rowPanels {
-                GEMM.offsetKernel6x16(depth: depth, a: packed + panel * depth * mr, base: padded + q,
-                                      offsets: offsets, c: product + panel * mr * spanRounded + q, ldc: spanRounded)
+        let mr = Self.correlationRows, rowPanels = (rows + mr - 1) / mr
+        vectorStarts.withUnsafeBufferPointer { starts in
+            var i = 0
+            while i < starts.count {
+                let left = starts.count - i, three = left >= 3 && left != 4
+                for panel in 0..<rowPanels {
+                    let a = packed + panel * depth * mr, c = product + panel * mr * spanRounded
+                    if three {
+                        GEMM.offsetKernel4x24(depth: depth, a: a, base: padded, starts: (starts[i], starts[i + 1], starts[i + 2]),
+                                              offsets: offsets, c: c, ldc: spanRounded)
+                    } else {
+                        // The last two vectors (or the only one, computed twice).
+                        let second = starts[min(i + 1, starts.count - 1)]
+                        GEMM.offsetKernel4x16(depth: depth, a: a, base: padded, starts: (starts[i], second),
+                                              offsets: offsets, c: c, ldc: spanRounded)
+                    }
+                }
+                i += three ? 3 : 2
             }
         }
     }
@@ -234,81 +259,60 @@ public struct DirectConvolution: Sendable {
                     for w in 0..<width { to[w] = from[w] + value }
                 }
             } else {
-                for h in 0..<height {
-                    (plane + h * width).update(from: source + h * paddedWidth, count: width)
-                }
+                for h in 0..<height { Self.copyRow(source + h * paddedWidth, to: plane + h * width, count: width) }
             }
         }
     }
 
+    /// to[0..<count] = from[0..<count], inline (rows of 7–28 scalars: a call to memmove
+    /// costs more than the copy).
+    @inline(__always)
+    static func copyRow(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
+        let source = UnsafeRawPointer(from), target = UnsafeMutableRawPointer(to)
+        var j = 0
+        while j + 8 <= count {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self),
+                              toByteOffset: j * 4, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count { to[j] = from[j]; j += 1 }
+    }
+
     /// panels[panel][q·16 + j] = dYq[panel·16 + j, q] for q < Lp: dy at q = oh·Wp + ow
-    /// (ow < W), 0 in the gaps and for channels past O.
+    /// (ow < W), 0 in the gaps and for channels past O. Written in order of q (16 channels
+    /// gathered per position), so every store is contiguous.
     func packGradientPanels(_ dy: UnsafePointer<Float>, into panels: UnsafeMutablePointer<Float>) {
-        let nr = Self.tileColumns, height = geometry.height, width = geometry.width
+        let nr = Self.tileColumns, height = geometry.height, width = geometry.width, positions = geometry.positions
         let columnPanels = (outputChannels + nr - 1) / nr
+        let gap = (paddedWidth - width) * nr
         for panel in 0..<columnPanels {
             let target = panels + panel * span * nr
-            for j in 0..<nr {
-                let o = panel * nr + j
-                if o >= outputChannels {
-                    for q in 0..<span { target[q * nr + j] = 0 }
-                    continue
-                }
-                let plane = dy + o * height * width
-                var q = 0
-                for h in 0..<height {
-                    for w in 0..<paddedWidth where q < span {
-                        target[q * nr + j] = w < width ? plane[h * width + w] : 0
-                        q += 1
+            let channels = min(nr, outputChannels - panel * nr)
+            let planes = dy + panel * nr * positions
+            if channels < nr { target.update(repeating: 0, count: span * nr) }
+            for h in 0..<height {
+                var out = target + h * paddedWidth * nr
+                let row = planes + h * width
+                if channels == nr {
+                    for w in 0..<width {
+                        let source = row + w
+                        for j in 0..<nr { out[j] = source[j * positions] }
+                        out += nr
+                    }
+                } else {
+                    for w in 0..<width {
+                        let source = row + w
+                        for j in 0..<channels { out[j] = source[j * positions] }
+                        out += nr
                     }
                 }
+                if h + 1 < height { out.update(repeating: 0, count: gap) }
             }
         }
     }
 }
 
 extension GEMM {
-    /// C[6×16] = Σ_p Apanel[p·6 + r] · base[offsets[p] + j]: the micro-kernel with its B row
-    /// p read at an arbitrary offset (unaligned) instead of from a packed panel. C is overwritten.
-    @inline(never)
-    public static func offsetKernel6x16(
-        depth: Int, a: UnsafePointer<Float>, base: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-        c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
-        var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
-        var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
-        var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-        var aPointer = a
-        let bBase = UnsafeRawPointer(base)
-        for p in 0..<depth {
-            let bPointer = bBase + offsets[p] &* MemoryLayout<Float>.stride
-            let b0 = bPointer.loadUnaligned(as: SIMD8<Float>.self)
-            let b1 = bPointer.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-            var broadcast = SIMD8<Float>(repeating: aPointer[0])
-            c00 = c00.addingProduct(broadcast, b0); c01 = c01.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[1])
-            c10 = c10.addingProduct(broadcast, b0); c11 = c11.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[2])
-            c20 = c20.addingProduct(broadcast, b0); c21 = c21.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[3])
-            c30 = c30.addingProduct(broadcast, b0); c31 = c31.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[4])
-            c40 = c40.addingProduct(broadcast, b0); c41 = c41.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: aPointer[5])
-            c50 = c50.addingProduct(broadcast, b0); c51 = c51.addingProduct(broadcast, b1)
-            aPointer += 6
-        }
-        storeRow(c00, c01, to: c, alpha: 1, beta: 0)
-        storeRow(c10, c11, to: c + ldc, alpha: 1, beta: 0)
-        storeRow(c20, c21, to: c + 2 * ldc, alpha: 1, beta: 0)
-        storeRow(c30, c31, to: c + 3 * ldc, alpha: 1, beta: 0)
-        storeRow(c40, c41, to: c + 4 * ldc, alpha: 1, beta: 0)
-        storeRow(c50, c51, to: c + 5 * ldc, alpha: 1, beta: 0)
-    }
-
     /// C[6×16] += Σ_p rows.r[p] · Bpanel[p·16 + j]: the micro-kernel with A's six rows read
     /// in place (each contiguous along the depth) instead of from a packed panel.
     @inline(never)
