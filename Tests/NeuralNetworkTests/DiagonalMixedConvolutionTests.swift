@@ -101,3 +101,50 @@ final class DiagonalMixedConvolutionTests: XCTestCase {
         XCTAssertEqual(runs[0].mixingGradient.scalars, runs[2].mixingGradient.scalars, "mixing gradient, 2 threads against 1")
     }
 }
+
+/// PatchNormConv with O ≤ 8 outputs (the meta-network's first layer) on
+/// `NarrowDirectConvolution`'s tiles against its twin, the im2col path, and its gradients.
+final class NarrowDirectConvolutionTests: XCTestCase {
+    func testPatchNormConvMatchesIm2colPath() {
+        let saved = (ConvolutionEngine.usesDirectConvolution, Parallel.threadCount)
+        defer { (ConvolutionEngine.usesDirectConvolution, Parallel.threadCount) = saved }
+        var cases = 0
+        for kernel in [1, 3, 5] {
+            for (height, width) in [(1, 1), (6, 9), (13, 7), (28, 28)] {
+                for (inC, outC, batch, threads) in [(1, 8, 1, 1), (16, 8, 3, 2), (5, 4, 2, 2)] {
+                    if height == 28 && inC != 16 { continue }
+                    XCTAssertTrue(NarrowDirectConvolution.supports(
+                        ConvolutionGeometry(channels: inC, height: height, width: width, kernel: kernel, stride: 1,
+                                            padding: kernel / 2), outputChannels: outC))
+                    let label = "k=\(kernel) \(height)×\(width) \(inC)→\(outC) N=\(batch) threads=\(threads)"
+                    var generator = SeededGenerator(seed: UInt64(kernel * 100 + height * 7 + inC + outC))
+                    let layer = PatchNormConv(inputChannels: inC, outputChannels: outC, kernelSize: kernel, generator: &generator)
+                    let input = Tensor.randomNormal(shape: [batch, inC, height, width], generator: &generator)
+                    let outputGradient = Tensor.randomNormal(shape: [batch, outC, height, width], generator: &generator)
+                    Parallel.threadCount = threads
+                    var results: [(Tensor, Tensor, Tensor)] = []
+                    for direct in [true, false] {
+                        ConvolutionEngine.usesDirectConvolution = direct
+                        layer.weight.zeroGradient()
+                        let y = layer.forward(input, mode: .training)
+                        results.append((y, layer.backward(outputGradient), layer.weight.gradient))
+                    }
+                    assertClose(results[0].0, results[1].0, tolerance: 1e-5, "\(label): forward")
+                    assertClose(results[0].1, results[1].1, tolerance: 1e-4, "\(label): input gradient")
+                    assertClose(results[0].2, results[1].2, tolerance: 1e-5, "\(label): weight gradient")
+                    cases += 1
+                }
+            }
+        }
+        XCTAssertEqual(cases, 30)
+        XCTAssertFalse(NarrowDirectConvolution.supports(
+            ConvolutionGeometry(channels: 2, height: 5, width: 5, kernel: 3, stride: 1, padding: 1), outputChannels: 9))
+    }
+
+    func testPatchNormConvGradientsOnTheNarrowPath() {
+        var generator = SeededGenerator(seed: 43)
+        let layer = PatchNormConv(inputChannels: 3, outputChannels: 8, kernelSize: 3, generator: &generator)
+        let input = Tensor.randomNormal(shape: [2, 3, 6, 5], generator: &generator)
+        assertGradientsMatch(layer, input: input, label: "PatchNormConv 3→8 narrow", epsilon: 2e-3, tolerance: 2e-2)
+    }
+}
