@@ -118,10 +118,17 @@ struct DiagonalMixedConvolution {
     /// padded [planes, S] ← source [planes, H, W] with zero borders and tails.
     func pad(_ source: UnsafePointer<Float>, planes: Int, into padded: UnsafeMutablePointer<Float>) {
         let height = geometry.height, width = geometry.width, p = geometry.padding, wp = paddedWidth
-        padded.update(repeating: 0, count: planes * planeStride)
+        // Rows of 7–28 scalars: element loops (vectorised), not a memmove call per row.
         for c in 0..<planes {
             let plane = padded + c * planeStride, image = source + c * height * width
-            for h in 0..<height { (plane + (h + p) * wp + p).update(from: image + h * width, count: width) }
+            for i in 0..<(p * wp + p) { plane[i] = 0 }
+            for h in 0..<height {
+                let row = plane + (h + p) * wp + p, from = image + h * width
+                for w in 0..<width { row[w] = from[w] }
+                // the right border of this row and the left border of the next one
+                for w in width..<(width + 2 * p) { row[w] = 0 }
+            }
+            for i in ((height + p) * wp + p)..<planeStride { plane[i] = 0 }
         }
     }
 
@@ -131,14 +138,10 @@ struct DiagonalMixedConvolution {
         let height = geometry.height, width = geometry.width
         for r in 0..<rows {
             let source = product + r * spanRounded, plane = target + r * height * width
+            let value = bias?[r] ?? 0
             for h in 0..<height {
                 let from = source + h * paddedWidth, to = plane + h * width
-                if let bias {
-                    let value = bias[r]
-                    for w in 0..<width { to[w] = from[w] + value }
-                } else {
-                    to.update(from: from, count: width)
-                }
+                for w in 0..<width { to[w] = from[w] + value }
             }
         }
     }
@@ -217,7 +220,10 @@ struct DiagonalMixedConvolution {
         let height = geometry.height, width = geometry.width
         for t in 0..<taps {
             let source = paddedMixingGradient + t * planes + centre, plane = dm + t * height * width
-            for h in 0..<height { (plane + h * width).update(from: source + h * paddedWidth, count: width) }
+            for h in 0..<height {
+                let from = source + h * paddedWidth, to = plane + h * width
+                for w in 0..<width { to[w] = from[w] }
+            }
         }
     }
 
