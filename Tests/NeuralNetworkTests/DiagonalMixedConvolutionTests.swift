@@ -148,3 +148,42 @@ final class NarrowDirectConvolutionTests: XCTestCase {
         assertGradientsMatch(layer, input: input, label: "PatchNormConv 3→8 narrow", epsilon: 2e-3, tolerance: 2e-2)
     }
 }
+
+/// The meta-network with h ∈ {4, 8} hidden channels: its projection's input gradient on
+/// `NarrowDirectConvolution` (a "same" convolution of dz with the flipped kernel) against the
+/// direct/im2col twin, and its finite-difference gradients.
+final class MetaNetworkNarrowProjectionTests: XCTestCase {
+    func testProjectionInputGradientMatchesTwin() {
+        let saved = (ConvolutionEngine.usesDirectConvolution, Parallel.threadCount)
+        defer { (ConvolutionEngine.usesDirectConvolution, Parallel.threadCount) = saved }
+        for (hidden, outputs, height, width, threads) in [(8, 9, 7, 6, 1), (4, 81, 5, 9, 2), (8, 81, 3, 3, 2)] {
+            let label = "h=\(hidden) G=\(outputs) \(height)×\(width) threads=\(threads)"
+            var generator = SeededGenerator(seed: UInt64(hidden * 100 + outputs))
+            let meta = MetaNetwork(inputChannels: 3, hiddenChannels: hidden, outputChannels: outputs, kernelSize: 3,
+                                   stride: 1, padding: 1, initialScale: 0.5, generator: &generator)
+            let input = Tensor.randomNormal(shape: [3, 3, height, width], generator: &generator)
+            let upstream = Tensor.randomNormal(shape: [3, outputs, height, width], generator: &generator)
+            Parallel.threadCount = threads
+            var results: [(Tensor, [Tensor])] = []
+            for direct in [true, false] {
+                ConvolutionEngine.usesDirectConvolution = direct
+                for p in meta.parameters { p.zeroGradient() }
+                _ = meta.forward(input, mode: .training)
+                let dx = meta.backward(upstream)
+                results.append((dx, meta.parameters.map(\.gradient)))
+            }
+            assertClose(results[0].0, results[1].0, tolerance: 1e-4, "\(label): input gradient")
+            for (i, (a, b)) in zip(results[0].1, results[1].1).enumerated() {
+                assertClose(a, b, tolerance: 1e-4, "\(label): gradient of parameter \(i)")
+            }
+        }
+    }
+
+    func testGradientsWithANarrowProjection() {
+        var generator = SeededGenerator(seed: 44)
+        let meta = MetaNetwork(inputChannels: 2, hiddenChannels: 4, outputChannels: 9, kernelSize: 3, stride: 1,
+                               padding: 1, initialScale: 0.5, generator: &generator)
+        let input = Tensor.randomNormal(shape: [3, 2, 5, 5], generator: &generator)
+        assertGradientsMatch(meta, input: input, label: "MetaNetwork h=4", epsilon: 2e-3, tolerance: 2e-2)
+    }
+}
