@@ -72,6 +72,10 @@ enum ConvolutionEngine {
         if usesDirect(g, mixing: mixing) {
             return directForward(input: input, weight: weight, bias: bias, outputChannels: outputChannels, geometry: g)
         }
+        if let mixing, usesDiagonalMixedDirect(g, mixing: mixing) {
+            return diagonalMixedForward(input: input, weight: weight, bias: bias, outputChannels: outputChannels,
+                                        geometry: g, mixing: mixing)
+        }
         let biasValues = bias?.scalars
         return input.withUnsafeBufferPointer { xBuffer in
             weight.withUnsafeBufferPointer { wBuffer in
@@ -139,6 +143,12 @@ enum ConvolutionEngine {
             return directBackward(input: input, outputGradient: outputGradient, weight: weight,
                                   outputChannels: outputChannels, geometry: g, weightGradient: &weightGradient,
                                   biasGradient: biasGradient, computesInputGradient: computesInputGradient)
+        }
+        if let mixing, let mixingGradient, usesDiagonalMixedDirect(g, mixing: mixing) {
+            return diagonalMixedBackward(input: input, outputGradient: outputGradient, weight: weight,
+                                         outputChannels: outputChannels, geometry: g, mixing: mixing,
+                                         weightGradient: &weightGradient, biasGradient: biasGradient,
+                                         mixingGradient: mixingGradient)
         }
         let chunks = max(1, min(Parallel.threadCount, batch))
         // Per-chunk partial dW (first chunk writes straight into weightGradient).

@@ -47,6 +47,47 @@ public final class MetaNetwork: Layer {
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        body.backward(outputGradient)
+        let projectionGradient = outputNorm.backward(outputGradient)
+        // The projection's dx has h ≤ 8 rows: `NarrowDirectConvolution`'s 4-row tiles, the
+        // transposed convolution computed as a "same" convolution of dz with the flipped kernel.
+        let g = ConvolutionGeometry(channels: outputChannels, height: projectionGradient.shape[2],
+                                    width: projectionGradient.shape[3], kernel: 3, stride: 1, padding: 1)
+        let narrow = ConvolutionEngine.usesDirectConvolution
+            && NarrowDirectConvolution.supports(g, outputChannels: hiddenChannels)
+        projection.computesInputGradient = !narrow
+        var hiddenGradient = projection.backward(projectionGradient)
+        if narrow { hiddenGradient = projectionInputGradient(projectionGradient, geometry: g) }
+        return patchNormConv.backward(hiddenNorm.backward(hiddenGradient))
+    }
+
+    /// dh [N, h, H, W] of z = V ⋆ h (V [G, h, 3, 3], "same"): dh = Ṽ ⋆ dz with Ṽ[c, o, t] = V[o, c, 8 − t].
+    /// g: the geometry of dz (G channels).
+    private func projectionInputGradient(_ dz: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        let batch = dz.shape[0], hidden = hiddenChannels, outC = outputChannels, taps = g.taps
+        let narrow = NarrowDirectConvolution(geometry: g, outputChannels: hidden)
+        let flipped = projection.weight.value.withUnsafeBufferPointer { v in
+            (0..<hidden * outC * taps).map { i -> Float in
+                let c = i / (outC * taps), o = i / taps % outC, t = i % taps
+                return v[(o * hidden + c) * taps + taps - 1 - t]
+            }
+        }
+        let packed = flipped.withUnsafeBufferPointer { narrow.packWeights($0.baseAddress!) }
+        let imageSize = g.imageSize, outputSize = hidden * g.positions
+        return dz.withUnsafeBufferPointer { dzBuffer in
+            packed.withUnsafeBufferPointer { wBuffer in
+                Tensor(shape: [batch, hidden, g.height, g.width]) { dhBuffer in
+                    let dzBase = dzBuffer.baseAddress!, w = wBuffer.baseAddress!, dh = dhBuffer.baseAddress!
+                    ConvolutionEngine.forEachChunk(batch: batch) { images, _, _ in
+                        let padded = UnsafeMutablePointer<Float>.allocate(capacity: narrow.paddedCount(planes: outC))
+                        let product = UnsafeMutablePointer<Float>.allocate(capacity: narrow.productCount())
+                        defer { padded.deallocate(); product.deallocate() }
+                        for n in images {
+                            narrow.pad(dzBase + n * imageSize, planes: outC, into: padded)
+                            narrow.forward(padded: padded, packedWeights: w, output: dh + n * outputSize, product: product)
+                        }
+                    }
+                }
+            }
+        }
     }
 }

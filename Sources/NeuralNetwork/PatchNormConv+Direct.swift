@@ -3,7 +3,8 @@ import TensorCore
 // PatchNormConv on `DirectConvolution` (stride 1, "same" padding, as in the meta-network):
 // u = W ⋆ x from the padded image, the patch norms as a k×k window sum of Σ_c x², and in
 // backward the norm's term as a window sum of e = (Σ_o dy·y)·r² times x. The im2col path
-// in PatchNormConv.swift is its twin.
+// in PatchNormConv.swift is its twin. With O ≤ 8 outputs (the meta-network's 8) the convolution
+// and its weight gradient run on `NarrowDirectConvolution`'s tiles; dx stays on `DirectConvolution`.
 //
 // Legend: `C` input channels, `O` output channels, `L = H·W`, `P` a padded plane.
 
@@ -12,7 +13,12 @@ extension PatchNormConv {
     func directForward(_ input: Tensor, geometry g: ConvolutionGeometry) -> (Tensor, [Float]) {
         let batch = input.shape[0], positions = g.positions, outC = outputChannels, epsilon = self.epsilon
         let direct = DirectConvolution(geometry: g, outputChannels: outC)
-        let packed = weight.value.withUnsafeBufferPointer { direct.packWeights($0.baseAddress!) }
+        // O ≤ 8: 4-row tiles (`NarrowDirectConvolution`), no row of a 6-row panel wasted
+        let narrow = NarrowDirectConvolution.supports(g, outputChannels: outC)
+            ? NarrowDirectConvolution(geometry: g, outputChannels: outC) : nil
+        let packed = weight.value.withUnsafeBufferPointer { w in
+            narrow?.packWeights(w.baseAddress!) ?? direct.packWeights(w.baseAddress!)
+        }
         var inverseNorm = [Float](repeating: 0, count: batch * positions)
         let output = input.withUnsafeBufferPointer { xBuffer in
             packed.withUnsafeBufferPointer { wBuffer in
@@ -21,18 +27,26 @@ extension PatchNormConv {
                         let x = xBuffer.baseAddress!, w = wBuffer.baseAddress!
                         let y = yBuffer.baseAddress!, rAll = rBuffer.baseAddress!
                         ConvolutionEngine.forEachChunk(batch: batch) { images, _, _ in
-                            let padded = UnsafeMutablePointer<Float>.allocate(capacity: direct.paddedCount(channels: g.channels))
-                            let product = UnsafeMutablePointer<Float>.allocate(capacity: direct.productCount(rows: outC))
-                            let squares = UnsafeMutablePointer<Float>.allocate(capacity: direct.paddedCount(channels: 1))
+                            let padded = UnsafeMutablePointer<Float>.allocate(
+                                capacity: narrow?.paddedCount(planes: g.channels) ?? direct.paddedCount(channels: g.channels))
+                            let product = UnsafeMutablePointer<Float>.allocate(
+                                capacity: narrow?.productCount() ?? direct.productCount(rows: outC))
+                            let squares = UnsafeMutablePointer<Float>.allocate(
+                                capacity: narrow?.paddedCount(planes: 1) ?? direct.paddedCount(channels: 1))
                             defer { padded.deallocate(); product.deallocate(); squares.deallocate() }
-                            let plane = direct.paddedPlane
+                            let plane = narrow?.planeStride ?? direct.paddedPlane
                             for n in images {
                                 let yImage = y + n * outC * positions, r = rAll + n * positions
                                 // u = W ⋆ x (padded keeps x padded)
-                                direct.forward(image: x + n * g.imageSize, packedWeights: w, bias: nil,
-                                               output: yImage, padded: padded, product: product)
-                                // r[l] = 1/√(Σ_t Σ_c xp²[c, off(t) + q(l)] + ε)
-                                squares.update(repeating: 0, count: direct.paddedCount(channels: 1))
+                                if let narrow {
+                                    narrow.pad(x + n * g.imageSize, planes: g.channels, into: padded)
+                                    narrow.forward(padded: padded, packedWeights: w, output: yImage, product: product)
+                                } else {
+                                    direct.forward(image: x + n * g.imageSize, packedWeights: w, bias: nil,
+                                                   output: yImage, padded: padded, product: product)
+                                }
+                                // r[l] = 1/√(Σ_t Σ_c xp²[c, off(t) + q(l)] + ε)  (one plane: the same layout in both)
+                                squares.update(repeating: 0, count: plane)
                                 for c in 0..<g.channels {
                                     let source = padded + c * plane
                                     for i in 0..<plane { squares[i] += source[i] * source[i] }
@@ -59,7 +73,10 @@ extension PatchNormConv {
         let direct = DirectConvolution(geometry: g, outputChannels: outC)
         let flipped = weight.value.withUnsafeBufferPointer { direct.packFlippedWeights($0.baseAddress!) }
         let chunks = max(1, min(Parallel.threadCount, batch))
-        let transposedSize = direct.transposedWeightGradientCount
+        // O ≤ 8: the weight gradient in 8-column tiles (`NarrowDirectConvolution`)
+        let narrow = NarrowDirectConvolution.supports(g, outputChannels: outC)
+            ? NarrowDirectConvolution(geometry: g, outputChannels: outC) : nil
+        let transposedSize = narrow?.transposedWeightGradientCount ?? direct.transposedWeightGradientCount
         var transposed = [Float](repeating: 0, count: chunks * transposedSize)
         let inputGradient = input.withUnsafeBufferPointer { xBuffer in
             output.withUnsafeBufferPointer { yBuffer in
@@ -73,37 +90,42 @@ extension PatchNormConv {
                                     let dwAll = dwBuffer.baseAddress!, dx = dxBuffer.baseAddress!
                                     ConvolutionEngine.forEachChunk(batch: batch) { images, chunk, _ in
                                         let padded = UnsafeMutablePointer<Float>.allocate(
-                                            capacity: direct.paddedCount(channels: max(g.channels, outC)))
+                                            capacity: max(direct.paddedCount(channels: max(g.channels, outC)),
+                                                          narrow?.paddedCount(planes: g.channels) ?? 0))
                                         let product = UnsafeMutablePointer<Float>.allocate(capacity: direct.productCount(rows: g.channels))
+                                        let panelsCount = narrow?.panelCount ?? direct.gradientPanelsCount
                                         let panels = UnsafeMutableRawPointer.allocate(
-                                            byteCount: direct.gradientPanelsCount * MemoryLayout<Float>.stride, alignment: 64)
-                                            .bindMemory(to: Float.self, capacity: direct.gradientPanelsCount)
+                                            byteCount: panelsCount * MemoryLayout<Float>.stride, alignment: 64)
+                                            .bindMemory(to: Float.self, capacity: panelsCount)
+                                        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: narrow?.span ?? 1)
+                                        zeros.initialize(repeating: 0, count: narrow?.span ?? 1)
                                         let scaled = UnsafeMutablePointer<Float>.allocate(capacity: outC * positions)
                                         let projection = UnsafeMutablePointer<Float>.allocate(capacity: positions)
                                         let projectionPlane = UnsafeMutablePointer<Float>.allocate(capacity: direct.paddedCount(channels: 1))
                                         defer {
                                             padded.deallocate(); product.deallocate(); panels.deallocate()
                                             scaled.deallocate(); projection.deallocate(); projectionPlane.deallocate()
+                                            zeros.deallocate()
                                         }
                                         for n in images {
                                             let xImage = x + n * g.imageSize, dxImage = dx + n * g.imageSize
                                             let yImage = y + n * outC * positions, dyImage = dy + n * outC * positions
                                             let r = rAll + n * positions
                                             // forward: y = u·r  →  du = dy·r,  e = (Σ_o dy·y)·r²
-                                            projection.update(repeating: 0, count: positions)
-                                            for o in 0..<outC {
-                                                let dyPlane = dyImage + o * positions, yPlane = yImage + o * positions
-                                                let duPlane = scaled + o * positions
-                                                for l in 0..<positions {
-                                                    duPlane[l] = dyPlane[l] * r[l]
-                                                    projection[l] += dyPlane[l] * yPlane[l]
-                                                }
-                                            }
-                                            for l in 0..<positions { projection[l] *= r[l] * r[l] }
+                                            Self.normGradient(outputGradient: dyImage, output: yImage, inverseNorm: r,
+                                                              channels: outC, positions: positions,
+                                                              scaled: scaled, projection: projection)
                                             // forward: u = W ⋆ x  →  dW += du ⋆ x, dx = W̃ ⋆ du
-                                            direct.accumulateWeightGradient(image: xImage, outputGradient: scaled,
-                                                                            transposedGradient: dwAll + chunk * transposedSize,
-                                                                            padded: padded, panels: panels)
+                                            if let narrow {
+                                                narrow.pad(xImage, planes: g.channels, into: padded)
+                                                narrow.accumulateWeightGradient(padded: padded, outputGradient: scaled,
+                                                                                transposedGradient: dwAll + chunk * transposedSize,
+                                                                                panel: panels, zeros: zeros)
+                                            } else {
+                                                direct.accumulateWeightGradient(image: xImage, outputGradient: scaled,
+                                                                                transposedGradient: dwAll + chunk * transposedSize,
+                                                                                padded: padded, panels: panels)
+                                            }
                                             direct.inputGradient(outputGradient: scaled, flippedWeights: wFlipped,
                                                                  inputGradient: dxImage, padded: padded, product: product)
                                             // forward: r = (Σ_window x² + ε)^(−½)  →  dx[c, i] −= x[c, i] · Σ_window e
@@ -125,7 +147,11 @@ extension PatchNormConv {
         weight.gradient.withUnsafeMutableBufferPointer { dw in
             transposed.withUnsafeBufferPointer { t in
                 for chunk in 0..<chunks {
-                    direct.addTransposedGradient(t.baseAddress! + chunk * transposedSize, into: dw.baseAddress!)
+                    if let narrow {
+                        narrow.addTransposedGradient(t.baseAddress! + chunk * transposedSize, into: dw.baseAddress!)
+                    } else {
+                        direct.addTransposedGradient(t.baseAddress! + chunk * transposedSize, into: dw.baseAddress!)
+                    }
                 }
             }
         }

@@ -141,17 +141,10 @@ public final class PatchNormConv: Layer {
                                             Im2col.columns(of: x + n * g.imageSize, geometry: g, into: columns)
                                             let yImage = y + n * outC * positions, dyImage = dy + n * outC * positions
                                             let r = rAll + n * positions
-                                            // forward: y = u·r  →  du = dy·r,  dr = Σ_o dy·u = Σ_o dy·y / r
-                                            // forward: r = (Σ P² + ε)^(−½)  →  dP += −dr·r³·P = −(Σ_o dy·y)·r²·P
-                                            projection.update(repeating: 0, count: positions)
-                                            for o in 0..<outC {
-                                                let dyPlane = dyImage + o * positions, yPlane = yImage + o * positions
-                                                let duPlane = scaled + o * positions
-                                                for l in 0..<positions {
-                                                    duPlane[l] = dyPlane[l] * r[l]
-                                                    projection[l] += dyPlane[l] * yPlane[l]
-                                                }
-                                            }
+                                            // forward: y = u·r  →  du = dy·r;  r = (Σ P² + ε)^(−½)  →  dP −= (Σ_o dy·y)·r²·P
+                                            Self.normGradient(outputGradient: dyImage, output: yImage, inverseNorm: r,
+                                                              channels: outC, positions: positions,
+                                                              scaled: scaled, projection: projection)
                                             // forward: u = W · P  →  dW += du · Pᵀ, dP = Wᵀ · du
                                             GEMM.multiply(transposeB: true, m: outC, n: rows, k: positions,
                                                           a: scaled, lda: positions, b: columns, ldb: positions,
@@ -159,7 +152,6 @@ public final class PatchNormConv: Layer {
                                             GEMM.multiply(transposeA: true, m: rows, n: positions, k: outC,
                                                           a: w, lda: rows, b: scaled, ldb: positions,
                                                           c: columnsGradient, ldc: positions, threads: threads)
-                                            for l in 0..<positions { projection[l] *= r[l] * r[l] }
                                             for row in 0..<rows {
                                                 let p = columns + row * positions, dp = columnsGradient + row * positions
                                                 for l in 0..<positions { dp[l] -= projection[l] * p[l] }
@@ -181,5 +173,22 @@ public final class PatchNormConv: Layer {
             }
         }
         return inputGradient
+    }
+
+    /// forward: y = u·r  →  du = dy·r (`scaled` [O, L]), dr = Σ_o dy·u = Σ_o dy·y / r;
+    /// forward: r = (Σ x² + ε)^(−½)  →  the patch's share e = dr·r³ = (Σ_o dy·y)·r² as `projection` [L]
+    /// (both paths then subtract e·x from the patch gradient). One image; dy, y [O, L], r [L].
+    static func normGradient(outputGradient dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                             inverseNorm r: UnsafePointer<Float>, channels: Int, positions: Int,
+                             scaled: UnsafeMutablePointer<Float>, projection: UnsafeMutablePointer<Float>) {
+        projection.update(repeating: 0, count: positions)
+        for o in 0..<channels {
+            let dyPlane = dy + o * positions, yPlane = y + o * positions, duPlane = scaled + o * positions
+            for l in 0..<positions {
+                duPlane[l] = dyPlane[l] * r[l]
+                projection[l] += dyPlane[l] * yPlane[l]
+            }
+        }
+        for l in 0..<positions { projection[l] *= r[l] * r[l] }
     }
 }
