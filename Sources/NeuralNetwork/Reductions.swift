@@ -56,32 +56,4 @@ enum Reductions {
         }
         return total
     }
-
-    /// (Σ_i d_i, Σ_i d_i·(x[i] − shift)) with d_i = dy[i], or dy[i]·[mask[i] > 0] when a
-    /// mask is given (a ReLU's output: its gradient passes where the output is positive).
-    @inline(__always)
-    static func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, shift: Float,
-                             mask: UnsafePointer<Float>?, count: Int) -> (Float, Float) {
-        var plain = SIMD8<Float>(), centred = SIMD8<Float>()
-        let center = SIMD8<Float>(repeating: shift), zero = SIMD8<Float>()
-        var i = 0
-        while i + 8 <= count {
-            var d = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
-            if let mask {
-                let m = UnsafeRawPointer(mask + i).loadUnaligned(as: SIMD8<Float>.self)
-                d = zero.replacing(with: d, where: m .> zero)
-            }
-            plain += d
-            centred.addProduct(d, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - center)
-            i += 8
-        }
-        var plainTotal = plain.sum(), centredTotal = centred.sum()
-        while i < count {
-            let d = mask.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
-            plainTotal += d
-            centredTotal += d * (x[i] - shift)
-            i += 1
-        }
-        return (plainTotal, centredTotal)
-    }
 }

@@ -83,6 +83,95 @@ final class NormalizationPoolingTests: XCTestCase {
                              label: "rectifying BatchNorm2D [2,3,4,5]", epsilon: 1e-3)
     }
 
+    /// The naive twin: batch statistics, output and gradients per channel in Double, straight
+    /// from the formulas (no per-plane moments, no recomputed mask).
+    private func naiveBatchNorm(_ x: Tensor, dy: Tensor, gamma: [Float], beta: [Float], rectifies: Bool,
+                                epsilon: Double = 1e-5) -> (y: [Double], dx: [Double], dGamma: [Double], dBeta: [Double],
+                                                             mean: [Double], variance: [Double]) {
+        let batch = x.shape[0], channels = x.shape[1], spatial = x.count / (batch * channels)
+        var y = [Double](repeating: 0, count: x.count), dx = y
+        var dGamma = [Double](repeating: 0, count: channels), dBeta = dGamma, means = dGamma, variances = dGamma
+        for c in 0..<channels {
+            let indices = (0..<batch).flatMap { n in (0..<spatial).map { (n * channels + c) * spatial + $0 } }
+            let count = Double(indices.count)
+            let mean = indices.reduce(0) { $0 + Double(x.scalars[$1]) } / count
+            let variance = indices.reduce(0) { $0 + (Double(x.scalars[$1]) - mean) * (Double(x.scalars[$1]) - mean) } / count
+            let inverse = 1 / (variance + epsilon).squareRoot()
+            var d = [Double](), hat = [Double]()
+            for i in indices {
+                let h = (Double(x.scalars[i]) - mean) * inverse, pre = Double(gamma[c]) * h + Double(beta[c])
+                y[i] = rectifies ? max(pre, 0) : pre
+                d.append(!rectifies || pre > 0 ? Double(dy.scalars[i]) : 0)
+                hat.append(h)
+            }
+            let meanD = d.reduce(0, +) / count
+            let meanDHat = zip(d, hat).reduce(0) { $0 + $1.0 * $1.1 } / count
+            for (k, i) in indices.enumerated() {
+                dx[i] = Double(gamma[c]) * inverse * (d[k] - meanD - hat[k] * meanDHat)
+            }
+            dGamma[c] = meanDHat * count
+            dBeta[c] = meanD * count
+            means[c] = mean
+            variances[c] = variance
+        }
+        return (y, dx, dGamma, dBeta, means, variances)
+    }
+
+    func testBatchNormMatchesNaiveTwinAndIgnoresThreadCount() {
+        // Shapes with vector lanes and tails, planes of one value ([N, C]), and a large offset
+        // (per-plane moments merged exactly must keep the variance of 1000 + noise).
+        let cases: [(shape: [Int], offset: Float)] = [([5, 3, 9, 11], 0), ([4, 2, 28, 28], 0), ([7, 4], 0),
+                                                      ([3, 2, 7, 7], 1000), ([6, 5, 1, 3], -3)]
+        for (shape, offset) in cases {
+            for rectifies in [false, true] {
+                var generator = SeededGenerator(seed: UInt64(shape.reduce(1, *)) + (rectifies ? 1 : 0))
+                let channels = shape[1]
+                let gamma = Tensor.randomUniform(shape: [channels], low: 0.5, high: 1.5, generator: &generator)
+                let beta = Tensor.randomNormal(shape: [channels], generator: &generator)
+                var input = Tensor.randomNormal(shape: shape, generator: &generator)
+                input.scalars = input.scalars.map { $0 + offset }
+                let outputGradient = Tensor.randomNormal(shape: shape, generator: &generator)
+                let label = "\(shape) offset \(offset) rectifying \(rectifies)"
+                var results: [(y: Tensor, dx: Tensor, dGamma: Tensor, dBeta: Tensor, running: [Float])] = []
+                let saved = Parallel.threadCount
+                defer { Parallel.threadCount = saved }
+                for threads in [1, 2, 3] {
+                    Parallel.threadCount = threads
+                    let bn = BatchNorm2D(channels: channels, rectifiesOutput: rectifies)
+                    bn.gamma.value = gamma
+                    bn.beta.value = beta
+                    let y = bn.forward(input, mode: .training)
+                    let dx = bn.backward(outputGradient)
+                    results.append((y, dx, bn.gamma.gradient, bn.beta.gradient,
+                                    bn.runningMean.value.scalars + bn.runningVariance.value.scalars))
+                }
+                for other in results.dropFirst() {
+                    XCTAssertEqual(other.y.scalars, results[0].y.scalars, "\(label): output depends on the thread count")
+                    XCTAssertEqual(other.dx.scalars, results[0].dx.scalars, "\(label): dx depends on the thread count")
+                    XCTAssertEqual(other.dGamma.scalars, results[0].dGamma.scalars, "\(label): dγ depends on the thread count")
+                    XCTAssertEqual(other.dBeta.scalars, results[0].dBeta.scalars, "\(label): dβ depends on the thread count")
+                    XCTAssertEqual(other.running, results[0].running, "\(label): running statistics depend on the thread count")
+                }
+                let naive = naiveBatchNorm(input, dy: outputGradient, gamma: gamma.scalars, beta: beta.scalars, rectifies: rectifies)
+                let float = { (values: [Double], shape: [Int]) in Tensor(shape: shape, scalars: values.map { Float($0) }) }
+                // μ is a Float: at an offset of 1000 its rounding (≈ 3e-5) shifts every x − μ, and dγ = Σ dy·x̂ by Σ dy times that.
+                let tolerance: Float = offset.magnitude < 100 ? 2e-5 : 5e-4
+                assertClose(results[0].y, float(naive.y, shape), tolerance: tolerance, "\(label): output")
+                assertClose(results[0].dx, float(naive.dx, shape), tolerance: tolerance, "\(label): dx")
+                assertClose(results[0].dGamma, float(naive.dGamma, [channels]), tolerance: tolerance, "\(label): dγ")
+                assertClose(results[0].dBeta, float(naive.dBeta, [channels]), tolerance: tolerance, "\(label): dβ")
+                let samples = Double(input.count / channels)
+                for c in 0..<channels {
+                    XCTAssertEqual(Double(results[0].running[c]), 0.1 * naive.mean[c], accuracy: 1e-6 * max(1, abs(naive.mean[c])),
+                                   "\(label): running mean \(c)")
+                    XCTAssertEqual(Double(results[0].running[channels + c]),
+                                   0.9 + 0.1 * naive.variance[c] * samples / (samples - 1), accuracy: 1e-5,
+                                   "\(label): running variance \(c)")
+                }
+            }
+        }
+    }
+
     func testMaxPoolFloorsAndPicksMaxima() {
         let pool = MaxPool2D()
         let input = Tensor(shape: [1, 1, 7, 7], scalars: (0..<49).map { Float(($0 * 17) % 49) })

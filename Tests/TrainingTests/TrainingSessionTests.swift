@@ -51,6 +51,30 @@ final class TrainingSessionTests: XCTestCase {
         XCTAssertEqual(host.lines.filter { $0.contains("/2: train loss") }.count, 2, "\(host.lines)")
     }
 
+    func testEvaluationTimesAreRecordedApartFromTheTrainingSeconds() throws {
+        let data = try writeTextureDataset(self)
+        var configuration = tinyConfiguration(dataDirectory: data, epochs: 1)
+        configuration.knnEvaluate = true
+        let run = try makeRun(configuration)
+        let host = RecordingHost()
+        XCTAssertEqual(try TrainingSession(run: run, host: host).train(resume: false), .finished)
+        let records = try MetricsTailReader(url: run.metricsURL).readNew().records
+        let epochLines = records.filter(\.isEpochSummary)
+        XCTAssertEqual(epochLines.map(\.split), [.train, .val, .test])
+        XCTAssertNotNil(epochLines[0].epochSeconds, "the train line keeps the training seconds")
+        XCTAssertNil(epochLines[0].extra[MetricRecord.evaluationSecondsKey], "training is not evaluation")
+        for line in epochLines.dropFirst() {
+            let seconds = try XCTUnwrap(line.extra[MetricRecord.evaluationSecondsKey], "\(line.split) line: no evaluation time")
+            XCTAssertGreaterThan(seconds, 0, "\(line.split): an evaluation pass takes time")
+        }
+        let final = try XCTUnwrap(records.first(where: \.isFinalEvaluation))
+        let total = try XCTUnwrap(final.extra[MetricRecord.evaluationSecondsKey])
+        let features = try XCTUnwrap(final.extra[MetricRecord.featureSecondsKey])
+        XCTAssertGreaterThan(features, 0)
+        XCTAssertLessThanOrEqual(features, total, "the feature passes are part of the final evaluation")
+        XCTAssertEqual(host.lines.filter { $0.contains("(evaluation: val ") }.count, 1, "\(host.lines)")
+    }
+
     /// A learning rate that jumps to 5·10¹⁸ at the start of epoch 2 (step 9) blows the
     /// weights up within a few steps of that epoch.
     func testADivergedLossThrowsWhereItDivergedAndKeepsTheCheckpointBefore() throws {

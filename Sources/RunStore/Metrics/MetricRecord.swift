@@ -41,6 +41,13 @@ public struct MetricRecord: Equatable, Sendable {
     /// Any further figure, written after the fixed keys in key order.
     public var extra: [String: Double]
 
+    /// `extra` key of the wall-clock seconds an evaluation took: on an epoch's val and test
+    /// lines that split's inference pass, on the final evaluation line the whole evaluation.
+    public static let evaluationSecondsKey = "evaluationSeconds"
+    /// `extra` key of the final evaluation line: seconds of its feature passes (train,
+    /// validation and test through the network).
+    public static let featureSecondsKey = "featureSeconds"
+
     /// The final evaluation's record: `"interval":"evaluation"`, or as written before that
     /// interval existed, a second `"interval":"epoch"` test line carrying `knnAccuracy`.
     public var isFinalEvaluation: Bool {

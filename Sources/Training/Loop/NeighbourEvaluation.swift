@@ -14,6 +14,11 @@ public enum NeighbourEvaluation {
         public var knnAccuracy: Double
         public var blendedAccuracy: Double
         public var testCount: Int
+        /// Seconds of the three inference passes that compute the features (train, validation,
+        /// test), and of the whole evaluation (those, the neighbour searches, the blend choice
+        /// and the files written).
+        public var featureSeconds: Double?
+        public var totalSeconds: Double?
 
         /// The evaluation.json record.
         public var summary: NeighbourEvaluationSummary {
@@ -34,10 +39,18 @@ public enum NeighbourEvaluation {
     /// `afterBatch` runs after each batch of the three feature passes (heartbeat; throw to cancel).
     public static func run(trainer: Trainer, run: RunDirectory, configuration: TrainingConfiguration,
                            afterBatch: () throws -> Void = {}) throws -> Result {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var featureNanoseconds: UInt64 = 0
+        /// An inference pass with features, its time added to `featureNanoseconds`.
+        func features(_ dataset: ImageDataset) throws -> Evaluation {
+            let passStart = DispatchTime.now().uptimeNanoseconds
+            defer { featureNanoseconds += DispatchTime.now().uptimeNanoseconds - passStart }
+            return try trainer.evaluate(dataset, keepFeatures: true, afterBatch: afterBatch)
+        }
         let data = trainer.data
         let classCount = data.train.classCount
         let metric: SimilarityMetric = configuration.knnMetric == "euclidean" ? .euclidean : .cosine
-        let trainFeatures = try trainer.evaluate(data.train, keepFeatures: true, afterBatch: afterBatch)
+        let trainFeatures = try features(data.train)
         let bank = FeatureBank(features: trainFeatures.features ?? [], count: data.train.count,
                                dimension: trainFeatures.featureCount, labels: data.train.labels,
                                classCount: classCount, metric: metric)
@@ -47,7 +60,7 @@ public enum NeighbourEvaluation {
         // Choose on validation (the test set is not touched until the choice is made).
         let choice: BlendChoice
         if data.validation.count > 0 {
-            let validation = try trainer.evaluate(data.validation, keepFeatures: true, afterBatch: afterBatch)
+            let validation = try features(data.validation)
             let neighbours = search.search(validation.features ?? [], in: bank, k: k)
             choice = BlendSelection.select(validationNeighbours: neighbours, bankLabels: data.train.labels,
                                            validationLabels: data.validation.labels,
@@ -58,7 +71,7 @@ public enum NeighbourEvaluation {
                                  validationAccuracy: 0, validationCount: 0, accuracyByLambda: [])
         }
 
-        let test = try trainer.evaluate(data.test, keepFeatures: true, afterBatch: afterBatch)
+        let test = try features(data.test)
         let testNeighbours = search.search(test.features ?? [], in: bank, k: choice.k)
         let knn = KNNVote.probabilities(testNeighbours, labels: data.train.labels, classCount: classCount,
                                         temperature: choice.temperature)
@@ -69,14 +82,15 @@ public enum NeighbourEvaluation {
         func accuracy(_ predictions: [Int]) -> Double {
             Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(max(1, labels.count))
         }
-        let result = Result(choice: choice, featureSpace: "model", networkAccuracy: test.accuracy,
+        var result = Result(choice: choice, featureSpace: "model", networkAccuracy: test.accuracy,
                             knnAccuracy: accuracy(knnPredictions), blendedAccuracy: accuracy(blendedPredictions),
-                            testCount: labels.count)
+                            testCount: labels.count, featureSeconds: Double(featureNanoseconds) / 1e9)
         try run.writeEvaluation(result.summary)
         try NeighbourBrowserFile.write(run: run, data: data, neighbours: testNeighbours,
                                        networkPredictions: test.predictions, knnPredictions: knnPredictions,
                                        blendedPredictions: blendedPredictions, knnProbabilities: knn,
                                        seed: configuration.seed, correctSample: correctSample)
+        result.totalSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return result
     }
 }

@@ -126,18 +126,28 @@ public final class TrainingSession {
         let imagesPerSecond = Double(trainer.progress.epochSeen) / max(epochSeconds, 1e-9)
         host.heartbeat()
         let heartbeat = { self.host.heartbeat() }   // a slow model's evaluation can outlast the heartbeat timeout
-        let validation = trainer.data.validation.count > 0 ? trainer.evaluate(trainer.data.validation, afterBatch: heartbeat) : nil
-        let test = trainer.evaluate(trainer.data.test, afterBatch: heartbeat)
+        // Each evaluation's wall-clock seconds go into its record (`evaluationSeconds`), apart
+        // from the training seconds (`epochSeconds`).
+        func timed(_ dataset: ImageDataset) -> (evaluation: Evaluation, seconds: Double) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let evaluation = trainer.evaluate(dataset, afterBatch: heartbeat)
+            return (evaluation, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let (validation, validationSeconds) = trainer.data.validation.count > 0
+            ? timed(trainer.data.validation) : (nil, 0) as (Evaluation?, Double)
+        let (test, testSeconds) = timed(trainer.data.test)
         let step = trainer.progress.globalStep
         try metrics.append(MetricRecord(epoch: epoch, step: step, split: .train, loss: trainLoss,
                                         accuracy: trainAccuracy, lr: Double(learningRate),
                                         imagesPerSecond: imagesPerSecond, epochSeconds: epochSeconds, interval: .epoch))
         if let validation {
             try metrics.append(MetricRecord(epoch: epoch, step: step, split: .val, loss: validation.loss,
-                                            accuracy: validation.accuracy, interval: .epoch))
+                                            accuracy: validation.accuracy, interval: .epoch,
+                                            extra: [MetricRecord.evaluationSecondsKey: validationSeconds]))
         }
         try metrics.append(MetricRecord(epoch: epoch, step: step, split: .test, loss: test.loss,
-                                        accuracy: test.accuracy, interval: .epoch))
+                                        accuracy: test.accuracy, interval: .epoch,
+                                        extra: [MetricRecord.evaluationSecondsKey: testSeconds]))
         try metrics.sync()
         try KernelSnapshotWriter.write(model: trainer.model, epoch: epoch, data: trainer.data, run: run)
         if let miner, let knnProbabilities {
@@ -146,10 +156,11 @@ public final class TrainingSession {
         }
         trainer.finishEpoch(validationAccuracy: validation?.accuracy, testAccuracy: test.accuracy)
         try writeCheckpoint(trainer, to: run.checkpointURL(epoch: epoch), epoch: epoch)
-        host.log(String(format: "epoch %d/%d: train loss %.4f acc %.2f%%, val %@, test loss %.4f acc %.2f%%, %.0f img/s, %.1f s",
+        host.log(String(format: "epoch %d/%d: train loss %.4f acc %.2f%%, val %@, test loss %.4f acc %.2f%%, %.0f img/s, %.1f s "
+                        + "(evaluation: val %.1f s, test %.1f s)",
                         epoch, trainer.configuration.epochs, trainLoss, trainAccuracy * 100,
                         validation.map { String(format: "%.2f%%", $0.accuracy * 100) } ?? "-" as String,
-                        test.loss, test.accuracy * 100, imagesPerSecond, epochSeconds))
+                        test.loss, test.accuracy * 100, imagesPerSecond, epochSeconds, validationSeconds, testSeconds))
     }
 
     /// The final kNN evaluation (evaluation.json, neighbour results, one metrics line). A
@@ -175,10 +186,14 @@ public final class TrainingSession {
                                         knnAccuracy: result.knnAccuracy, blendedAccuracy: result.blendedAccuracy,
                                         extra: ["blendLambda": Double(shortest: result.choice.lambda),
                                                 "blendK": Double(result.choice.k),
-                                                "blendTemperature": Double(shortest: result.choice.temperature)]))
-        host.log(String(format: "test accuracy: network %.2f%%, kNN %.2f%%, blended %.2f%% (λ=%.1f k=%d T=%.2f)",
+                                                "blendTemperature": Double(shortest: result.choice.temperature),
+                                                MetricRecord.featureSecondsKey: result.featureSeconds ?? 0,
+                                                MetricRecord.evaluationSecondsKey: result.totalSeconds ?? 0]))
+        host.log(String(format: "test accuracy: network %.2f%%, kNN %.2f%%, blended %.2f%% (λ=%.1f k=%d T=%.2f); "
+                        + "%.1f s, of which %.1f s feature passes",
                         result.networkAccuracy * 100, result.knnAccuracy * 100, result.blendedAccuracy * 100,
-                        result.choice.lambda, result.choice.k, result.choice.temperature))
+                        result.choice.lambda, result.choice.k, result.choice.temperature,
+                        result.totalSeconds ?? 0, result.featureSeconds ?? 0))
         return true
     }
 
