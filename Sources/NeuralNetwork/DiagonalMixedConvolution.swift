@@ -266,7 +266,7 @@ struct DiagonalMixedConvolution {
                         let c = first + r
                         return c < channels ? paddedInput + c * planeStride + tapOffsets[t] : zeros
                     }
-                    Self.rowsKernel6x16(depth: span, rows: (row(0), row(1), row(2), row(3), row(4), row(5)),
+                    GEMM.rowsKernel6x16(depth: span, rows: (row(0), row(1), row(2), row(3), row(4), row(5)),
                                         b: scaled,
                                         c: transposedGradient + (t * rowsPerTap + first) * ldc + panel * nr, ldc: ldc)
                 }
@@ -402,45 +402,5 @@ extension DiagonalMixedConvolution {
             mixInto(c + 4 * ldc, c40, c41, m0, m1, first: first)
             mixInto(c + 5 * ldc, c50, c51, m0, m1, first: first)
         }
-    }
-
-    /// C[6×16] += Σ_p rows.r[p] · B[p·16 + j] (A's rows read in place, B one packed panel).
-    @inline(never)
-    static func rowsKernel6x16(
-        depth: Int,
-        rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-               UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
-        var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
-        var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
-        var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-        let (a0, a1, a2, a3, a4, a5) = rows
-        var bPointer = UnsafeRawPointer(b)
-        for p in 0..<depth {
-            let b0 = bPointer.loadUnaligned(as: SIMD8<Float>.self)
-            let b1 = bPointer.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-            var broadcast = SIMD8<Float>(repeating: a0[p])
-            c00 = c00.addingProduct(broadcast, b0); c01 = c01.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: a1[p])
-            c10 = c10.addingProduct(broadcast, b0); c11 = c11.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: a2[p])
-            c20 = c20.addingProduct(broadcast, b0); c21 = c21.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: a3[p])
-            c30 = c30.addingProduct(broadcast, b0); c31 = c31.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: a4[p])
-            c40 = c40.addingProduct(broadcast, b0); c41 = c41.addingProduct(broadcast, b1)
-            broadcast = SIMD8<Float>(repeating: a5[p])
-            c50 = c50.addingProduct(broadcast, b0); c51 = c51.addingProduct(broadcast, b1)
-            bPointer += 64
-        }
-        func add(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ row: UnsafeMutablePointer<Float>) {
-            store(load(row) + v0, row); store(load(row + 8) + v1, row + 8)
-        }
-        add(c00, c01, c); add(c10, c11, c + ldc); add(c20, c21, c + 2 * ldc)
-        add(c30, c31, c + 3 * ldc); add(c40, c41, c + 4 * ldc); add(c50, c51, c + 5 * ldc)
     }
 }
