@@ -21,7 +21,8 @@ import TensorCore
 // (one multiply per tap and output, not one per B element). dx and dm share the partial
 // V_t[c, i] = Σ_o W[o, c, t]·dy[o, i − off(t) + off0]: dx adds m·V, dm adds Σ_c x·V at the
 // shifted position (padded dm planes, the same layout as the padded m). Every element is
-// summed in a fixed order: results do not depend on threads or tiles.
+// summed in a fixed order: y, dx and dm do not depend on threads or tiles; dW is summed
+// per thread chunk, so it depends on the thread count (not on the run).
 
 /// The per-image kernels of one stride-1 "same" diagonally mixed convolution; see above.
 struct DiagonalMixedConvolution {

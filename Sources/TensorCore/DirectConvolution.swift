@@ -6,7 +6,8 @@
 // (oh, ow) has the padded-flat index q = oh·Wp + ow; `Lp = (H − 1)·Wp + W` of them cover the
 // image (those with ow ≥ W are gaps, computed and dropped): in vectors of 8 consecutive q,
 // or, when rows are short (7×7: 7 of 9), one 8-wide vector per image row; forward and dx
-// take three (or two) vectors per tile (GEMM+OffsetKernels.swift), dW tiles of 16 q.
+// take three (or two) vectors per tile (GEMM+OffsetKernels.swift); dW tiles are 6 rows
+// (c, t) × 16 output channels, over all q.
 //
 // In a padded image xp [C, Hp, Wp] the patch value of tap (c, kh, kw) at q is
 // xp[c·P + kh·Wp + kw + q]: for a fixed tap, 16 consecutive q are 16 consecutive scalars.
@@ -19,7 +20,8 @@
 //   dW        dWᵀ[c·K + t, o] += Σ_q xp[c·P + off(t) + q] · dYq[o, q]            (dYq 0 in gaps)
 //
 // where off(t) = kh·Wp + kw. Each element is one FMA chain over its whole depth, in a
-// fixed order: results do not depend on threads or on which tile computes them.
+// fixed order: a per-image result does not depend on which tile computes it (the callers
+// sum dW over images per thread chunk, so dW depends on the thread count, y and dx do not).
 
 /// The per-image kernels of one stride-1 "same" convolution shape; see the file comment.
 public struct DirectConvolution: Sendable {
