@@ -52,7 +52,7 @@ struct DiagonalMixedConvolution {
         paddedWidth = g.width + 2 * g.padding
         planeStride = (g.height + 2 * g.padding) * paddedWidth + Self.tileColumns
         span = (g.height - 1) * paddedWidth + g.width
-        spanRounded = Self.roundUp(span, to: Self.tileColumns)
+        spanRounded = GEMM.roundUp(span, to: Self.tileColumns)
         centre = g.padding * paddedWidth + g.padding
         let k = g.kernel, width = paddedWidth
         tapOffsets = (0..<k * k).map { ($0 / k) * width + $0 % k }
@@ -60,28 +60,15 @@ struct DiagonalMixedConvolution {
 
     var taps: Int { geometry.taps }
 
-    static func roundUp(_ value: Int, to multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
-
-    /// Panels of 6 rows: `packed[(panel·depth + p)·6 + r] = value(panel·6 + r, p)`, rows past `rows` zero.
-    static func packRows(_ rows: Int, depth: Int, _ value: (Int, Int) -> Float) -> [Float] {
-        let mr = tileRows, panels = (rows + mr - 1) / mr
-        var packed = [Float](repeating: 0, count: max(1, panels * depth * mr))
-        for panel in 0..<panels {
-            for r in 0..<min(mr, rows - panel * mr) {
-                for p in 0..<depth { packed[(panel * depth + p) * mr + r] = value(panel * mr + r, p) }
-            }
-        }
-        return packed
-    }
     /// Scalars of a buffer of `planes` padded planes.
     func paddedCount(planes: Int) -> Int { planes * planeStride }
     /// Scalars of a product buffer [⌈rows/6⌉·6, Lp rounded to 16].
-    func productCount(rows: Int) -> Int { Self.roundUp(rows, to: Self.tileRows) * spanRounded }
+    func productCount(rows: Int) -> Int { GEMM.roundUp(rows, to: Self.tileRows) * spanRounded }
     /// Scalars of one panel of 16 output channels [Lp, 16].
     var panelCount: Int { span * Self.tileColumns }
     /// dWᵀ [K·⌈C/6⌉·6, ⌈O/16⌉·16], row t·⌈C/6⌉·6 + c.
     var transposedWeightGradientCount: Int {
-        taps * Self.roundUp(geometry.channels, to: Self.tileRows) * Self.roundUp(outputChannels, to: Self.tileColumns)
+        taps * GEMM.roundUp(geometry.channels, to: Self.tileRows) * GEMM.roundUp(outputChannels, to: Self.tileColumns)
     }
 
     // MARK: - Weights (W [O, C, K])
@@ -89,7 +76,7 @@ struct DiagonalMixedConvolution {
     /// Left operand of the forward: row o, depth t·C + c holds W[o, c, t] (panels of 6 rows).
     func packWeights(_ weight: UnsafePointer<Float>) -> [Float] {
         let channels = geometry.channels, taps = self.taps
-        return Self.packRows(outputChannels, depth: taps * channels) { o, p in
+        return DirectConvolution.packRows(outputChannels, depth: taps * channels, panelRows: Self.tileRows) { o, p in
             weight[(o * channels + p % channels) * taps + p / channels]
         }
     }
@@ -97,7 +84,7 @@ struct DiagonalMixedConvolution {
     /// Left operand of dx: row c, depth t'·O + o holds W[o, c, K − 1 − t'].
     func packFlippedWeights(_ weight: UnsafePointer<Float>) -> [Float] {
         let channels = geometry.channels, taps = self.taps, outC = outputChannels
-        return Self.packRows(channels, depth: taps * outC) { c, p in
+        return DirectConvolution.packRows(channels, depth: taps * outC, panelRows: Self.tileRows) { c, p in
             weight[((p % outC) * channels + c) * taps + taps - 1 - p / outC]
         }
     }
@@ -105,8 +92,8 @@ struct DiagonalMixedConvolution {
     /// dW [O, C, K] += dWᵀ.
     func addTransposedGradient(_ transposed: UnsafePointer<Float>, into weightGradient: UnsafeMutablePointer<Float>) {
         let channels = geometry.channels, taps = self.taps
-        let rowsPerTap = Self.roundUp(channels, to: Self.tileRows)
-        let ldc = Self.roundUp(outputChannels, to: Self.tileColumns)
+        let rowsPerTap = GEMM.roundUp(channels, to: Self.tileRows)
+        let ldc = GEMM.roundUp(outputChannels, to: Self.tileColumns)
         for o in 0..<outputChannels {
             for c in 0..<channels {
                 for t in 0..<taps { weightGradient[(o * channels + c) * taps + t] += transposed[(t * rowsPerTap + c) * ldc + o] }
@@ -236,7 +223,7 @@ struct DiagonalMixedConvolution {
                                   panels: UnsafeMutablePointer<Float>, zeros: UnsafePointer<Float>) {
         let nr = Self.tileColumns, mr = Self.tileRows, channels = geometry.channels
         let columnPanels = (outputChannels + nr - 1) / nr, ldc = columnPanels * nr
-        let rowsPerTap = Self.roundUp(channels, to: mr)
+        let rowsPerTap = GEMM.roundUp(channels, to: mr)
         let height = geometry.height, width = geometry.width
         // panels[panel][q·16 + j] = dy[panel·16 + j, q] (0 in gaps and past O)
         for panel in 0..<columnPanels {

@@ -61,12 +61,10 @@ struct NarrowDirectConvolution {
 
     /// W [O, C·K] in panels of 4 rows: `packed[(panel·C·K + p)·4 + r] = W[panel·4 + r, p]`.
     func packWeights(_ weight: UnsafePointer<Float>) -> [Float] {
-        let depth = geometry.patchLength, mr = Self.forwardRows
-        var packed = [Float](repeating: 0, count: outputChannels * depth)
-        for o in 0..<outputChannels {
-            for p in 0..<depth { packed[((o / mr) * depth + p) * mr + o % mr] = weight[o * depth + p] }
+        let depth = geometry.patchLength
+        return DirectConvolution.packRows(outputChannels, depth: depth, panelRows: Self.forwardRows) { o, p in
+            weight[o * depth + p]
         }
-        return packed
     }
 
     /// padded [planes, S] ← source [planes, H, W] with zero borders and tails.

@@ -95,21 +95,24 @@ public struct DirectConvolution: Sendable {
     /// W[panel·4 + r, p]`, rows past O zero.
     public func packWeights(_ weight: UnsafePointer<Float>) -> [Float] {
         let depth = geometry.patchLength
-        return Self.packRows(outputChannels, depth: depth) { row, p in weight[row * depth + p] }
+        return Self.packRows(outputChannels, depth: depth, panelRows: Self.correlationRows) { row, p in weight[row * depth + p] }
     }
 
     /// The flipped, channel-transposed kernel of the input gradient as the left operand:
     /// row c, depth o·K + t holds W[o, c·K + K − 1 − t].
     public func packFlippedWeights(_ weight: UnsafePointer<Float>) -> [Float] {
         let taps = geometry.taps, channels = geometry.channels
-        return Self.packRows(channels, depth: outputChannels * taps) { c, p in
+        return Self.packRows(channels, depth: outputChannels * taps, panelRows: Self.correlationRows) { c, p in
             let o = p / taps, t = p % taps
             return weight[(o * channels + c) * taps + taps - 1 - t]
         }
     }
 
-    static func packRows(_ rows: Int, depth: Int, _ value: (Int, Int) -> Float) -> [Float] {
-        let mr = correlationRows, panels = (rows + mr - 1) / mr
+    /// Panels of `panelRows` rows: `packed[(panel·depth + p)·panelRows + r] = value(panel·panelRows + r, p)`,
+    /// rows past `rows` zero (the left operand of the offset kernels and their relatives).
+    public static func packRows(_ rows: Int, depth: Int, panelRows mr: Int,
+                                _ value: (Int, Int) -> Float) -> [Float] {
+        let panels = (rows + mr - 1) / mr
         var packed = [Float](repeating: 0, count: max(1, panels * depth * mr))
         for panel in 0..<panels {
             for r in 0..<min(mr, rows - panel * mr) {

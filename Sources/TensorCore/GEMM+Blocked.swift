@@ -89,7 +89,7 @@ extension GEMM {
     }
 
     @inline(__always)
-    static func roundUp(_ value: Int, to multiple: Int) -> Int {
+    public static func roundUp(_ value: Int, to multiple: Int) -> Int {
         (value + multiple - 1) / multiple * multiple
     }
 }
